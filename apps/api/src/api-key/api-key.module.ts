@@ -1,0 +1,32 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { API_KEY_VERIFIER, Authenticator } from '@app/common';
+import { ApiKeyLegacyController } from './api-key-legacy.controller';
+import { ApiKeyVerifierService } from './api-key-verifier.service';
+import { ApiKeyController } from './api-key.controller';
+import { ApiKeyService } from './api-key.service';
+import { ApiKeyEntity } from './entities/api-key.entity';
+
+/**
+ * Global because every surface (HTTP guard, Socket.IO handshake, MCP) authenticates
+ * through the Authenticator it provides.
+ */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature([ApiKeyEntity])],
+  providers: [
+    ApiKeyService,
+    ApiKeyVerifierService,
+    { provide: API_KEY_VERIFIER, useExisting: ApiKeyVerifierService },
+    Authenticator,
+  ],
+  exports: [ApiKeyService, Authenticator, API_KEY_VERIFIER],
+})
+export class ApiKeyModule {
+  static register(options: { http: boolean }): DynamicModule {
+    return {
+      module: ApiKeyModule,
+      controllers: options.http ? [ApiKeyLegacyController, ApiKeyController] : [],
+    };
+  }
+}

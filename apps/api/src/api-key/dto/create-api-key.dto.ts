@@ -1,0 +1,47 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  MinDate,
+} from 'class-validator';
+import { SCOPES, Scope } from '@app/common';
+
+export class CreateApiKeyDto {
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'nightly engine' })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiPropertyOptional({ enum: SCOPES, isArray: true, default: SCOPES })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(SCOPES, { each: true, message: `each scope must be one of ${SCOPES.join(', ')}` })
+  scopes?: Scope[];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'The key stops working after this time',
+  })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate({ message: 'expires_at must be an ISO-8601 date-time' })
+  @MinDate(() => new Date(), { message: 'expires_at must be in the future' })
+  expires_at?: Date;
+}
+
+export class LegacyCreateApiKeyDto {
+  @ApiProperty({ minLength: 1, maxLength: 100 })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+}

@@ -1,0 +1,50 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+
+/** Only a recognisable prefix and an HMAC of the whole key are stored, never the key. */
+@Entity('api_keys')
+export class ApiKeyEntity {
+  @PrimaryGeneratedColumn({ type: 'int', unsigned: true })
+  id!: number;
+
+  @Index('idx_api_keys_user_id')
+  @Column({ type: 'varchar', length: 64 })
+  user_id!: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name!: string;
+
+  @Index('uq_api_keys_prefix', { unique: true })
+  @Column({ type: 'varchar', length: 32 })
+  prefix!: string;
+
+  @Column({ type: 'char', length: 64 })
+  hash!: string;
+
+  @Column({ type: 'varchar', length: 64, default: 'read,execute,manage' })
+  scopes!: string;
+
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  expires_at!: Date | null;
+
+  @Column({ type: 'boolean', default: true })
+  is_active!: boolean;
+
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  last_used_at!: Date | null;
+
+  @Column({ type: 'datetime', precision: 3, nullable: true })
+  revoked_at!: Date | null;
+
+  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  created_at!: Date;
+
+  @UpdateDateColumn({ type: 'datetime', precision: 3 })
+  updated_at!: Date;
+}

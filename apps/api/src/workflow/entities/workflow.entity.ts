@@ -1,0 +1,41 @@
+import { JsonObject } from '@app/common';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export enum WorkflowStatus {
+  Inactive = 0,
+  Active = 1,
+}
+
+@Entity('workflows')
+export class WorkflowEntity {
+  @PrimaryColumn({ type: 'varchar', length: 100 })
+  project_id!: string;
+
+  @Index('idx_workflows_user_id')
+  @Column({ type: 'varchar', length: 64 })
+  user_id!: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  english_name!: string | null;
+
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'varchar', length: 20, default: '1.0.0' })
+  version!: string;
+
+  @Column({ type: 'tinyint', default: WorkflowStatus.Active })
+  status!: WorkflowStatus;
+
+  @Column({ type: 'json', nullable: true })
+  parameters!: JsonObject | null;
+
+  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  created_at!: Date;
+
+  @UpdateDateColumn({ type: 'datetime', precision: 3 })
+  updated_at!: Date;
+}

@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { AppException, Page, pageWindow } from '@app/common';
+import { ListWorkflowsQueryDto } from './dto/workflow-query.dto';
+import { UpsertWorkflowDto } from './dto/upsert-workflow.dto';
+import { WorkflowEntity, WorkflowStatus } from './entities/workflow.entity';
+import { WorkflowChangedEvent, WorkflowEvents } from './workflow.events';
+
+const isDuplicateKey = (err: unknown): boolean =>
+  err instanceof QueryFailedError &&
+  (err.driverError as { code?: string })?.code === 'ER_DUP_ENTRY';
+
+@Injectable()
+export class WorkflowService {
+  constructor(
+    @InjectRepository(WorkflowEntity) private readonly workflows: Repository<WorkflowEntity>,
+    private readonly events: EventEmitter2,
+  ) {}
+
+  async upsert(
+    userId: string,
+    dto: UpsertWorkflowDto,
+  ): Promise<{ workflow: WorkflowEntity; action: 'created' | 'updated' }> {
+    if (dto.user_id !== undefined && dto.user_id !== userId) {
+      throw AppException.validation([{ field: 'user_id', errors: ['user_id must be the caller'] }]);
+    }
+    const fields = {
+      name: dto.name,
+      english_name: dto.english_name ?? null,
+      description: dto.description ?? null,
+      version: dto.version ?? '1.0.0',
+      status: dto.status ?? WorkflowStatus.Active,
+      parameters: dto.parameters ?? null,
+    };
+    let action: 'created' | 'updated' = 'updated';
+    const updated = await this.workflows.update(
+      { project_id: dto.project_id, user_id: userId },
+      fields,
+    );
+    if (!updated.affected) {
+      try {
+        await this.workflows.insert({ project_id: dto.project_id, user_id: userId, ...fields });
+        action = 'created';
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+        // Someone else owns it, or a concurrent upsert of ours just created it.
+        const again = await this.workflows.update(
+          { project_id: dto.project_id, user_id: userId },
+          fields,
+        );
+        if (!again.affected) {
+          throw new AppException(
+            'CONFLICT',
+            `project_id ${dto.project_id} belongs to another user`,
+          );
+        }
+      }
+    }
+    const workflow = await this.get(userId, dto.project_id);
+    this.publish(WorkflowEvents.Upserted, {
+      project_id: workflow.project_id,
+      user_id: userId,
+      status: workflow.status,
+    });
+    return { workflow, action };
+  }
+
+  /** The caller's workflow; another user's is indistinguishable from an absent one. */
+  async find(userId: string, projectId: string): Promise<WorkflowEntity | null> {
+    return this.workflows.findOneBy({ project_id: projectId, user_id: userId });
+  }
+
+  async get(userId: string, projectId: string): Promise<WorkflowEntity> {
+    const workflow = await this.find(userId, projectId);
+    if (!workflow) throw new AppException('WORKFLOW_NOT_FOUND', `Workflow ${projectId} not found`);
+    return workflow;
+  }
+
+  async list(userId: string, query: ListWorkflowsQueryDto): Promise<Page<WorkflowEntity>> {
+    const [records, total] = await this.workflows.findAndCount({
+      where: { user_id: userId, ...(query.status !== undefined ? { status: query.status } : {}) },
+      order: { updated_at: 'DESC', project_id: 'ASC' },
+      ...pageWindow(query),
+    });
+    return { total, records };
+  }
+
+  /** Every active workflow of a user, for tool discovery (MCP). */
+  async listActive(userId: string, limit = 500): Promise<WorkflowEntity[]> {
+    return this.workflows.find({
+      where: { user_id: userId, status: WorkflowStatus.Active },
+      order: { created_at: 'ASC', project_id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  async delete(userId: string, projectId: string): Promise<void> {
+    const result = await this.workflows.delete({ project_id: projectId, user_id: userId });
+    if (!result.affected)
+      throw new AppException('WORKFLOW_NOT_FOUND', `Workflow ${projectId} not found`);
+    this.publish(WorkflowEvents.Deleted, { project_id: projectId, user_id: userId });
+  }
+
+  private publish(name: string, event: WorkflowChangedEvent): void {
+    this.events.emit(name, event);
+  }
+}

@@ -1,0 +1,90 @@
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '../config';
+import { AppException } from '../errors';
+import { API_KEY_VERIFIER, ApiKeyVerifier, AuthMethod, Principal, SCOPES } from './principal';
+
+const USER_ID = /^[A-Za-z0-9._@:-]{1,64}$/;
+
+export interface Credentials {
+  /** Bearer token from Authorization (or `?key=` / a socket's auth.token). */
+  bearer?: string;
+  /** Value of X-User-Id / user_id, trusted only when AUTH_TRUST_USER_HEADER=true. */
+  userHeader?: string;
+}
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function credentialsFromHeaders(headers: Headers, queryKey?: unknown): Credentials {
+  const authorization = first(headers.authorization)?.trim();
+  const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  return {
+    bearer: bearer ?? (typeof queryKey === 'string' && queryKey ? queryKey : undefined),
+    userHeader: first(headers['x-user-id']) ?? first(headers['user_id']),
+  };
+}
+
+/** Constant-time comparison that does not leak the length of the secret either. */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+/**
+ * Resolves credentials into a Principal for HTTP guards, the Socket.IO handshake and MCP.
+ * Throws UNAUTHENTICATED (401); admin routes answer 404 when no ADMIN_TOKEN is configured.
+ */
+@Injectable()
+export class Authenticator {
+  constructor(
+    private readonly config: AppConfig,
+    @Inject(API_KEY_VERIFIER) private readonly keys: ApiKeyVerifier,
+  ) {}
+
+  async authenticate(credentials: Credentials, allowed: readonly AuthMethod[]): Promise<Principal> {
+    if (allowed.includes('admin')) return this.admin(credentials);
+
+    if (credentials.bearer !== undefined && allowed.includes('key')) {
+      const principal = await this.keys.verify(credentials.bearer);
+      if (!principal)
+        throw new AppException('UNAUTHENTICATED', 'Invalid, revoked or expired API key');
+      return principal;
+    }
+    if (allowed.includes('user') && this.config.auth.trustUserHeader) {
+      const userId = credentials.userHeader?.trim();
+      if (userId) {
+        if (!USER_ID.test(userId)) {
+          throw new AppException(
+            'UNAUTHENTICATED',
+            'X-User-Id must be 1-64 characters of [A-Za-z0-9._@:-]',
+          );
+        }
+        return { userId, via: 'user', scopes: SCOPES };
+      }
+    }
+    if (!allowed.includes('key')) {
+      throw new AppException(
+        'UNAUTHENTICATED',
+        'This route needs the X-User-Id header of a trusted gateway',
+      );
+    }
+    throw new AppException(
+      'UNAUTHENTICATED',
+      'Missing credentials: send Authorization: Bearer <api key>',
+    );
+  }
+
+  private admin(credentials: Credentials): Principal {
+    const token = this.config.auth.adminToken;
+    if (!token) throw new AppException('NOT_FOUND', 'Not found');
+    if (!credentials.bearer || !safeEqual(credentials.bearer, token)) {
+      throw new AppException('UNAUTHENTICATED', 'Invalid or missing admin token');
+    }
+    return { userId: 'admin', via: 'admin', scopes: SCOPES };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './auth.decorators';
+export * from './auth.guard';
+export * from './authenticator';
+export * from './principal';

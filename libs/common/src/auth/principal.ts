@@ -1,0 +1,21 @@
+export const SCOPES = ['read', 'execute', 'manage'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export type AuthMethod = 'user' | 'key' | 'admin';
+
+/** Who is calling. Every resource is owned by one userId. */
+export interface Principal {
+  userId: string;
+  via: AuthMethod;
+  /** Set when the caller used an API key. */
+  keyId?: number;
+  scopes: readonly Scope[];
+}
+
+/** Implemented by the api-key feature; libs only knows this contract. */
+export interface ApiKeyVerifier {
+  /** The key's principal, or null when the key is unknown, revoked or expired. */
+  verify(rawKey: string): Promise<Principal | null>;
+}
+
+export const API_KEY_VERIFIER = Symbol('API_KEY_VERIFIER');

@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { AppRole, ConfigValues, LogLevel, RobotMode } from './config.schema';
+
+/**
+ * Typed, read-only view of the validated configuration. The only place the service reads
+ * settings from; nothing else touches process.env.
+ */
+@Injectable()
+export class AppConfig {
+  constructor(private readonly values: ConfigValues) {}
+
+  get raw(): Readonly<ConfigValues> {
+    return this.values;
+  }
+  get isProduction(): boolean {
+    return this.values.NODE_ENV === 'production';
+  }
+  get port(): number {
+    return this.values.PORT;
+  }
+  get role(): AppRole {
+    return this.values.APP_ROLE;
+  }
+  /** HTTP, WebSocket and MCP are served. */
+  get servesApi(): boolean {
+    return this.values.APP_ROLE !== 'worker';
+  }
+  /** Queue processors run in this process. */
+  get runsWorker(): boolean {
+    return this.values.APP_ROLE !== 'api';
+  }
+  get databaseUrl(): string {
+    return this.values.DATABASE_URL;
+  }
+  get migrateOnStart(): boolean {
+    return this.values.DB_MIGRATE;
+  }
+  get dbPoolSize(): number {
+    return this.values.DB_POOL_SIZE;
+  }
+  get redisUrl(): string {
+    return this.values.REDIS_URL;
+  }
+  get redisPrefix(): string {
+    return this.values.REDIS_PREFIX;
+  }
+  get logLevel(): LogLevel {
+    return this.values.LOG_LEVEL;
+  }
+  get logDir(): string {
+    return this.values.LOG_DIR;
+  }
+  get bodyLimit(): number {
+    return this.values.BODY_LIMIT;
+  }
+  get robot() {
+    const v = this.values;
+    return {
+      mode: v.ROBOT_MODE as RobotMode,
+      baseUrl: v.ROBOT_BASE_URL.replace(/\/+$/, ''),
+      accessToken: v.ROBOT_ACCESS_TOKEN,
+      pollMinMs: v.ROBOT_POLL_MIN_MS,
+      pollMaxMs: v.ROBOT_POLL_MAX_MS,
+      timeoutMs: v.ROBOT_TIMEOUT_MS,
+      createAttempts: v.ROBOT_CREATE_ATTEMPTS,
+      httpTimeoutMs: v.ROBOT_HTTP_TIMEOUT_MS,
+      queryFailuresTolerated: v.ROBOT_QUERY_FAILURES_TOLERATED,
+      simDelayMs: v.SIM_DELAY_MS,
+    };
+  }
+  get execution() {
+    const v = this.values;
+    return {
+      syncTimeoutMs: v.SYNC_EXECUTE_TIMEOUT_MS,
+      concurrency: v.EXECUTION_CONCURRENCY,
+      logLimit: v.EXECUTION_LOG_LIMIT,
+      lockMs: v.JOB_LOCK_MS,
+      stalledIntervalMs: v.JOB_STALLED_INTERVAL_MS,
+    };
+  }
+  get auth() {
+    const v = this.values;
+    return {
+      trustUserHeader: v.AUTH_TRUST_USER_HEADER,
+      apiKeyPepper: v.API_KEY_PEPPER,
+      apiKeyCacheTtlMs: v.API_KEY_CACHE_TTL_MS,
+      apiKeyTouchFlushMs: v.API_KEY_TOUCH_FLUSH_MS,
+      adminToken: v.ADMIN_TOKEN,
+    };
+  }
+  get mcpToolTimeoutMs(): number {
+    return this.values.MCP_TOOL_TIMEOUT_MS;
+  }
+  get ssePingMs(): number {
+    return this.values.SSE_PING_MS;
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The one schema every configuration value is checked against at start-up.
+ * Each entry parses a raw string into a typed value or explains, in one line, why it cannot.
+ */
+type Parser<T> = (raw: string | undefined, key: string) => T;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const fail = (key: string, expected: string, raw: string | undefined): never => {
+  throw new ConfigError(`${key} must be ${expected} (got "${raw ?? ''}")`);
+};
+
+const int =
+  (def: number, min: number, max: number = Number.MAX_SAFE_INTEGER): Parser<number> =>
+  (raw, key) => {
+    if (raw === undefined || raw.trim() === '') return def;
+    const value = Number(raw.trim());
+    if (!Number.isInteger(value) || value < min || value > max) {
+      return fail(key, `an integer between ${min} and ${max}`, raw);
+    }
+    return value;
+  };
+
+const bool =
+  (def: boolean): Parser<boolean> =>
+  (raw, key) => {
+    if (raw === undefined || raw.trim() === '') return def;
+    const v = raw.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(v)) return true;
+    if (['false', '0', 'no', 'off'].includes(v)) return false;
+    return fail(key, 'true or false', raw);
+  };
+
+const oneOf =
+  <T extends string>(def: T, values: readonly T[]): Parser<T> =>
+  (raw, key) => {
+    if (raw === undefined || raw.trim() === '') return def;
+    const v = raw.trim() as T;
+    if (!values.includes(v)) return fail(key, `one of ${values.join(', ')}`, raw);
+    return v;
+  };
+
+const str =
+  (def: string, pattern?: RegExp, expected?: string): Parser<string> =>
+  (raw, key) => {
+    if (raw === undefined || raw.trim() === '') return def;
+    const v = raw.trim();
+    if (pattern && !pattern.test(v)) return fail(key, expected ?? `matching ${pattern}`, raw);
+    return v;
+  };
+
+/** Secrets are never echoed back in an error. */
+const secret =
+  (minLength: number): Parser<string> =>
+  (raw, key) => {
+    if (raw === undefined || raw.trim() === '') return '';
+    if (raw.trim().length < minLength) {
+      throw new ConfigError(`${key} must be at least ${minLength} characters long`);
+    }
+    return raw.trim();
+  };
+
+const url =
+  (def: string, protocols: string[]): Parser<string> =>
+  (raw, key) => {
+    const v = raw === undefined || raw.trim() === '' ? def : raw.trim();
+    if (v === '') return v;
+    let parsed: URL;
+    try {
+      parsed = new URL(v);
+    } catch {
+      return fail(key, `a URL (${protocols.join(' or ')})`, redactPassword(v));
+    }
+    if (!protocols.includes(parsed.protocol.replace(/:$/, ''))) {
+      return fail(key, `a URL (${protocols.join(' or ')})`, redactPassword(v));
+    }
+    return v;
+  };
+
+const size =
+  (def: string): Parser<number> =>
+  (raw, key) => {
+    const v = (raw === undefined || raw.trim() === '' ? def : raw.trim()).toLowerCase();
+    const match = /^(\d+)(b|kb|mb)?$/.exec(v);
+    if (!match) return fail(key, 'a size such as 512kb or 1mb', raw);
+    const unit = match[2] === 'mb' ? 1024 * 1024 : match[2] === 'kb' ? 1024 : 1;
+    return Number(match[1]) * unit;
+  };
+
+/** Drops the password of a URL so it can be shown in an error. */
+function redactPassword(value: string): string {
+  return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+}
+
+export const APP_ROLES = ['all', 'api', 'worker'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+export const ROBOT_MODES = ['simulator', 'http'] as const;
+export type RobotMode = (typeof ROBOT_MODES)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const configSchema = {
+  NODE_ENV: oneOf('development', ['development', 'production', 'test'] as const),
+  PORT: int(8020, 0, 65535),
+  APP_ROLE: oneOf<AppRole>('all', APP_ROLES),
+  DATABASE_URL: url('mysql://root@127.0.0.1:3306/rpa', ['mysql', 'mariadb']),
+  DB_MIGRATE: bool(true),
+  DB_POOL_SIZE: int(20, 1, 500),
+  REDIS_URL: url('redis://127.0.0.1:6379', ['redis', 'rediss']),
+  REDIS_PREFIX: str('rpa', /^[A-Za-z0-9:_-]{1,64}$/, '1-64 characters of [A-Za-z0-9:_-]'),
+  LOG_LEVEL: oneOf<LogLevel>('info', LOG_LEVELS),
+  LOG_DIR: str(''),
+  BODY_LIMIT: size('1mb'),
+  ROBOT_MODE: oneOf<RobotMode>('simulator', ROBOT_MODES),
+  ROBOT_BASE_URL: url('http://127.0.0.1:8030', ['http', 'https']),
+  ROBOT_ACCESS_TOKEN: str(''),
+  ROBOT_POLL_MIN_MS: int(200, 1, 60_000),
+  ROBOT_POLL_MAX_MS: int(5000, 1, 600_000),
+  ROBOT_TIMEOUT_MS: int(300_000, 1, 7 * 24 * 3600 * 1000),
+  ROBOT_CREATE_ATTEMPTS: int(3, 1, 20),
+  ROBOT_HTTP_TIMEOUT_MS: int(10_000, 100, 600_000),
+  ROBOT_QUERY_FAILURES_TOLERATED: int(5, 0, 1000),
+  SIM_DELAY_MS: int(1000, 0, 3_600_000),
+  SYNC_EXECUTE_TIMEOUT_MS: int(300_000, 0, 3_600_000),
+  EXECUTION_CONCURRENCY: int(100, 1, 10_000),
+  EXECUTION_LOG_LIMIT: int(500, 1, 100_000),
+  JOB_LOCK_MS: int(15_000, 1000, 600_000),
+  JOB_STALLED_INTERVAL_MS: int(5_000, 500, 600_000),
+  AUTH_TRUST_USER_HEADER: bool(false),
+  API_KEY_PEPPER: secret(16),
+  API_KEY_CACHE_TTL_MS: int(60_000, 0, 3_600_000),
+  API_KEY_TOUCH_FLUSH_MS: int(10_000, 100, 3_600_000),
+  ADMIN_TOKEN: secret(16),
+  MCP_TOOL_TIMEOUT_MS: int(600_000, 1, 24 * 3600 * 1000),
+  SSE_PING_MS: int(3000, 10, 600_000),
+};
+
+export type ConfigSchema = typeof configSchema;
+export type ConfigValues = { [K in keyof ConfigSchema]: ReturnType<ConfigSchema[K]> };

@@ -1,0 +1,19 @@
+import { ENVELOPE_ERROR, ENVELOPE_OK, ErrorCode } from './error-codes';
+import { FieldError } from './app.exception';
+
+export interface SuccessEnvelope<T> {
+  code: typeof ENVELOPE_OK;
+  msg: string;
+  data: T;
+}
+
+export interface ErrorEnvelope {
+  code: typeof ENVELOPE_ERROR;
+  msg: string;
+  data: null;
+  error: ErrorCode;
+  request_id: string;
+  details?: FieldError[];
+}
+
+export const ok = <T>(data: T): SuccessEnvelope<T> => ({ code: ENVELOPE_OK, msg: '', data });

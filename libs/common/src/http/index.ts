@@ -1,0 +1,2 @@
+export * from './api-envelope.decorator';
+export * from './page.dto';

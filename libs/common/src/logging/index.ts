@@ -1,0 +1,3 @@
+export * from './logging.module';
+export * from './redact';
+export * from './request-id';

@@ -1,0 +1,125 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import Redis, { RedisOptions } from 'ioredis';
+import { AppConfig } from '../config';
+
+type Handler = (message: string) => void;
+
+/**
+ * The process's Redis connections: one for commands, one dedicated to subscriptions
+ * (a subscribed connection cannot run commands). Every key and channel is namespaced
+ * by REDIS_PREFIX so that several deployments and test runs share one Redis safely.
+ */
+@Injectable()
+export class RedisService implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisService.name);
+  readonly client: Redis;
+  private subscriber?: Redis;
+  private readonly handlers = new Map<string, Set<Handler>>();
+  private readonly reconnectListeners = new Set<() => void>();
+
+  constructor(private readonly config: AppConfig) {
+    this.client = this.connect('commands');
+  }
+
+  /** ioredis options for REDIS_URL; BullMQ and the Socket.IO adapter reuse them. */
+  static optionsFrom(url: string): RedisOptions {
+    const parsed = new URL(url);
+    const db = parsed.pathname.replace('/', '');
+    return {
+      host: parsed.hostname,
+      port: Number(parsed.port || 6379),
+      username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+      password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+      db: db ? Number(db) : 0,
+      tls: parsed.protocol === 'rediss:' ? {} : undefined,
+      maxRetriesPerRequest: null,
+      enableReadyCheck: true,
+    };
+  }
+
+  get options(): RedisOptions {
+    return RedisService.optionsFrom(this.config.redisUrl);
+  }
+
+  key(...parts: Array<string | number>): string {
+    return [this.config.redisPrefix, ...parts].join(':');
+  }
+
+  /** A new connection for a component that must own one (BullMQ workers, adapters). */
+  connect(name: string, extra: RedisOptions = {}): Redis {
+    const connection = new Redis({
+      ...this.options,
+      connectionName: `${this.config.redisPrefix}:${name}`,
+      lazyConnect: false,
+      ...extra,
+    });
+    // Without a listener ioredis prints every failed reconnect; readiness reports the outage.
+    connection.on('error', (err: Error) => this.logger.debug(`redis ${name}: ${err.message}`));
+    return connection;
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.client.publish(this.key(channel), message);
+  }
+
+  /** Subscribes to a namespaced channel; returns the function that unsubscribes. */
+  async subscribe(channel: string, handler: Handler): Promise<() => Promise<void>> {
+    const sub = this.ensureSubscriber();
+    const full = this.key(channel);
+    let set = this.handlers.get(full);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(full, set);
+      await sub.subscribe(full);
+    }
+    set.add(handler);
+    return async () => {
+      const current = this.handlers.get(full);
+      if (!current) return;
+      current.delete(handler);
+      if (current.size === 0) {
+        this.handlers.delete(full);
+        await sub.unsubscribe(full).catch(() => undefined);
+      }
+    };
+  }
+
+  /** Called after the subscriber reconnects: messages may have been missed meanwhile. */
+  onResubscribe(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.client.ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  private ensureSubscriber(): Redis {
+    if (this.subscriber) return this.subscriber;
+    const sub = this.connect('subscriber');
+    let connectedBefore = false;
+    sub.on('ready', () => {
+      if (connectedBefore) for (const listener of this.reconnectListeners) listener();
+      connectedBefore = true;
+    });
+    sub.on('message', (channel: string, message: string) => {
+      for (const handler of this.handlers.get(channel) ?? []) {
+        try {
+          handler(message);
+        } catch (err) {
+          this.logger.error({ err }, `handler for ${channel} failed`);
+        }
+      }
+    });
+    this.subscriber = sub;
+    return sub;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.client.quit(), this.subscriber?.quit()]);
+  }
+}
