@@ -1,0 +1,2 @@
+// Filled in by the execution pipeline work (DESIGN §6).
+import 'reflect-metadata';
