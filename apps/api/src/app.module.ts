@@ -1,17 +1,23 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { BullModule } from '@nestjs/bullmq';
+import type { RedisOptions as BullRedisOptions } from 'bullmq';
 import {
   AllExceptionsFilter,
+  AppConfig,
   AuthGuard,
   ConfigModule,
   ConfigValues,
   EnvelopeInterceptor,
   LoggingModule,
   RedisModule,
+  RedisService,
 } from '@app/common';
 import { ApiKeyModule } from './api-key/api-key.module';
 import { DatabaseModule } from './database/database.module';
+import { ExecutionModule } from './execution/execution.module';
+import { RobotModule } from './execution/robot/robot.module';
 import { HealthModule } from './health/health.module';
 import { WorkflowModule } from './workflow/workflow.module';
 
@@ -21,19 +27,28 @@ import { WorkflowModule } from './workflow/workflow.module';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: ConfigValues): DynamicModule {
-    const servesApi = config.APP_ROLE !== 'worker';
+  static forRoot(values: ConfigValues): DynamicModule {
+    const config = new AppConfig(values);
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(values),
         LoggingModule,
         EventEmitterModule.forRoot({ wildcard: false, maxListeners: 100 }),
         RedisModule,
         DatabaseModule,
-        ApiKeyModule.register({ http: servesApi }),
-        WorkflowModule.register({ http: servesApi }),
-        HealthModule.register(),
+        BullModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (cfg: AppConfig) => ({
+            // ioredis and BullMQ describe the same options with slightly different types.
+            connection: RedisService.optionsFrom(cfg.redisUrl) as BullRedisOptions,
+            prefix: `${cfg.redisPrefix}:bull`,
+          }),
+        }),
+        ApiKeyModule.register({ http: config.servesApi }),
+        WorkflowModule.register({ http: config.servesApi }),
+        ExecutionModule.register({ config, http: config.servesApi, worker: config.runsWorker }),
+        HealthModule.register(RobotModule),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

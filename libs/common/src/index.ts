@@ -6,3 +6,4 @@ export * from './logging';
 export * from './redis';
 export * from './http';
 export * from './types/json';
+export * from './util/sleep';

@@ -1,1 +1,2 @@
-export {};
+export * from './behaviour';
+export * from './simulator';

@@ -4,7 +4,7 @@ import { HealthService } from './health.service';
 
 @Module({})
 export class HealthModule {
-  /** `robot` is the module that provides ROBOT_PROBE, when this process has one. */
+  /** `robot` is the module that provides the RobotClient, whose reachability is reported. */
   static register(robot?: NonNullable<ModuleMetadata['imports']>[number]): DynamicModule {
     return {
       module: HealthModule,

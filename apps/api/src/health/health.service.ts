@@ -1,8 +1,8 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { RedisService } from '@app/common';
-import { ROBOT_PROBE, RobotProbe } from './robot-probe';
+import { RobotClient } from '../execution/robot/robot-client';
 
 export type Check = { status: 'up' | 'down'; latency_ms: number; error?: string };
 
@@ -34,7 +34,7 @@ export class HealthService {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly redis: RedisService,
-    @Optional() @Inject(ROBOT_PROBE) private readonly robot?: RobotProbe,
+    @Optional() private readonly robot?: RobotClient,
   ) {}
 
   async readiness(): Promise<{ ready: boolean; checks: Record<string, Check> }> {

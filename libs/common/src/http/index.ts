@@ -1,2 +1,3 @@
 export * from './api-envelope.decorator';
 export * from './page.dto';
+export * from './sse';

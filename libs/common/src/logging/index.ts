@@ -1,3 +1,4 @@
 export * from './logging.module';
 export * from './redact';
 export * from './request-id';
+export * from './request-id.decorator';

@@ -1,11 +1,4 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  PrimaryGeneratedColumn,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Only a recognisable prefix and an HMAC of the whole key are stored, never the key. */
 @Entity('api_keys')
@@ -45,6 +38,12 @@ export class ApiKeyEntity {
   @CreateDateColumn({ type: 'datetime', precision: 3 })
   created_at!: Date;
 
-  @UpdateDateColumn({ type: 'datetime', precision: 3 })
+  // Maintained by MySQL (ON UPDATE CURRENT_TIMESTAMP(3)); TypeORM would write whole seconds.
+  @Column({
+    type: 'datetime',
+    precision: 3,
+    default: () => 'CURRENT_TIMESTAMP(3)',
+    onUpdate: 'CURRENT_TIMESTAMP(3)',
+  })
   updated_at!: Date;
 }

@@ -1,5 +1,5 @@
 import { JsonObject } from '@app/common';
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export enum ExecutionStatus {
   Pending = 'PENDING',
@@ -92,6 +92,12 @@ export class ExecutionEntity {
   @CreateDateColumn({ type: 'datetime', precision: 3 })
   created_at!: Date;
 
-  @UpdateDateColumn({ type: 'datetime', precision: 3 })
+  // Maintained by MySQL (ON UPDATE CURRENT_TIMESTAMP(3)); TypeORM would write whole seconds.
+  @Column({
+    type: 'datetime',
+    precision: 3,
+    default: () => 'CURRENT_TIMESTAMP(3)',
+    onUpdate: 'CURRENT_TIMESTAMP(3)',
+  })
   updated_at!: Date;
 }

@@ -1,0 +1,13 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
+import { StartExecutionDto } from './start-execution.dto';
+
+/** Body of `POST /rpa/v1/exec` (DESIGN §7). */
+export class RpaExecDto extends StartExecutionDto {
+  @ApiPropertyOptional({ description: "The engine's session id (string or number), echoed back" })
+  @IsOptional()
+  @ValidateIf((_, value) => typeof value !== 'number' || !Number.isFinite(value))
+  @IsString({ message: 'sid must be a string or a number' })
+  @MaxLength(128)
+  sid?: string | number;
+}

@@ -1,0 +1,97 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Observable, Subject, filter } from 'rxjs';
+import { RedisService } from '@app/common';
+import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
+import { ExecutionEvent, isFinalEvent } from './execution.events';
+
+/**
+ * The domain event stream of executions. Producers (api and worker processes) publish to
+ * Redis; every process receives every event once, in publish order, and re-emits it locally
+ * through EventEmitter2 (by event type) and an observable stream. Subscribers (SSE, sync
+ * waits, Socket.IO, MCP, webhooks) never care which process made the change.
+ */
+@Injectable()
+export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ExecutionEventBus.name);
+  private readonly stream = new Subject<ExecutionEvent>();
+  private unsubscribe?: () => Promise<void>;
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly emitter: EventEmitter2,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.unsubscribe = await this.redis.subscribe(EXECUTION_EVENTS_CHANNEL, (message) =>
+      this.deliver(message),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.unsubscribe?.().catch(() => undefined);
+    this.stream.complete();
+  }
+
+  async publish(event: ExecutionEvent): Promise<void> {
+    await this.redis.publish(EXECUTION_EVENTS_CHANNEL, JSON.stringify(event));
+  }
+
+  /** Publishes without letting a Redis hiccup fail the state change that caused it. */
+  publishSafely(event: ExecutionEvent): void {
+    this.publish(event).catch((err: Error) =>
+      this.logger.warn(`Could not publish ${event.type} for ${event.execution_id}: ${err.message}`),
+    );
+  }
+
+  get events$(): Observable<ExecutionEvent> {
+    return this.stream.asObservable();
+  }
+
+  forExecution(executionId: string): Observable<ExecutionEvent> {
+    return this.stream.pipe(filter((event) => event.execution_id === executionId));
+  }
+
+  /**
+   * Resolves when the execution's final event arrives, when `alreadyFinal` (checked after
+   * subscribing, so nothing slips between) says it has ended, or after `timeoutMs`.
+   */
+  waitForFinal(
+    executionId: string,
+    timeoutMs: number,
+    alreadyFinal: () => Promise<boolean>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (err?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        subscription.unsubscribe();
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = () => finish();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const subscription = this.forExecution(executionId)
+        .pipe(filter(isFinalEvent))
+        .subscribe(() => finish());
+      const timer = setTimeout(() => finish(), timeoutMs);
+      alreadyFinal().then((ended) => ended && finish(), finish);
+    });
+  }
+
+  private deliver(message: string): void {
+    let event: ExecutionEvent;
+    try {
+      event = JSON.parse(message) as ExecutionEvent;
+    } catch {
+      this.logger.warn('Dropped a malformed execution event');
+      return;
+    }
+    this.stream.next(event);
+    this.emitter.emit(event.type, event);
+  }
+}

@@ -1,0 +1,137 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import {
+  ApiEnvelope,
+  ApiErrors,
+  Auth,
+  CurrentPrincipal,
+  PageQueryDto,
+  Principal,
+  RawResponse,
+  RequestId,
+  Scopes,
+} from '@app/common';
+import { ListExecutionsQueryDto } from './dto/execution-query.dto';
+import {
+  ExecutionDto,
+  ExecutionEnvelopeDto,
+  ExecutionLogDto,
+  ExecutionLogPageDto,
+  ExecutionPageDto,
+} from './dto/execution.response';
+import { StartExecutionDto } from './dto/start-execution.dto';
+import { ExecutionStreamService } from './execution-stream.service';
+import { ExecutionService } from './execution.service';
+
+@ApiTags('executions')
+@ApiBearerAuth()
+@ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
+@Controller('executions')
+export class ExecutionController {
+  constructor(
+    private readonly executions: ExecutionService,
+    private readonly streams: ExecutionStreamService,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @Auth('key')
+  @Scopes('execute')
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Repeats return the first execution',
+  })
+  @ApiOperation({ summary: 'Start an execution' })
+  @ApiEnvelope(ExecutionEnvelopeDto, { status: 202 })
+  @ApiErrors(400, 401, 403, 404, 409, 503)
+  async start(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: StartExecutionDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @RequestId() requestId: string | undefined,
+  ): Promise<ExecutionEnvelopeDto> {
+    const { execution } = await this.executions.start({
+      ...dto,
+      userId: principal.userId,
+      trigger: 'api',
+      idempotencyKey,
+      requestId,
+    });
+    return { execution: ExecutionDto.from(execution) };
+  }
+
+  @Get()
+  @Auth('user', 'key')
+  @Scopes('read')
+  @ApiOperation({ summary: 'List own executions, newest first' })
+  @ApiEnvelope(ExecutionPageDto)
+  @ApiErrors(400, 401)
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query() query: ListExecutionsQueryDto,
+  ): Promise<ExecutionPageDto> {
+    const page = await this.executions.list(principal.userId, query);
+    return { total: page.total, records: page.records.map(ExecutionDto.from) };
+  }
+
+  @Get(':id')
+  @Auth('user', 'key')
+  @Scopes('read')
+  @ApiOperation({ summary: 'One execution' })
+  @ApiEnvelope(ExecutionEnvelopeDto)
+  @ApiErrors(401, 404)
+  async get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<ExecutionEnvelopeDto> {
+    return { execution: ExecutionDto.from(await this.executions.get(principal.userId, id)) };
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @Auth('user', 'key')
+  @Scopes('execute')
+  @ApiOperation({ summary: 'Cancel a PENDING or RUNNING execution (and its robot task)' })
+  @ApiEnvelope(ExecutionEnvelopeDto)
+  @ApiErrors(401, 404, 409)
+  async cancel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+  ): Promise<ExecutionEnvelopeDto> {
+    return { execution: ExecutionDto.from(await this.executions.cancel(id, principal.userId)) };
+  }
+
+  @Get(':id/logs')
+  @Auth('user', 'key')
+  @Scopes('read')
+  @ApiOperation({ summary: "The robot's log lines for an execution" })
+  @ApiEnvelope(ExecutionLogPageDto)
+  @ApiErrors(401, 404)
+  async logs(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<ExecutionLogPageDto> {
+    const page = await this.executions.listLogs(principal.userId, id, query);
+    return { total: page.total, records: page.records.map(ExecutionLogDto.from) };
+  }
+
+  @Get(':id/events')
+  @Auth('user', 'key')
+  @Scopes('read')
+  @RawResponse()
+  @ApiProduces('text/event-stream')
+  @ApiOperation({
+    summary: 'Server-Sent Events: a snapshot, then live events; closes after the final one',
+  })
+  @ApiErrors(401, 404)
+  async events(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Res() res: Response,
+  ): Promise<void> {
+    await this.streams.streamExecution(principal.userId, id, res);
+  }
+}

@@ -1,0 +1,47 @@
+import { JsonObject } from '@app/common';
+import { ExecutionStatus } from './entities/execution.entity';
+
+export const ExecutionEventType = {
+  Created: 'execution.created',
+  Started: 'execution.started',
+  Progress: 'execution.progress',
+  Log: 'execution.log',
+  Completed: 'execution.completed',
+  Failed: 'execution.failed',
+  Cancelled: 'execution.cancelled',
+} as const;
+
+export type ExecutionEventType = (typeof ExecutionEventType)[keyof typeof ExecutionEventType];
+
+export const FINAL_EVENT_TYPES: readonly ExecutionEventType[] = [
+  ExecutionEventType.Completed,
+  ExecutionEventType.Failed,
+  ExecutionEventType.Cancelled,
+];
+
+export interface ExecutionLogLine {
+  seq: number;
+  level: string;
+  message: string;
+}
+
+/**
+ * One state change of an execution (DESIGN §8 payload plus routing fields). Published on
+ * Redis by whichever process made the change and re-emitted in every process.
+ */
+export interface ExecutionEvent {
+  type: ExecutionEventType;
+  execution_id: string;
+  project_id: string;
+  /** Owner; used for routing (rooms, webhooks), never to authorise. */
+  user_id: string;
+  status: ExecutionStatus;
+  progress?: number;
+  log?: ExecutionLogLine;
+  result?: JsonObject | null;
+  error?: string | null;
+  ts: string;
+}
+
+export const isFinalEvent = (event: ExecutionEvent): boolean =>
+  FINAL_EVENT_TYPES.includes(event.type);

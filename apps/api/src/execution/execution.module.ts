@@ -1,0 +1,67 @@
+import { BullModule, Processor } from '@nestjs/bullmq';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '@app/common';
+import { WorkflowModule } from '../workflow/workflow.module';
+import { ExecutionLogEntity } from './entities/execution-log.entity';
+import { ExecutionEntity } from './entities/execution.entity';
+import { EXECUTION_QUEUE } from './execution.constants';
+import { ExecutionCancellation } from './execution-cancellation.service';
+import { ExecutionController } from './execution.controller';
+import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionProcessor } from './execution.processor';
+import { ExecutionQueue } from './execution.queue';
+import { ExecutionRunner } from './execution-runner.service';
+import { ExecutionService } from './execution.service';
+import { ExecutionStreamService } from './execution-stream.service';
+import { RobotModule } from './robot/robot.module';
+import { RpaExecController } from './rpa-exec.controller';
+import { RpaExecService } from './rpa-exec.service';
+import { WorkflowExecutionController } from './workflow-execution.controller';
+
+/** Worker options come from configuration, so the processor class is decorated here. */
+function configuredProcessor(config: AppConfig): Type<ExecutionProcessor> {
+  const { concurrency, lockMs, stalledIntervalMs } = config.execution;
+  @Processor(EXECUTION_QUEUE, {
+    concurrency,
+    lockDuration: lockMs,
+    stalledInterval: stalledIntervalMs,
+    // Resuming a stalled run is safe (it follows the stored task), so allow several.
+    maxStalledCount: 10,
+  })
+  class ConfiguredExecutionProcessor extends ExecutionProcessor {}
+  return ConfiguredExecutionProcessor;
+}
+
+export interface ExecutionModuleOptions {
+  config: AppConfig;
+  /** Serve the HTTP routes (api role). */
+  http: boolean;
+  /** Run the processor (worker role). */
+  worker: boolean;
+}
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([ExecutionEntity, ExecutionLogEntity]),
+    BullModule.registerQueue({ name: EXECUTION_QUEUE }),
+    WorkflowModule,
+    RobotModule,
+  ],
+  providers: [ExecutionService, ExecutionQueue, ExecutionEventBus, ExecutionCancellation],
+  exports: [ExecutionService, ExecutionQueue, ExecutionEventBus],
+})
+export class ExecutionModule {
+  static register(options: ExecutionModuleOptions): DynamicModule {
+    return {
+      module: ExecutionModule,
+      controllers: options.http
+        ? [ExecutionController, WorkflowExecutionController, RpaExecController]
+        : [],
+      providers: [
+        ...(options.http ? [ExecutionStreamService, RpaExecService] : []),
+        ...(options.worker ? [ExecutionRunner, configuredProcessor(options.config)] : []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { FindOptionsWhere, In, QueryFailedError, Repository } from 'typeorm';
+import { AppConfig, AppException, JsonObject, Page, PageQueryDto, pageWindow } from '@app/common';
+import { WorkflowStatus } from '../workflow/entities/workflow.entity';
+import { WorkflowService } from '../workflow/workflow.service';
+import { ListExecutionsQueryDto } from './dto/execution-query.dto';
+import { ExecutionLogEntity } from './entities/execution-log.entity';
+import {
+  ACTIVE_STATUSES,
+  ExecutionEntity,
+  ExecutionStatus,
+  ExecutionTrigger,
+  isFinal,
+} from './entities/execution.entity';
+import { ExecutionErrors } from './execution.constants';
+import { ExecutionEventType } from './execution.events';
+import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionCancellation } from './execution-cancellation.service';
+import { ExecutionQueue } from './execution.queue';
+import { toEvent } from './execution-event.factory';
+
+export interface StartExecutionInput {
+  userId: string;
+  project_id: string;
+  params?: JsonObject | null;
+  exec_position?: string;
+  priority?: number;
+  reference?: string;
+  timeout_ms?: number;
+  callback_url?: string;
+  trigger: ExecutionTrigger;
+  idempotencyKey?: string;
+  requestId?: string;
+  retryOf?: string;
+}
+
+const isDuplicateKey = (err: unknown): boolean =>
+  err instanceof QueryFailedError &&
+  (err.driverError as { code?: string })?.code === 'ER_DUP_ENTRY';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+@Injectable()
+export class ExecutionService {
+  private readonly logger = new Logger(ExecutionService.name);
+
+  constructor(
+    @InjectRepository(ExecutionEntity) private readonly executions: Repository<ExecutionEntity>,
+    @InjectRepository(ExecutionLogEntity) private readonly logs: Repository<ExecutionLogEntity>,
+    private readonly workflows: WorkflowService,
+    private readonly queue: ExecutionQueue,
+    private readonly bus: ExecutionEventBus,
+    private readonly cancellation: ExecutionCancellation,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Writes the PENDING row, announces it and enqueues its job. A failed enqueue ends the row
+   * as FAILED (answering 503), so no execution is left PENDING without a job; the job id is
+   * the execution id, so none runs twice.
+   */
+  async start(
+    input: StartExecutionInput,
+  ): Promise<{ execution: ExecutionEntity; replayed: boolean }> {
+    if (input.idempotencyKey !== undefined) {
+      if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+        throw AppException.validation([
+          { field: 'Idempotency-Key', errors: ['must be 1-255 printable ASCII characters'] },
+        ]);
+      }
+      const existing = await this.findByIdempotencyKey(input.userId, input.idempotencyKey);
+      if (existing) return { execution: this.checkReplay(existing, input), replayed: true };
+    }
+    const workflow = await this.workflows.find(input.userId, input.project_id);
+    if (!workflow)
+      throw new AppException('WORKFLOW_NOT_FOUND', `Workflow ${input.project_id} not found`);
+    if (Number(workflow.status) !== WorkflowStatus.Active) {
+      throw new AppException('WORKFLOW_INACTIVE', `Workflow ${input.project_id} is inactive`);
+    }
+    if (input.timeout_ms !== undefined && input.timeout_ms > this.config.robot.timeoutMs) {
+      throw AppException.validation([
+        {
+          field: 'timeout_ms',
+          errors: [`timeout_ms must not exceed ${this.config.robot.timeoutMs}`],
+        },
+      ]);
+    }
+
+    const now = new Date();
+    const execution = this.executions.create({
+      id: randomUUID(),
+      project_id: workflow.project_id,
+      user_id: input.userId,
+      status: ExecutionStatus.Pending,
+      parameters: input.params ?? {},
+      result: null,
+      error: null,
+      exec_position: input.exec_position ?? 'EXECUTOR',
+      progress: 0,
+      robot_task_id: null,
+      trigger: input.trigger,
+      priority: input.priority ?? 5,
+      reference: input.reference ?? null,
+      timeout_ms: input.timeout_ms ?? null,
+      retry_of: input.retryOf ?? null,
+      callback_url: input.callback_url ?? null,
+      idempotency_key: input.idempotencyKey ?? null,
+      request_id: input.requestId ?? null,
+      start_time: null,
+      end_time: null,
+      created_at: now,
+      updated_at: now,
+    });
+    try {
+      await this.executions.insert(execution);
+    } catch (err) {
+      if (input.idempotencyKey === undefined || !isDuplicateKey(err)) throw err;
+      // A concurrent request with the same key won the race: answer with its execution.
+      const winner = await this.findByIdempotencyKey(input.userId, input.idempotencyKey);
+      if (!winner) throw err;
+      return { execution: this.checkReplay(winner, input), replayed: true };
+    }
+
+    await this.bus.publish(toEvent(execution, ExecutionEventType.Created));
+    try {
+      await this.queue.enqueue(
+        { executionId: execution.id, requestId: input.requestId },
+        execution.priority,
+      );
+    } catch (err) {
+      this.logger.error({ err }, `Could not enqueue execution ${execution.id}`);
+      await this.executions.update(
+        { id: execution.id, status: ExecutionStatus.Pending },
+        {
+          status: ExecutionStatus.Failed,
+          error: ExecutionErrors.enqueueFailed,
+          end_time: new Date(),
+        },
+      );
+      this.bus.publishSafely({
+        ...toEvent(execution, ExecutionEventType.Failed),
+        status: ExecutionStatus.Failed,
+        error: ExecutionErrors.enqueueFailed,
+      });
+      throw new AppException(
+        'SERVICE_UNAVAILABLE',
+        'The execution queue is unavailable; try again',
+      );
+    }
+    return { execution, replayed: false };
+  }
+
+  /** The caller's execution; another user's is indistinguishable from an absent one. */
+  async get(userId: string, id: string): Promise<ExecutionEntity> {
+    const execution = await this.executions.findOneBy({ id, user_id: userId });
+    if (!execution) throw new AppException('EXECUTION_NOT_FOUND', `Execution ${id} not found`);
+    return execution;
+  }
+
+  /** Any user's execution (admin, internal). */
+  async getAny(id: string): Promise<ExecutionEntity> {
+    const execution = await this.executions.findOneBy({ id });
+    if (!execution) throw new AppException('EXECUTION_NOT_FOUND', `Execution ${id} not found`);
+    return execution;
+  }
+
+  async list(
+    userId: string | undefined,
+    query: ListExecutionsQueryDto,
+  ): Promise<Page<ExecutionEntity>> {
+    const where: FindOptionsWhere<ExecutionEntity> = {};
+    if (userId !== undefined) where.user_id = userId;
+    if (query.project_id !== undefined) where.project_id = query.project_id;
+    if (query.status !== undefined) where.status = query.status;
+    if (query.reference !== undefined) where.reference = query.reference;
+    const [records, total] = await this.executions.findAndCount({
+      where,
+      order: { created_at: 'DESC', id: 'ASC' },
+      ...pageWindow(query),
+    });
+    return { total, records };
+  }
+
+  async listLogs(
+    userId: string,
+    id: string,
+    query: PageQueryDto,
+  ): Promise<Page<ExecutionLogEntity>> {
+    await this.get(userId, id);
+    const [records, total] = await this.logs.findAndCount({
+      where: { execution_id: id },
+      order: { seq: 'ASC' },
+      ...pageWindow(query),
+    });
+    return { total, records };
+  }
+
+  /**
+   * Ends a PENDING/RUNNING execution as CANCELLED. A waiting job is removed; an active one
+   * is told through Redis, and the process running it also cancels the robot task.
+   * Cancelling a cancelled execution is a no-op; any other ended one is a conflict.
+   */
+  async cancel(id: string, userId?: string): Promise<ExecutionEntity> {
+    const execution = userId === undefined ? await this.getAny(id) : await this.get(userId, id);
+    if (execution.status === ExecutionStatus.Cancelled) return execution;
+    if (isFinal(execution.status)) {
+      throw new AppException('CONFLICT', `Execution ${id} already ended as ${execution.status}`);
+    }
+    const endTime = new Date();
+    const updated = await this.executions.update(
+      { id, status: In([...ACTIVE_STATUSES]) },
+      { status: ExecutionStatus.Cancelled, error: ExecutionErrors.cancelled, end_time: endTime },
+    );
+    if (!updated.affected) {
+      const now = await this.getAny(id);
+      if (now.status === ExecutionStatus.Cancelled) return now;
+      throw new AppException('CONFLICT', `Execution ${id} already ended as ${now.status}`);
+    }
+    await this.queue.removeIfIdle(id);
+    await this.cancellation.requestCancel(id);
+    const cancelled = await this.getAny(id);
+    await this.bus.publish(toEvent(cancelled, ExecutionEventType.Cancelled));
+    return cancelled;
+  }
+
+  /** Resolves with the execution once it has ended, or as it stands after `timeoutMs`. */
+  async waitForEnd(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ExecutionEntity> {
+    await this.bus.waitForFinal(
+      id,
+      timeoutMs,
+      async () => {
+        const current = await this.executions.findOne({
+          where: { id },
+          select: { id: true, status: true },
+        });
+        return !current || isFinal(current.status);
+      },
+      signal,
+    );
+    return this.getAny(id);
+  }
+
+  private findByIdempotencyKey(userId: string, key: string): Promise<ExecutionEntity | null> {
+    return this.executions.findOneBy({ user_id: userId, idempotency_key: key });
+  }
+
+  private checkReplay(existing: ExecutionEntity, input: StartExecutionInput): ExecutionEntity {
+    if (existing.project_id !== input.project_id) {
+      throw new AppException(
+        'CONFLICT',
+        'This Idempotency-Key was already used to start another workflow',
+      );
+    }
+    return existing;
+  }
+}

@@ -1,0 +1,97 @@
+import { JsonObject } from '@app/common';
+
+export type RobotTaskStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+export interface RobotTaskState {
+  status: RobotTaskStatus;
+  progress: number | null;
+  result: JsonObject | null;
+  error: string | null;
+  /** Every log line so far; the robot may omit them. */
+  logs: Array<{ seq?: number; level?: string; message: string }>;
+}
+
+export interface RobotTaskInput {
+  project_id: string;
+  params: JsonObject;
+  exec_position: string;
+}
+
+export interface RobotCallContext {
+  requestId?: string;
+  /** Sent as Idempotency-Key, so a create retried after a crash can find its first task. */
+  executionId: string;
+}
+
+/** A failed robot call; `retryable` for transport errors and 5xx, not for 4xx. */
+export class RobotError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'RobotError';
+  }
+}
+
+/**
+ * The robot service of DESIGN §6, behind one class. Implementations: HTTP (ROBOT_MODE=http)
+ * and the in-process simulator (ROBOT_MODE=simulator).
+ */
+export abstract class RobotClient {
+  abstract createTask(input: RobotTaskInput, ctx: RobotCallContext): Promise<string>;
+  abstract getTask(taskId: string, ctx: RobotCallContext): Promise<RobotTaskState>;
+  abstract cancelTask(taskId: string, ctx: RobotCallContext): Promise<void>;
+  /** Reachability, for readiness reports. */
+  abstract ping(): Promise<void>;
+}
+
+const STATUS_ALIASES: Record<string, RobotTaskStatus> = {
+  PENDING: 'PENDING',
+  QUEUED: 'PENDING',
+  WAITING: 'PENDING',
+  RUNNING: 'RUNNING',
+  PROCESSING: 'RUNNING',
+  COMPLETED: 'COMPLETED',
+  SUCCESS: 'COMPLETED',
+  SUCCEEDED: 'COMPLETED',
+  DONE: 'COMPLETED',
+  FAILED: 'FAILED',
+  ERROR: 'FAILED',
+  CANCELLED: 'CANCELLED',
+  CANCELED: 'CANCELLED',
+};
+
+/** Reads a robot's `execution` object defensively: robots are outside our control. */
+export function parseTaskState(raw: unknown): RobotTaskState {
+  if (!raw || typeof raw !== 'object')
+    throw new RobotError('robot answered without an execution', true);
+  const source = raw as Record<string, unknown>;
+  const status = STATUS_ALIASES[String(source.status ?? '').toUpperCase()];
+  if (!status)
+    throw new RobotError(`robot answered an unknown status "${String(source.status)}"`, true);
+  const progress = Number(source.progress);
+  const result = source.result;
+  const logs = Array.isArray(source.logs)
+    ? source.logs
+        .filter((l): l is Record<string, unknown> => !!l && typeof l === 'object')
+        .map((l) => ({
+          seq: typeof l.seq === 'number' ? l.seq : undefined,
+          level: typeof l.level === 'string' ? l.level : undefined,
+          message: String(l.message ?? ''),
+        }))
+    : [];
+  return {
+    status,
+    progress: Number.isFinite(progress) ? Math.max(0, Math.min(100, Math.round(progress))) : null,
+    result:
+      result && typeof result === 'object' && !Array.isArray(result)
+        ? (result as JsonObject)
+        : result === undefined || result === null
+          ? null
+          : { data: result },
+    error: source.error === undefined || source.error === null ? null : String(source.error),
+    logs,
+  };
+}

@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppConfig, AppException, openSse } from '@app/common';
+import { RpaExecDto } from './dto/rpa-exec.dto';
+import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
+import { failureKind } from './execution.constants';
+import { ExecutionService } from './execution.service';
+
+/** Final-event codes of DESIGN §7. */
+export const RpaCode = {
+  Success: 0,
+  CreateFailed: 55001,
+  TaskFailed: 55002,
+  Timeout: 55003,
+} as const;
+
+export interface RpaFinalEvent {
+  code: number;
+  message: string;
+  sid: string | number | null;
+  execution_id: string | null;
+  data: Record<string, unknown> | null;
+}
+
+/** Maps an ended (or still running) execution to the one final event an engine reads. */
+export function rpaFinalEvent(
+  execution: ExecutionEntity,
+  sid: string | number | null,
+): RpaFinalEvent {
+  const base = { sid, execution_id: execution.id };
+  if (execution.status === ExecutionStatus.Completed) {
+    const data = execution.result?.data;
+    return {
+      ...base,
+      code: RpaCode.Success,
+      message: 'Success',
+      data: data && typeof data === 'object' ? data : {},
+    };
+  }
+  if (!isFinal(execution.status)) {
+    return {
+      ...base,
+      code: RpaCode.Timeout,
+      message: 'Timed out waiting for the execution',
+      data: null,
+    };
+  }
+  const error = execution.error ?? 'Execution did not complete';
+  const kind = failureKind(execution.error);
+  const code =
+    kind === 'create_failed'
+      ? RpaCode.CreateFailed
+      : kind === 'timeout'
+        ? RpaCode.Timeout
+        : RpaCode.TaskFailed;
+  return { ...base, code, message: error, data: null };
+}
+
+/**
+ * `POST /rpa/v1/exec`: answers an event stream at once, keeps it alive with comments and
+ * ends it with one `data:` line. A client that goes away does not cancel the execution.
+ */
+@Injectable()
+export class RpaExecService {
+  constructor(
+    private readonly executions: ExecutionService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async run(
+    userId: string,
+    dto: RpaExecDto,
+    requestId: string | undefined,
+    res: Response,
+  ): Promise<void> {
+    const { sid, ...options } = dto;
+    const echoSid = sid ?? null;
+    const stream = openSse(res, this.config.ssePingMs);
+    const gone = new AbortController();
+    stream.onClose(() => gone.abort());
+
+    let execution: ExecutionEntity;
+    try {
+      ({ execution } = await this.executions.start({
+        ...options,
+        userId,
+        trigger: 'api',
+        requestId,
+      }));
+    } catch (err) {
+      const message =
+        err instanceof AppException ? err.message : 'The execution could not be started';
+      stream.send({
+        code: RpaCode.CreateFailed,
+        message,
+        sid: echoSid,
+        execution_id: null,
+        data: null,
+      });
+      stream.close();
+      return;
+    }
+    // The run's own limit ends it; the margin lets the final state arrive before we give up.
+    const limit = (execution.timeout_ms ?? this.config.robot.timeoutMs) + 30_000;
+    const ended = await this.executions.waitForEnd(execution.id, limit, gone.signal);
+    if (stream.closed) return;
+    stream.send(rpaFinalEvent(ended, echoSid));
+    stream.close();
+  }
+}

@@ -1,0 +1,130 @@
+import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import {
+  ApiEnvelope,
+  ApiErrors,
+  AppConfig,
+  Auth,
+  CurrentPrincipal,
+  LegacyRoute,
+  Principal,
+  RequestId,
+  Scopes,
+} from '@app/common';
+import { ExecutionDto, ExecutionEnvelopeDto, ExecutionIdDto } from './dto/execution.response';
+import {
+  ExecuteAsyncWorkflowDto,
+  ExecuteWorkflowDto,
+  StartExecutionDto,
+} from './dto/start-execution.dto';
+import { isFinal } from './entities/execution.entity';
+import { ExecutionService } from './execution.service';
+
+/** Start routes under /workflows: DESIGN §4 (true statuses) and §5 (legacy). */
+@ApiTags('executions')
+@ApiBearerAuth()
+@Auth('key')
+@Scopes('execute')
+@Controller('workflows')
+export class WorkflowExecutionController {
+  constructor(
+    private readonly executions: ExecutionService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post('execute')
+  @HttpCode(200)
+  @LegacyRoute()
+  @ApiOperation({
+    summary: 'Legacy: start and wait; 200 {execution} whether ended or still running',
+  })
+  @ApiEnvelope(ExecutionEnvelopeDto)
+  @ApiErrors(400, 401)
+  async legacyExecute(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: StartExecutionDto,
+    @RequestId() requestId: string | undefined,
+  ): Promise<ExecutionEnvelopeDto> {
+    const { execution } = await this.executions.start({
+      ...dto,
+      userId: principal.userId,
+      trigger: 'api',
+      requestId,
+    });
+    const ended = await this.executions.waitForEnd(
+      execution.id,
+      this.config.execution.syncTimeoutMs,
+    );
+    return { execution: ExecutionDto.from(ended) };
+  }
+
+  @Post('execute-async')
+  @HttpCode(202)
+  @LegacyRoute()
+  @ApiOperation({ summary: 'Legacy: start; 202 {executionId}' })
+  @ApiEnvelope(ExecutionIdDto, { status: 202 })
+  @ApiErrors(400, 401)
+  async legacyExecuteAsync(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: StartExecutionDto,
+    @RequestId() requestId: string | undefined,
+  ): Promise<ExecutionIdDto> {
+    const { execution } = await this.executions.start({
+      ...dto,
+      userId: principal.userId,
+      trigger: 'api',
+      requestId,
+    });
+    return { executionId: execution.id };
+  }
+
+  @Post(':project_id/execute')
+  @ApiOperation({
+    summary: 'Start and wait: 200 {execution} when it ended in time, 202 when still running',
+  })
+  @ApiEnvelope(ExecutionEnvelopeDto)
+  @ApiEnvelope(ExecutionEnvelopeDto, { status: 202, description: 'Still running; poll it' })
+  @ApiErrors(400, 401, 404, 409, 503)
+  async execute(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project_id') projectId: string,
+    @Body() dto: ExecuteWorkflowDto,
+    @RequestId() requestId: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ExecutionEnvelopeDto> {
+    const { wait_ms: waitMs, ...options } = dto;
+    const { execution } = await this.executions.start({
+      ...options,
+      project_id: projectId,
+      userId: principal.userId,
+      trigger: 'api',
+      requestId,
+    });
+    const limit = Math.min(waitMs ?? Number.MAX_SAFE_INTEGER, this.config.execution.syncTimeoutMs);
+    const current = await this.executions.waitForEnd(execution.id, limit);
+    res.status(isFinal(current.status) ? 200 : 202);
+    return { execution: ExecutionDto.from(current) };
+  }
+
+  @Post(':project_id/execute-async')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Start; 202 {executionId}' })
+  @ApiEnvelope(ExecutionIdDto, { status: 202 })
+  @ApiErrors(400, 401, 404, 409, 503)
+  async executeAsync(
+    @CurrentPrincipal() principal: Principal,
+    @Param('project_id') projectId: string,
+    @Body() dto: ExecuteAsyncWorkflowDto,
+    @RequestId() requestId: string | undefined,
+  ): Promise<ExecutionIdDto> {
+    const { execution } = await this.executions.start({
+      ...dto,
+      project_id: projectId,
+      userId: principal.userId,
+      trigger: 'api',
+      requestId,
+    });
+    return { executionId: execution.id };
+  }
+}

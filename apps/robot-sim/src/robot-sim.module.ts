@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { RobotSimulator, SimBehaviour } from '@app/robot-sim';
+import { SIM_ACCESS_TOKEN, SimAuthGuard } from './sim-auth.guard';
+import { SimController } from './sim.controller';
+
+export interface RobotSimOptions {
+  accessToken?: string;
+  defaults?: Partial<SimBehaviour>;
+  /** Share a simulator instance (tests read its tasks directly). */
+  simulator?: RobotSimulator;
+}
+
+@Module({})
+export class RobotSimModule {
+  static register(options: RobotSimOptions = {}): DynamicModule {
+    return {
+      module: RobotSimModule,
+      controllers: [SimController],
+      providers: [
+        {
+          provide: RobotSimulator,
+          useValue: options.simulator ?? new RobotSimulator(options.defaults),
+        },
+        { provide: SIM_ACCESS_TOKEN, useValue: options.accessToken ?? '' },
+        SimAuthGuard,
+      ],
+      exports: [RobotSimulator],
+    };
+  }
+}

@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_BEHAVIOUR, SimBehaviour, sanitiseBehaviour } from './behaviour';
+
+export type SimStatus = 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+export interface SimLogLine {
+  seq: number;
+  level: string;
+  message: string;
+  ts: string;
+}
+
+export interface SimTaskView {
+  status: SimStatus;
+  progress: number;
+  result: Record<string, unknown> | null;
+  error: string | null;
+  logs: SimLogLine[];
+}
+
+export interface SimTaskRecord {
+  task_id: string;
+  project_id: string;
+  params: Record<string, unknown>;
+  exec_position: string;
+  status: SimStatus;
+  created_at: string;
+}
+
+export interface SimCreateInput {
+  project_id: string;
+  params?: Record<string, unknown> | null;
+  exec_position?: string;
+}
+
+/** What the simulator answers: the HTTP status and the envelope's data or error message. */
+export type SimAnswer<T> = { status: 200; data: T } | { status: number; message: string };
+
+interface Task {
+  id: string;
+  projectId: string;
+  params: Record<string, unknown>;
+  execPosition: string;
+  behaviour: SimBehaviour;
+  createdAt: number;
+  cancelledAt: number | null;
+  queries: number;
+}
+
+const MAX_TASKS = 200_000;
+
+/**
+ * The robot service of DESIGN §6 in memory: tasks move from RUNNING to their end after
+ * `delay_ms`, reporting progress and log lines on the way, and can be told to misbehave.
+ * Used in-process (ROBOT_MODE=simulator) and behind HTTP (apps/robot-sim).
+ */
+export class RobotSimulator {
+  private defaults: SimBehaviour;
+  private readonly tasks = new Map<string, Task>();
+  /** Idempotency-Key → task id, so a create retried after a crash finds the same task. */
+  private readonly byKey = new Map<string, string>();
+  /** Create attempts per idempotency key (or params), for create_failures. */
+  private readonly createAttempts = new Map<string, number>();
+
+  constructor(
+    defaults: Partial<SimBehaviour> = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.defaults = { ...DEFAULT_BEHAVIOUR, ...defaults };
+  }
+
+  get behaviour(): SimBehaviour {
+    return { ...this.defaults };
+  }
+
+  setBehaviour(input: unknown): SimBehaviour {
+    this.defaults = { ...this.defaults, ...sanitiseBehaviour(input) };
+    return this.behaviour;
+  }
+
+  reset(defaults: Partial<SimBehaviour> = {}): void {
+    this.defaults = { ...DEFAULT_BEHAVIOUR, ...defaults };
+    this.tasks.clear();
+    this.byKey.clear();
+    this.createAttempts.clear();
+  }
+
+  create(input: SimCreateInput, idempotencyKey?: string): SimAnswer<{ executionId: string }> {
+    if (typeof input?.project_id !== 'string' || input.project_id === '') {
+      return { status: 400, message: 'project_id is required' };
+    }
+    const params = input.params && typeof input.params === 'object' ? input.params : {};
+    const behaviour = { ...this.defaults, ...sanitiseBehaviour(params.__sim) };
+
+    const existing = idempotencyKey ? this.byKey.get(idempotencyKey) : undefined;
+    if (existing && this.tasks.has(existing))
+      return { status: 200, data: { executionId: existing } };
+
+    if (behaviour.create_status !== 200) {
+      const attemptKey = idempotencyKey ?? JSON.stringify([input.project_id, params]);
+      const attempts = (this.createAttempts.get(attemptKey) ?? 0) + 1;
+      this.createAttempts.set(attemptKey, attempts);
+      if (attempts <= behaviour.create_failures) {
+        return { status: behaviour.create_status, message: `simulated create failure ${attempts}` };
+      }
+    }
+
+    const id = randomUUID();
+    this.tasks.set(id, {
+      id,
+      projectId: input.project_id,
+      params,
+      execPosition: input.exec_position ?? 'EXECUTOR',
+      behaviour,
+      createdAt: this.now(),
+      cancelledAt: null,
+      queries: 0,
+    });
+    if (idempotencyKey) this.byKey.set(idempotencyKey, id);
+    this.evict();
+    return { status: 200, data: { executionId: id } };
+  }
+
+  query(taskId: string): SimAnswer<{ execution: SimTaskView }> {
+    const task = this.tasks.get(taskId);
+    if (!task) return { status: 404, message: `task ${taskId} not found` };
+    task.queries++;
+    if (task.queries <= task.behaviour.query_failures) {
+      return { status: 500, message: `simulated query failure ${task.queries}` };
+    }
+    return { status: 200, data: { execution: this.view(task) } };
+  }
+
+  cancel(taskId: string): SimAnswer<{ cancelled: boolean }> {
+    const task = this.tasks.get(taskId);
+    if (!task) return { status: 404, message: `task ${taskId} not found` };
+    const status = this.view(task).status;
+    if (status === 'RUNNING') task.cancelledAt = this.now();
+    return { status: 200, data: { cancelled: status === 'RUNNING' } };
+  }
+
+  list(): SimTaskRecord[] {
+    return [...this.tasks.values()].map((task) => ({
+      task_id: task.id,
+      project_id: task.projectId,
+      params: task.params,
+      exec_position: task.execPosition,
+      status: this.view(task).status,
+      created_at: new Date(task.createdAt).toISOString(),
+    }));
+  }
+
+  private view(task: Task): SimTaskView {
+    const { behaviour } = task;
+    const now = task.cancelledAt ?? this.now();
+    const elapsed = now - task.createdAt;
+    const span = Math.max(behaviour.delay_ms, 1);
+    const done = !behaviour.hang && task.cancelledAt === null && elapsed >= behaviour.delay_ms;
+    const fraction = done ? 1 : Math.min(elapsed / span, behaviour.hang ? 0.99 : 1);
+
+    const logs: SimLogLine[] = [];
+    for (let i = 1; i <= behaviour.log_lines; i++) {
+      const at = (i * span) / (behaviour.log_lines + 1);
+      if (!done && at > elapsed) break;
+      logs.push({
+        seq: i,
+        level: 'info',
+        message: `step ${i} of ${behaviour.log_lines}`,
+        ts: new Date(task.createdAt + at).toISOString(),
+      });
+    }
+    const steps = behaviour.progress_steps;
+    const progress = done
+      ? 100
+      : steps > 0
+        ? Math.floor(Math.floor(fraction * steps) * (100 / steps))
+        : 0;
+
+    if (task.cancelledAt !== null) {
+      return { status: 'CANCELLED', progress, result: null, error: 'cancelled', logs };
+    }
+    if (!done)
+      return {
+        status: 'RUNNING',
+        progress: Math.min(progress, 99),
+        result: null,
+        error: null,
+        logs,
+      };
+    if (behaviour.fail !== false) {
+      const error = typeof behaviour.fail === 'string' ? behaviour.fail : 'simulated robot failure';
+      return { status: 'FAILED', progress, result: null, error, logs };
+    }
+    const { __sim: _sim, ...data } = task.params;
+    return { status: 'COMPLETED', progress: 100, result: { data }, error: null, logs };
+  }
+
+  /** Keeps memory bounded in long benchmark runs: the oldest tasks go first. */
+  private evict(): void {
+    while (this.tasks.size > MAX_TASKS) {
+      const oldest = this.tasks.keys().next().value;
+      if (oldest === undefined) break;
+      this.tasks.delete(oldest);
+    }
+    while (this.byKey.size > MAX_TASKS) {
+      const oldest = this.byKey.keys().next().value;
+      if (oldest === undefined) break;
+      this.byKey.delete(oldest);
+    }
+    if (this.createAttempts.size > MAX_TASKS) this.createAttempts.clear();
+  }
+}
