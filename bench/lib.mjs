@@ -1,0 +1,120 @@
+// Shared helpers for the benchmarks: processes, isolated database/prefix, statistics.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createConnection } from 'mysql2/promise';
+import Redis from 'ioredis';
+
+export const ROOT = new URL('..', import.meta.url).pathname;
+
+export function isolatedEnv(extra = {}) {
+  const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: `mysql://root@127.0.0.1:3306/rpa_bench_${id}`,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `rpabench:${id}`,
+    LOG_LEVEL: 'warn',
+    AUTH_TRUST_USER_HEADER: 'true',
+    API_KEY_PEPPER: `bench-pepper-${id}-0123456789`,
+    ...extra,
+  };
+}
+
+export function start(name, script, env, port, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output = (output + d).slice(-20000)));
+  child.stderr.on('data', (d) => (output = (output + d).slice(-20000)));
+  child.on('exit', (code, signal) => {
+    if (code && !child.stopping) process.stderr.write(`${name} exited ${code} ${signal}\n${output}\n`);
+  });
+  return {
+    name,
+    child,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    stop: async () => {
+      child.stopping = true;
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((r) => {
+        const t = setTimeout(() => {
+          child.kill('SIGKILL');
+          r();
+        }, 15000);
+        child.on('exit', () => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    },
+  };
+}
+
+export async function waitHealthy(proc, path = '/health', timeoutMs = 60000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(proc.url + path);
+      if (res.ok) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${proc.name} not healthy: ${proc.output()}`);
+}
+
+export async function dropIsolated(env) {
+  const db = env.DATABASE_URL.split('/').pop();
+  const conn = await createConnection({ host: '127.0.0.1', user: 'root' });
+  await conn.query(`DROP DATABASE IF EXISTS \`${db}\``);
+  await conn.end();
+  const redis = new Redis(env.REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.REDIS_PREFIX}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+export function percentile(values, p) {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx];
+}
+
+export const median = (values) => percentile(values, 50);
+
+export async function json(res) {
+  const body = await res.json();
+  if (!res.ok && res.status !== 202) throw new Error(`${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Creates a user's API key and one active workflow; returns the key. */
+export async function seed(api, projectId = 'bench') {
+  const user = { 'x-user-id': 'bench-user', 'content-type': 'application/json' };
+  const key = (await json(await fetch(`${api}/api-keys`, { method: 'POST', headers: user, body: JSON.stringify({ name: 'bench' }) }))).data.api_key;
+  await json(await fetch(`${api}/workflows/upsert`, { method: 'POST', headers: user, body: JSON.stringify({ project_id: projectId, name: 'Bench' }) }));
+  return key;
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `concurrency` in flight. */
+export async function pool(n, concurrency, task) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, n) }, async () => {
+    while (next < n) {
+      const i = next++;
+      await task(i);
+    }
+  });
+  await Promise.all(workers);
+}
