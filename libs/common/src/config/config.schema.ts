@@ -138,6 +138,8 @@ export const configSchema = {
   ADMIN_TOKEN: secret(16),
   MCP_TOOL_TIMEOUT_MS: int(600_000, 1, 24 * 3600 * 1000),
   SSE_PING_MS: int(3000, 10, 600_000),
+  EXECUTION_RETENTION_DAYS: int(30, 1, 36_500),
+  RETENTION_BATCH_SIZE: int(1000, 1, 100_000),
 };
 
 export type ConfigSchema = typeof configSchema;

@@ -1,4 +1,5 @@
 import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
+import { ExecutionEndTimeIndex1763900000001 } from './1763900000001-execution-end-time-index';
 
 /** Every migration, in order; listed explicitly so the bundled build finds them. */
-export const MIGRATIONS = [InitialSchema1763900000000];
+export const MIGRATIONS = [InitialSchema1763900000000, ExecutionEndTimeIndex1763900000001];
