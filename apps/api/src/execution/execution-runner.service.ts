@@ -291,7 +291,7 @@ export class ExecutionRunner {
       }))
       .filter((row) => row.seq <= limit);
     if (rows.length) {
-      await this.logs.insert(rows);
+      await this.logs.createQueryBuilder().insert().values(rows).updateEntity(false).execute();
       for (const row of rows) {
         await this.bus.publish({
           ...toEvent(execution, ExecutionEventType.Log),

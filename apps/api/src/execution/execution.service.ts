@@ -116,7 +116,13 @@ export class ExecutionService {
       updated_at: now,
     });
     try {
-      await this.executions.insert(execution);
+      // updateEntity(false): every column is set here, so TypeORM's re-select is wasted work.
+      await this.executions
+        .createQueryBuilder()
+        .insert()
+        .values(execution)
+        .updateEntity(false)
+        .execute();
     } catch (err) {
       if (input.idempotencyKey === undefined || !isDuplicateKey(err)) throw err;
       // A concurrent request with the same key won the race: answer with its execution.
