@@ -131,8 +131,8 @@ export class ExecutionService {
       return { execution: this.checkReplay(winner, input), replayed: true };
     }
 
-    await this.bus.publish(toEvent(execution, ExecutionEventType.Created));
     try {
+      await this.bus.publish(toEvent(execution, ExecutionEventType.Created));
       await this.queue.enqueue(
         { executionId: execution.id, requestId: input.requestId },
         execution.priority,
