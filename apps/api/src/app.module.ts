@@ -19,6 +19,7 @@ import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { RobotModule } from './execution/robot/robot.module';
 import { HealthModule } from './health/health.module';
+import { McpModule } from './mcp/mcp.module';
 import { WorkflowModule } from './workflow/workflow.module';
 
 /**
@@ -29,6 +30,11 @@ import { WorkflowModule } from './workflow/workflow.module';
 export class AppModule {
   static forRoot(values: ConfigValues): DynamicModule {
     const config = new AppConfig(values);
+    const execution = ExecutionModule.register({
+      config,
+      http: config.servesApi,
+      worker: config.runsWorker,
+    });
     return {
       module: AppModule,
       imports: [
@@ -47,7 +53,8 @@ export class AppModule {
         }),
         ApiKeyModule.register({ http: config.servesApi }),
         WorkflowModule.register({ http: config.servesApi }),
-        ExecutionModule.register({ config, http: config.servesApi, worker: config.runsWorker }),
+        execution,
+        ...(config.servesApi ? [McpModule.register(execution)] : []),
         HealthModule.register(RobotModule),
       ],
       providers: [
