@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import Ajv2019 from 'ajv/dist/2019';
+import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { FieldError } from '../errors/app.exception';
 import { JsonObject } from '../types/json';
@@ -7,6 +9,7 @@ import { JsonObject } from '../types/json';
 export type SchemaCheck = { ok: true } | { ok: false; errors: FieldError[] };
 
 const MAX_CACHED = 1000;
+const AJV_OPTIONS = { allErrors: true, strict: false, coerceTypes: false } as const;
 
 /** An object JSON Schema is one whose `type` is "object": only those validate inputs. */
 export function isObjectSchema(schema: unknown): schema is JsonObject {
@@ -49,23 +52,37 @@ function toFieldErrors(errors: ErrorObject[] | null | undefined, root: string): 
  */
 @Injectable()
 export class JsonSchemaValidator {
-  private readonly ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
-  private readonly cache = new Map<string, { validate: ValidateFunction; schema: JsonObject }>();
+  private readonly draft07 = new Ajv(AJV_OPTIONS);
+  private readonly draft2019 = new Ajv2019(AJV_OPTIONS);
+  private readonly draft2020 = new Ajv2020(AJV_OPTIONS);
+  private readonly cache = new Map<
+    string,
+    { validate: ValidateFunction; schema: JsonObject; ajv: Ajv }
+  >();
 
   constructor() {
-    addFormats(this.ajv);
+    for (const ajv of [this.draft07, this.draft2019, this.draft2020]) addFormats(ajv);
+  }
+
+  /** Draft-07 unless the schema names 2019-09 or 2020-12 (MCP's default dialect). */
+  private ajvFor(schema: JsonObject): Ajv {
+    const dialect = typeof schema.$schema === 'string' ? schema.$schema : '';
+    if (dialect.includes('2020-12')) return this.draft2020;
+    if (dialect.includes('2019-09')) return this.draft2019;
+    return this.draft07;
   }
 
   /** Why a schema cannot be compiled, or null when it is a usable schema. */
   schemaProblem(schema: JsonObject): string | null {
     const own = withoutId(schema);
+    const ajv = this.ajvFor(own);
     try {
-      this.ajv.compile(own);
+      ajv.compile(own);
       return null;
     } catch (err) {
       return (err as Error).message;
     } finally {
-      this.ajv.removeSchema(own);
+      ajv.removeSchema(own);
     }
   }
 
@@ -81,22 +98,23 @@ export class JsonSchemaValidator {
     const cached = this.cache.get(versionKey);
     if (cached) return cached.validate;
     const own = withoutId(schema);
+    const ajv = this.ajvFor(own);
     let validate: ValidateFunction;
     try {
-      validate = this.ajv.compile(own);
+      validate = ajv.compile(own);
     } catch {
       // Stored before schemas were checked on upsert: inputs cannot be checked against it.
-      this.ajv.removeSchema(own);
+      ajv.removeSchema(own);
       return null;
     }
     if (this.cache.size >= MAX_CACHED) {
       const [oldestKey, oldest] = this.cache.entries().next().value ?? [];
       if (oldestKey !== undefined && oldest) {
         this.cache.delete(oldestKey);
-        this.ajv.removeSchema(oldest.schema);
+        oldest.ajv.removeSchema(oldest.schema);
       }
     }
-    this.cache.set(versionKey, { validate, schema: own });
+    this.cache.set(versionKey, { validate, schema: own, ajv });
     return validate;
   }
 }
