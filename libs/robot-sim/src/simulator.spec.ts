@@ -141,7 +141,16 @@ describe(RobotSimulator.name, () => {
 
     sut.reset();
     expect(sut.list()).toEqual([]);
-    expect(sut.behaviour).toEqual(DEFAULT_BEHAVIOUR);
+    expect(sut.behaviour).toEqual({ ...DEFAULT_BEHAVIOUR, delay_ms: 1000 });
+  });
+
+  it('should reset to the defaults it was made with, or to the ones given', () => {
+    const custom = new RobotSimulator({ delay_ms: 250, log_lines: 2 });
+    custom.setBehaviour({ delay_ms: 5, hang: true });
+    custom.reset();
+    expect(custom.behaviour).toEqual({ ...DEFAULT_BEHAVIOUR, delay_ms: 250, log_lines: 2 });
+    custom.reset({ fail: true });
+    expect(custom.behaviour).toEqual({ ...DEFAULT_BEHAVIOUR, fail: true });
   });
 
   it('should list every task with its inputs and current status', () => {
