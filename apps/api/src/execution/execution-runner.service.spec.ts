@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { FindOperator, Repository } from 'typeorm';
 import { AppConfig, parseConfig } from '@app/common';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
@@ -127,6 +128,8 @@ describe(ExecutionRunner.name, () => {
   };
   const row = () => executions.rows.get('e-1')!;
   const types = () => events.map((e) => e.type);
+
+  beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(() => {
     executions = new FakeExecutions();
