@@ -198,6 +198,33 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
     });
   });
 
+  describe('when the queue refuses the job', () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it('should answer 503 and end the row as FAILED, leaving nothing PENDING', async () => {
+      const queue = sut.app.get(ExecutionQueue);
+      vi.spyOn(queue, 'enqueue').mockRejectedValueOnce(new Error('redis is down'));
+      const reference = `no-queue-${Date.now()}`;
+      const res = await postAs(aliceKey, '/executions')
+        .send({ project_id: 'wf-a', reference })
+        .expect(503);
+      expect(res.body).toMatchObject({ code: '5001', error: 'SERVICE_UNAVAILABLE' });
+      const rows = await sut.db.query(
+        'SELECT id, status, error, end_time FROM executions WHERE reference = ?',
+        [reference],
+      );
+      expect(rows).toEqual([
+        {
+          id: expect.any(String),
+          status: 'FAILED',
+          error: 'The execution could not be queued',
+          end_time: expect.any(Date),
+        },
+      ]);
+      expect(await queue.state(rows[0].id)).toBe('unknown');
+    });
+  });
+
   describe('POST /workflows/{project_id}/execute-async', () => {
     it('should answer 202 {executionId} and run it to COMPLETED', async () => {
       const res = await postAs(aliceKey, '/workflows/wf-a/execute-async')
