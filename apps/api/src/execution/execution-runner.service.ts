@@ -127,6 +127,8 @@ export class ExecutionRunner {
         );
         if (last) return { error: ExecutionErrors.createFailed(err.message) };
         await sleep(Math.min(250 * 2 ** (attempt - 1), 5000), signal);
+        // Cancelled during the backoff: create no task for a cancelled run.
+        if (signal.aborted) return { error: ExecutionErrors.cancelled };
       }
     }
   }
