@@ -45,7 +45,15 @@ class FakeLogs {
 
   createQueryBuilder() {
     let executionId = '';
+    let pending: FakeLogs['rows'] = [];
     const builder = {
+      insert: () => builder,
+      values: (rows: FakeLogs['rows']) => {
+        pending = rows;
+        return builder;
+      },
+      updateEntity: () => builder,
+      execute: async () => this.insert(pending),
       select: () => builder,
       where: (_: string, params: { executionId: string }) => {
         executionId = params.executionId;
