@@ -79,12 +79,16 @@ export class RedisService implements OnApplicationShutdown {
       current.delete(handler);
       if (current.size === 0) {
         this.handlers.delete(full);
-        await sub.unsubscribe(full).catch(() => undefined);
+        // While Redis is away the command would wait in the offline queue for ever.
+        if (sub.status === 'ready') await sub.unsubscribe(full).catch(() => undefined);
       }
     };
   }
 
-  /** Called after the subscriber reconnects: messages may have been missed meanwhile. */
+  /**
+   * Called when the subscriber is ready again after being away (lost, or not reachable at
+   * start): messages may have been missed meanwhile.
+   */
   onResubscribe(listener: () => void): () => void {
     this.reconnectListeners.add(listener);
     return () => this.reconnectListeners.delete(listener);
@@ -101,10 +105,11 @@ export class RedisService implements OnApplicationShutdown {
   private ensureSubscriber(): Redis {
     if (this.subscriber) return this.subscriber;
     const sub = this.connect('subscriber');
-    let connectedBefore = false;
+    let away = false;
+    sub.on('close', () => (away = true));
     sub.on('ready', () => {
-      if (connectedBefore) for (const listener of this.reconnectListeners) listener();
-      connectedBefore = true;
+      if (away) for (const listener of this.reconnectListeners) listener();
+      away = false;
     });
     sub.on('message', (channel: string, message: string) => {
       for (const handler of this.handlers.get(channel) ?? []) {
@@ -120,6 +125,16 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.client.quit(), this.subscriber?.quit()]);
+    await Promise.allSettled([close(this.client), close(this.subscriber)]);
   }
+}
+
+/** QUIT waits behind queued commands, which never leave the queue while Redis is away. */
+async function close(connection: Redis | undefined): Promise<void> {
+  if (!connection) return;
+  if (connection.status !== 'ready') {
+    connection.disconnect();
+    return;
+  }
+  await connection.quit().catch(() => connection.disconnect());
 }
