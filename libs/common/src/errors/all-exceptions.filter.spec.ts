@@ -88,6 +88,27 @@ describe(normaliseError.name, () => {
     });
   });
 
+  it('should read the body-parser error Nest wraps in an HTTP exception', () => {
+    const parseError = Object.assign(
+      new SyntaxError('Unexpected token \'r\', "rpa_secret" is not valid JSON'),
+      {
+        status: 400,
+        type: 'entity.parse.failed',
+      },
+    );
+    const tooLarge = bodyParserError(413, 'entity.too.large');
+
+    const sut = [
+      normaliseError(new BadRequestException(parseError.message, { cause: parseError })),
+      normaliseError(new HttpException('request entity too large', 413, { cause: tooLarge })),
+    ];
+
+    expect(sut).toEqual([
+      { status: 400, code: 'VALIDATION_FAILED', message: 'Request body is not valid JSON' },
+      { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' },
+    ]);
+  });
+
   it('should keep another 4xx from middleware without its raw message', () => {
     expect(normaliseError(bodyParserError(403, 'something.else'))).toEqual({
       status: 403,

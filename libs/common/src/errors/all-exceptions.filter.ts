@@ -49,6 +49,9 @@ export function normaliseError(exception: unknown): Normalised {
     };
   }
   if (exception instanceof HttpException) {
+    // Nest wraps body-parser errors, whose raw message may quote the body: their type says it.
+    const cause = exception.cause as HttpLikeError | undefined;
+    if (typeof cause?.type === 'string') return normaliseError(cause);
     const status = exception.getStatus();
     const code = STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED');
     const response = exception.getResponse();
