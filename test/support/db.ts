@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '@app/common';
 
 /** Every `table.column` of the current database whose value contains `needle` as text. */
 export async function columnsContaining(db: DataSource, needle: string): Promise<string[]> {
@@ -16,4 +17,15 @@ export async function columnsContaining(db: DataSource, needle: string): Promise
     }
   }
   return found;
+}
+
+/** A connection to the database of a test environment (e.g. a spawned app's). */
+export async function openDatabase(env: Record<string, string>): Promise<DataSource> {
+  const options = buildDataSourceOptions({
+    url: env.DATABASE_URL,
+    poolSize: 2,
+    entities: [],
+    migrations: [],
+  });
+  return new DataSource(options).initialize();
 }
