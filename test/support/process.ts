@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,8 @@ export interface ChildHandle {
 
 export interface StartProcessOptions {
   args?: string[];
+  /** Default: the repository root. */
+  cwd?: string;
   /** The child's whole environment besides PATH: the test process's is not inherited. */
   env?: Record<string, string>;
   /** Resolves true once the child serves; polled until startTimeoutMs. */
@@ -40,14 +42,41 @@ export interface StartProcessOptions {
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
+let appCwd: string | undefined;
 
-/** A test file that crashes or forgets stop() must not leave servers behind. */
+function cleanUp(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+  if (appCwd) rmSync(appCwd, { recursive: true, force: true });
+  appCwd = undefined;
+}
+
+/**
+ * A test file that crashes or forgets stop() must not leave servers behind. Vitest ends its
+ * workers with SIGTERM, which skips 'exit' listeners: the signal is caught, then re-raised.
+ */
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
+  process.on('exit', cleanUp);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      cleanUp();
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
+/**
+ * Working directory for spawned apps: only the committed .env.default, so that a developer's
+ * own .env or .env.local never changes a test's outcome.
+ */
+function isolatedAppCwd(): string {
+  if (!appCwd) {
+    appCwd = mkdtempSync(join(tmpdir(), 'rpa-app-'));
+    copyFileSync(join(ROOT, '.env.default'), join(appCwd, '.env.default'));
+  }
+  return appCwd;
 }
 
 /** A TCP port nobody listens on right now. */
@@ -77,7 +106,7 @@ export async function startProcess(
 ): Promise<ChildHandle> {
   installExitHook();
   const child = spawn(command, options.args ?? [], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -155,7 +184,10 @@ export interface NodeProcess extends ChildHandle {
 }
 
 export interface SpawnNodeOptions {
-  /** Script relative to the repository root, e.g. API_MAIN. */
+  /**
+   * Script relative to the repository root, e.g. API_MAIN. It runs in a directory of its own
+   * holding only .env.default (the layers it reads besides `env`).
+   */
   script: string;
   /** The child's whole environment besides PATH and PORT. */
   env: Record<string, string>;
@@ -176,8 +208,10 @@ export async function spawnNode(options: SpawnNodeOptions): Promise<NodeProcess>
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const readyPath = options.readyPath === undefined ? '/health' : options.readyPath;
+  installExitHook();
   const handle = await startProcess(process.execPath, {
     args: [script, ...(options.args ?? [])],
+    cwd: isolatedAppCwd(),
     env: { ...options.env, PORT: String(port) },
     startTimeoutMs: options.startTimeoutMs,
     ready:
