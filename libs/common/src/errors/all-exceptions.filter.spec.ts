@@ -237,10 +237,24 @@ describe(AllExceptionsFilter.name, () => {
     expect(logged).toHaveBeenCalledTimes(1);
   });
 
+  it('should log a 5xx the code chose as a warning without a stack', () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const { host, sent } = fakeHttp();
+
+    sut.catch(new AppException('SERVICE_UNAVAILABLE', 'Not ready: redis unreachable'), host);
+
+    expect(sent.status).toBe(503);
+    expect(warned).toHaveBeenCalledWith('SERVICE_UNAVAILABLE: Not ready: redis unreachable');
+    expect(logged).not.toHaveBeenCalled();
+  });
+
   it('should not log a 4xx', () => {
+    const warned = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+
     sut.catch(new AppException('NOT_FOUND', 'nope'), fakeHttp().host);
 
     expect(logged).not.toHaveBeenCalled();
+    expect(warned).not.toHaveBeenCalled();
   });
 
   it('should only end a response whose headers are already sent (a stream)', () => {

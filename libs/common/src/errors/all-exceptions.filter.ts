@@ -97,7 +97,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const error = normaliseError(exception);
 
     if (error.status >= 500) {
-      this.logger.error({ err: exception }, 'Unhandled error');
+      // A 5xx the code chose (not ready, robot unavailable) is an outage, not a bug: no stack.
+      if (exception instanceof AppException) this.logger.warn(`${error.code}: ${error.message}`);
+      else this.logger.error({ err: exception }, 'Unhandled error');
     }
     if (res.headersSent) {
       // A stream (SSE) already started: the only thing left to do is to end it.
