@@ -37,17 +37,12 @@ export class ApiKeyVerifierService implements ApiKeyVerifier, OnModuleInit, Befo
     this.cache = new ApiKeyCache(config.auth.apiKeyCacheTtlMs, 5_000);
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    this.unsubscribe = await this.redis.subscribe(API_KEY_REVOKED_CHANNEL, (message) =>
+      this.onRevokedMessage(message),
+    );
     // Messages may have been missed while the subscriber was away: forget everything.
     this.redis.onResubscribe(() => this.cache.clear());
-    // Not awaited: with Redis down the service must still start (readiness reports the
-    // outage); the subscription is made as soon as Redis answers.
-    this.redis
-      .subscribe(API_KEY_REVOKED_CHANNEL, (message) => this.onRevokedMessage(message))
-      .then((unsubscribe) => (this.unsubscribe = unsubscribe))
-      .catch((err: Error) =>
-        this.logger.error(`Could not subscribe to revocations: ${err.message}`),
-      );
     this.flushTimer = setInterval(
       () => void this.flushTouches(),
       this.config.auth.apiKeyTouchFlushMs,

@@ -62,7 +62,11 @@ export class RedisService implements OnApplicationShutdown {
     await this.client.publish(this.key(channel), message);
   }
 
-  /** Subscribes to a namespaced channel; returns the function that unsubscribes. */
+  /**
+   * Subscribes to a namespaced channel; returns the function that unsubscribes. Resolves once
+   * Redis confirms, or as soon as Redis turns out to be unreachable: the service must start
+   * without it (readiness reports the outage), and the subscription is made when it answers.
+   */
   async subscribe(channel: string, handler: Handler): Promise<() => Promise<void>> {
     const sub = this.ensureSubscriber();
     const full = this.key(channel);
@@ -70,7 +74,9 @@ export class RedisService implements OnApplicationShutdown {
     if (!set) {
       set = new Set();
       this.handlers.set(full, set);
-      await sub.subscribe(full);
+      const subscribed = sub.subscribe(full);
+      subscribed.catch((err: Error) => this.logger.warn(`Subscribing to ${full}: ${err.message}`));
+      await settledOrUnreachable(sub, subscribed);
     }
     set.add(handler);
     return async () => {
@@ -126,6 +132,23 @@ export class RedisService implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([close(this.client), close(this.subscriber)]);
+  }
+}
+
+/** Waits for `pending` unless (or until) the connection fails and goes on retrying. */
+async function settledOrUnreachable(connection: Redis, pending: Promise<unknown>): Promise<void> {
+  if (connection.status === 'reconnecting' || connection.status === 'end') return;
+  let away: () => void = () => undefined;
+  try {
+    await Promise.race([
+      pending,
+      new Promise<void>((resolve) => {
+        away = resolve;
+        connection.once('reconnecting', away).once('end', away);
+      }),
+    ]);
+  } finally {
+    connection.off('reconnecting', away).off('end', away);
   }
 }
 
