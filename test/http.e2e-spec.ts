@@ -21,16 +21,11 @@ describe('HTTP conventions (e2e)', () => {
       expect(res.body).toEqual({ code: '0000', msg: '', data: { status: 'ok' } });
     });
 
-    it('GET /health/ready should report MySQL and Redis up', async () => {
+    it('GET /health/ready should report MySQL, Redis and the robot service up', async () => {
       const res = await sut.http.get('/health/ready').expect(200);
 
-      expect(okData(res)).toEqual({
-        ready: true,
-        checks: {
-          mysql: { status: 'up', latency_ms: expect.any(Number) },
-          redis: { status: 'up', latency_ms: expect.any(Number) },
-        },
-      });
+      const up = { status: 'up', latency_ms: expect.any(Number) };
+      expect(okData(res)).toEqual({ ready: true, checks: { mysql: up, redis: up, robot: up } });
     });
   });
 

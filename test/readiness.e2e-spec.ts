@@ -67,3 +67,32 @@ describe('Readiness while Redis is down (e2e)', () => {
     }
   });
 });
+
+describe('Readiness while the robot service is down (e2e)', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    sut = await startTestApp({
+      ROBOT_MODE: 'http',
+      ROBOT_BASE_URL: `http://127.0.0.1:${port}`,
+      ROBOT_HTTP_TIMEOUT_MS: '500',
+    });
+  });
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  it('should stay ready and report the robot service down', async () => {
+    const res = await sut.http.get('/health/ready').expect(200);
+
+    expect(okData(res)).toMatchObject({
+      ready: true,
+      checks: {
+        mysql: { status: 'up' },
+        redis: { status: 'up' },
+        robot: { status: 'down', error: expect.any(String) },
+      },
+    });
+  });
+});
