@@ -5,8 +5,10 @@ import { ChildHandle, freePort, startRedisServer } from './support/process';
 import { waitFor } from './support/wait';
 
 /**
- * The service starts while its Redis is unreachable, reports itself not ready (naming Redis)
- * and becomes ready, subscriptions included, once Redis answers.
+ * An api instance starts while its Redis is unreachable, reports itself not ready (naming
+ * Redis) and becomes ready, subscriptions included, once Redis answers. (The worker role
+ * still waits for Redis at start: its maintenance job scheduler is set up in
+ * onApplicationBootstrap.)
  */
 describe('Readiness while Redis is down (e2e)', () => {
   let port: number;
@@ -15,7 +17,7 @@ describe('Readiness while Redis is down (e2e)', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    sut = await startTestApp({ REDIS_URL: `redis://127.0.0.1:${port}` });
+    sut = await startTestApp({ APP_ROLE: 'api', REDIS_URL: `redis://127.0.0.1:${port}` });
   });
   afterAll(async () => {
     await sut?.close();

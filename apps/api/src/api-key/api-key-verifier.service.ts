@@ -20,7 +20,9 @@ export const parseScopes = (raw: string): Scope[] =>
  * every process through Redis pub/sub and drop the cached record at once.
  */
 @Injectable()
-export class ApiKeyVerifierService implements ApiKeyVerifier, OnModuleInit, BeforeApplicationShutdown {
+export class ApiKeyVerifierService
+  implements ApiKeyVerifier, OnModuleInit, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(ApiKeyVerifierService.name);
   private readonly cache: ApiKeyCache;
   /** keyId → last use not yet written; flushed in one pass every API_KEY_TOUCH_FLUSH_MS. */

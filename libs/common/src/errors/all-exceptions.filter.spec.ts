@@ -197,7 +197,7 @@ describe(AllExceptionsFilter.name, () => {
   it.each([
     ['WORKFLOW_NOT_FOUND', 200],
     ['CONFLICT', 200],
-    ['FORBIDDEN', 200],
+    ['FORBIDDEN', 403],
     ['UNAUTHENTICATED', 401],
     ['VALIDATION_FAILED', 400],
     ['PAYLOAD_TOO_LARGE', 413],
