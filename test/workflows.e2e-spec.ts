@@ -252,6 +252,7 @@ describe('Workflows (e2e)', () => {
       ['pageNo=x&pageSize=1.5', ['pageNo', 'pageSize']],
       ['status=2', ['status']],
       ['unknown=1', ['unknown']],
+      ['_t=1700000000', ['_t']],
     ])('should refuse %s with 400', async (query, fields) => {
       const res = await sut.http.get(`/workflows?${query}`).set(ALICE);
 
@@ -358,6 +359,20 @@ describe('Workflows (e2e)', () => {
 
     it('should answer 401 without credentials', async () => {
       expectError(await sut.http.get('/workflows/get'), 401, 'UNAUTHENTICATED');
+    });
+  });
+
+  describe('a workflow whose project_id is "get" (docs/deviations.md)', () => {
+    it('should be shadowed by the legacy list on GET but reachable otherwise', async () => {
+      await upsert(ALICE, { project_id: 'get', name: 'Named get' }).expect(200);
+
+      const shadowed = okData(await sut.http.get('/workflows/get').set(ALICE).expect(200));
+      const direct = okData(await sut.http.get('/workflows/get/get').set(ALICE).expect(200));
+      await sut.http.delete('/workflows/get').set(ALICE).expect(200);
+
+      expect(shadowed).toMatchObject({ total: 1, records: [{ project_id: 'get' }] });
+      expect(direct.workflow.project_id).toBe('get');
+      expect(await rows()).toEqual([]);
     });
   });
 
