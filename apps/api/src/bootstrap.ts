@@ -1,8 +1,9 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, ConfigValues, createValidationPipe } from '@app/common';
+import { AppConfig, ConfigValues, createValidationPipe, requestIdFor } from '@app/common';
 import { AppModule } from './app.module';
 
 function setupDocs(app: NestExpressApplication): void {
@@ -30,6 +31,11 @@ export async function createApp(values: ConfigValues): Promise<NestExpressApplic
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // First in the chain, so that every answer (docs included) carries X-Request-ID.
+  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    requestIdFor(req, res);
+    next();
+  });
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   app.useGlobalPipes(createValidationPipe());
