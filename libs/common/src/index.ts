@@ -5,5 +5,6 @@ export * from './errors';
 export * from './logging';
 export * from './redis';
 export * from './http';
+export * from './lifecycle';
 export * from './types/json';
 export * from './util/sleep';

@@ -138,6 +138,11 @@ export const configSchema = {
   ADMIN_TOKEN: secret(16),
   MCP_TOOL_TIMEOUT_MS: int(600_000, 1, 24 * 3600 * 1000),
   SSE_PING_MS: int(3000, 10, 600_000),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 1000, 600_000),
+  RECONCILE_ON_START: bool(true),
+  METRICS_TOKEN: secret(16),
+  RATE_LIMIT_START_PER_MINUTE: int(600, 0, 1_000_000),
+  MAX_ACTIVE_EXECUTIONS_PER_USER: int(0, 0, 1_000_000),
 };
 
 export type ConfigSchema = typeof configSchema;
