@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { Observable, Subject, filter } from 'rxjs';
-import { RedisService } from '@app/common';
+import { APP_SHUTDOWN_EVENT, RedisService } from '@app/common';
 import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
-import { ExecutionEvent, isFinalEvent } from './execution.events';
+import { EXECUTION_PUBLISHED_LOCALLY, ExecutionEvent, isFinalEvent } from './execution.events';
 
 /**
  * The domain event stream of executions. Producers (api and worker processes) publish to
@@ -15,6 +15,9 @@ import { ExecutionEvent, isFinalEvent } from './execution.events';
 export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ExecutionEventBus.name);
   private readonly stream = new Subject<ExecutionEvent>();
+  /** Fires once at shutdown: pending waits answer with the state as it stands. */
+  private readonly released = new Subject<void>();
+  private releasing = false;
   private unsubscribe?: () => Promise<void>;
 
   constructor(
@@ -33,7 +36,12 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
     this.stream.complete();
   }
 
+  /**
+   * Every state change is published once, by the process that made it; that process also
+   * emits EXECUTION_PUBLISHED_LOCALLY, so per-process counters (metrics) never double count.
+   */
   async publish(event: ExecutionEvent): Promise<void> {
+    this.emitter.emit(EXECUTION_PUBLISHED_LOCALLY, event);
     await this.redis.publish(EXECUTION_EVENTS_CHANNEL, JSON.stringify(event));
   }
 
@@ -69,18 +77,28 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
         settled = true;
         clearTimeout(timer);
         subscription.unsubscribe();
+        release.unsubscribe();
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve();
       };
       const onAbort = () => finish();
       signal?.addEventListener('abort', onAbort, { once: true });
+      const release = this.released.subscribe(() => finish());
       const subscription = this.forExecution(executionId)
         .pipe(filter(isFinalEvent))
         .subscribe(() => finish());
       const timer = setTimeout(() => finish(), timeoutMs);
+      if (this.releasing || signal?.aborted) finish();
       alreadyFinal().then((ended) => ended && finish(), finish);
     });
+  }
+
+  /** At shutdown, sync executes, MCP calls and rpa streams stop waiting and answer now. */
+  @OnEvent(APP_SHUTDOWN_EVENT)
+  releaseWaiters(): void {
+    this.releasing = true;
+    this.released.next();
   }
 
   private deliver(message: string): void {

@@ -9,8 +9,10 @@ import { EXECUTION_QUEUE } from './execution.constants';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionController } from './execution.controller';
 import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionMetricsListener } from './execution-metrics.listener';
 import { ExecutionProcessor } from './execution.processor';
 import { ExecutionQueue } from './execution.queue';
+import { ExecutionReconciler } from './execution-reconciler.service';
 import { ExecutionRunner } from './execution-runner.service';
 import { ExecutionService } from './execution.service';
 import { ExecutionStreamService } from './execution-stream.service';
@@ -48,8 +50,15 @@ export interface ExecutionModuleOptions {
     WorkflowModule,
     RobotModule,
   ],
-  providers: [ExecutionService, ExecutionQueue, ExecutionEventBus, ExecutionCancellation],
-  exports: [ExecutionService, ExecutionQueue, ExecutionEventBus],
+  providers: [
+    ExecutionService,
+    ExecutionQueue,
+    ExecutionEventBus,
+    ExecutionCancellation,
+    ExecutionReconciler,
+    ExecutionMetricsListener,
+  ],
+  exports: [ExecutionService, ExecutionQueue, ExecutionEventBus, ExecutionReconciler],
 })
 export class ExecutionModule {
   static register(options: ExecutionModuleOptions): DynamicModule {
