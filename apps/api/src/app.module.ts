@@ -14,11 +14,15 @@ import {
   RedisModule,
   RedisService,
 } from '@app/common';
+import { AdminModule } from './admin/admin.module';
 import { ApiKeyModule } from './api-key/api-key.module';
 import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { RobotModule } from './execution/robot/robot.module';
 import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { LimitsModule } from './limits/limits.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { WorkflowModule } from './workflow/workflow.module';
 
 /**
@@ -29,6 +33,11 @@ import { WorkflowModule } from './workflow/workflow.module';
 export class AppModule {
   static forRoot(values: ConfigValues): DynamicModule {
     const config = new AppConfig(values);
+    const execution = ExecutionModule.register({
+      config,
+      http: config.servesApi,
+      worker: config.runsWorker,
+    });
     return {
       module: AppModule,
       imports: [
@@ -47,7 +56,11 @@ export class AppModule {
         }),
         ApiKeyModule.register({ http: config.servesApi }),
         WorkflowModule.register({ http: config.servesApi }),
-        ExecutionModule.register({ config, http: config.servesApi, worker: config.runsWorker }),
+        LifecycleModule,
+        MetricsModule,
+        LimitsModule,
+        execution,
+        AdminModule.register({ http: config.servesApi, execution }),
         HealthModule.register(RobotModule),
       ],
       providers: [
