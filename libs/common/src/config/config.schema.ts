@@ -140,6 +140,11 @@ export const configSchema = {
   SSE_PING_MS: int(3000, 10, 600_000),
   EXECUTION_RETENTION_DAYS: int(30, 1, 36_500),
   RETENTION_BATCH_SIZE: int(1000, 1, 100_000),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 1000, 600_000),
+  RECONCILE_ON_START: bool(true),
+  METRICS_TOKEN: secret(16),
+  RATE_LIMIT_START_PER_MINUTE: int(600, 0, 1_000_000),
+  MAX_ACTIVE_EXECUTIONS_PER_USER: int(0, 0, 1_000_000),
 };
 
 export type ConfigSchema = typeof configSchema;
