@@ -1,5 +1,7 @@
 import { AddressInfo, Server, createServer } from 'node:net';
 import Redis from 'ioredis';
+import { QueryRunner } from 'typeorm';
+import { parseEventMessage } from '../apps/api/src/execution/execution-event-log.service';
 import request from 'supertest';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
@@ -55,8 +57,8 @@ describe('Graceful shutdown of a worker during 50 running executions (e2e)', () 
     events = new Redis(api.env.REDIS_URL);
     await events.subscribe(`${api.env.REDIS_PREFIX}:executions:events`);
     events.on('message', (_channel: string, message: string) => {
-      const event = JSON.parse(message) as { type: string; execution_id: string };
-      if (!FINAL.has(event.type)) return;
+      const event = parseEventMessage(message);
+      if (!event || !FINAL.has(event.type)) return;
       finals.set(event.execution_id, [...(finals.get(event.execution_id) ?? []), event.type]);
     });
   });
@@ -222,6 +224,90 @@ describe('Graceful shutdown of an api process (e2e)', () => {
 });
 
 describe('Shutdown timeout of a stuck worker (e2e)', () => {
+  let api: TestApp;
+  let sim: ChildApp;
+  let lock: QueryRunner | undefined;
+  const workers: ChildApp[] = [];
+  beforeAll(async () => {
+    sim = await spawnRobotSim(200);
+    api = await startTestApp({ APP_ROLE: 'api', RATE_LIMIT_START_PER_MINUTE: '0' });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop('SIGKILL')));
+    await sim?.stop();
+    await lock?.rollbackTransaction().catch(() => undefined);
+    await lock?.release();
+    await api?.close();
+  });
+
+  it('should still exit when SHUTDOWN_TIMEOUT_MS runs out, and the job is taken over', async () => {
+    await upsertWorkflow(api.http, 'uma', 'p-stuck');
+    const key = await createKey(api.http, 'uma');
+    const res = await startExecution(api.http, key, 'p-stuck').expect(202);
+    const id = res.body.data.execution.id as string;
+    // A transaction holding the execution's row: the worker's first update waits on it and
+    // cannot be interrupted, which is what a stuck shutdown looks like.
+    lock = api.db.createQueryRunner();
+    await lock.startTransaction();
+    await lock.query('SELECT id FROM executions WHERE id = ? FOR UPDATE', [id]);
+    // Short job locks, so the takeover below does not wait long.
+    const locks = {
+      JOB_LOCK_MS: '2000',
+      JOB_STALLED_INTERVAL_MS: '1000',
+      ROBOT_MODE: 'http',
+      ROBOT_BASE_URL: sim.url,
+    };
+    const worker = await spawnApi('stuck-worker', {
+      ...api.env,
+      ...locks,
+      APP_ROLE: 'worker',
+      SHUTDOWN_TIMEOUT_MS: '2000',
+      LOG_LEVEL: 'info',
+    });
+    workers.push(worker);
+    const queue = api.app.get(ExecutionQueue).queue;
+    await eventually(
+      async () => ((await queue.getJobState(id)) === 'active' ? true : undefined),
+      30_000,
+      'the job taken by the stuck worker',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const exit = await worker.stop('SIGTERM');
+    expect(exit).toMatchObject({ code: 1, signal: null });
+    expect(worker.output()).toMatch(/Shutdown did not finish within 2000 ms: exiting now/);
+    await lock.rollbackTransaction();
+    await lock.release();
+    lock = undefined;
+    // The run did not end: its job stays active until its lock lapses, then the stalled
+    // check of the next worker takes it over. (MariaDB may still apply the dead worker's
+    // waiting update once the row is free, so the row is PENDING or RUNNING here.)
+    const row = await api.db.getRepository(ExecutionEntity).findOneByOrFail({ id });
+    expect(['PENDING', 'RUNNING']).toContain(row.status);
+    expect(await queue.getJobState(id)).toBe('active');
+
+    const next = await spawnApi('next-worker', {
+      ...api.env,
+      ...locks,
+      APP_ROLE: 'worker',
+    });
+    workers.push(next);
+    const ended = await eventually(
+      async () => {
+        const current = await api.db.getRepository(ExecutionEntity).findOneByOrFail({ id });
+        return current.end_time ? current : undefined;
+      },
+      60_000,
+      'the execution taken over and ended',
+    );
+    expect({ status: ended.status, error: ended.error }).toEqual({
+      status: 'COMPLETED',
+      error: null,
+    });
+  }, 120_000);
+});
+
+describe('Shutdown of a worker waiting on an unanswered robot call (e2e)', () => {
   let blackHole: Server;
   let api: TestApp;
   const workers: ChildApp[] = [];
@@ -237,22 +323,19 @@ describe('Shutdown timeout of a stuck worker (e2e)', () => {
     blackHole?.close();
   });
 
-  it('should still exit when SHUTDOWN_TIMEOUT_MS runs out, and the job is taken over', async () => {
+  it('should give up the call, return the job to the queue and exit cleanly', async () => {
     const port = (blackHole.address() as AddressInfo).port;
-    await upsertWorkflow(api.http, 'uma', 'p-stuck');
-    const key = await createKey(api.http, 'uma');
-    const res = await startExecution(api.http, key, 'p-stuck').expect(202);
+    await upsertWorkflow(api.http, 'vic', 'p-silent');
+    const key = await createKey(api.http, 'vic');
+    const res = await startExecution(api.http, key, 'p-silent').expect(202);
     const id = res.body.data.execution.id as string;
-    // Short job locks, so the takeover below does not wait long.
-    const locks = { JOB_LOCK_MS: '2000', JOB_STALLED_INTERVAL_MS: '1000' };
-    const worker = await spawnApi('stuck-worker', {
+    const worker = await spawnApi('silent-robot-worker', {
       ...api.env,
-      ...locks,
       APP_ROLE: 'worker',
       ROBOT_MODE: 'http',
       ROBOT_BASE_URL: `http://127.0.0.1:${port}`,
       ROBOT_HTTP_TIMEOUT_MS: '600000',
-      SHUTDOWN_TIMEOUT_MS: '2000',
+      SHUTDOWN_TIMEOUT_MS: '5000',
       LOG_LEVEL: 'info',
     });
     workers.push(worker);
@@ -260,33 +343,14 @@ describe('Shutdown timeout of a stuck worker (e2e)', () => {
     await eventually(
       async () => ((await queue.getJobState(id)) === 'active' ? true : undefined),
       30_000,
-      'the job taken by the stuck worker',
+      'the job taken by the worker',
     );
 
     const exit = await worker.stop('SIGTERM');
-    expect(exit).toMatchObject({ code: 1, signal: null });
-    expect(worker.output()).toMatch(/Shutdown did not finish within 2000 ms: exiting now/);
-    // The run did not end: its job stays active until its lock lapses, then the stalled
-    // check of the next worker takes it over (the runner resumes it without a second task).
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(worker.output()).toMatch(/1 active run\(s\) returned to the queue/);
+    expect(['waiting', 'prioritized']).toContain(await queue.getJobState(id));
     const row = await api.db.getRepository(ExecutionEntity).findOneByOrFail({ id });
     expect(row.status).toBe('PENDING');
-    expect(await queue.getJobState(id)).toBe('active');
-
-    const next = await spawnApi('next-worker', {
-      ...api.env,
-      ...locks,
-      APP_ROLE: 'worker',
-      ROBOT_MODE: 'simulator',
-    });
-    workers.push(next);
-    const ended = await eventually(
-      async () => {
-        const current = await api.db.getRepository(ExecutionEntity).findOneByOrFail({ id });
-        return current.end_time ? current : undefined;
-      },
-      60_000,
-      'the execution taken over and ended',
-    );
-    expect(ended.status).toBe('COMPLETED');
   }, 120_000);
 });
