@@ -1,3 +1,4 @@
 export * from './api-envelope.decorator';
 export * from './page.dto';
 export * from './sse';
+export * from './transforms';

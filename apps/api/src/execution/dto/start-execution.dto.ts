@@ -12,20 +12,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { JsonObject } from '@app/common';
-
-const numberToString = ({ value }: { value: unknown }) =>
-  typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-
-/** Legacy clients sometimes send params as a JSON string of an object. */
-const parseJsonObject = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return value;
-  }
-};
+import { JsonObject, numberToString, parseJsonObject } from '@app/common';
 
 /** The run options every start route accepts (DESIGN §4, §13). */
 export class RunOptionsDto {

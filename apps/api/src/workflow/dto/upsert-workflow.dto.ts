@@ -10,21 +10,8 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
-import { JsonObject } from '@app/common';
+import { JsonObject, numberToString, parseJsonObject } from '@app/common';
 import { WorkflowStatus } from '../entities/workflow.entity';
-
-const numberToString = ({ value }: { value: unknown }) =>
-  typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
-
-/** A JSON string of an object is accepted, as legacy clients send one. */
-const parseJsonObject = ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return value;
-  }
-};
 
 // Control characters are refused on purpose: a project id travels in paths and logs.
 // eslint-disable-next-line no-control-regex
