@@ -19,6 +19,8 @@ import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { RobotModule } from './execution/robot/robot.module';
 import { HealthModule } from './health/health.module';
+import { ScheduleModule } from './schedule/schedule.module';
+import { WebhookModule } from './webhook/webhook.module';
 import { WorkflowModule } from './workflow/workflow.module';
 
 /**
@@ -29,6 +31,9 @@ import { WorkflowModule } from './workflow/workflow.module';
 export class AppModule {
   static forRoot(values: ConfigValues): DynamicModule {
     const config = new AppConfig(values);
+    const roles = { http: config.servesApi, worker: config.runsWorker };
+    // One instance, shared with the modules built on top of executions (webhooks, schedules).
+    const execution = ExecutionModule.register({ config, ...roles });
     return {
       module: AppModule,
       imports: [
@@ -47,7 +52,9 @@ export class AppModule {
         }),
         ApiKeyModule.register({ http: config.servesApi }),
         WorkflowModule.register({ http: config.servesApi }),
-        ExecutionModule.register({ config, http: config.servesApi, worker: config.runsWorker }),
+        execution,
+        WebhookModule.register({ config, ...roles, execution }),
+        ScheduleModule.register({ ...roles, execution }),
         HealthModule.register(RobotModule),
       ],
       providers: [

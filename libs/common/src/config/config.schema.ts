@@ -138,6 +138,15 @@ export const configSchema = {
   ADMIN_TOKEN: secret(16),
   MCP_TOOL_TIMEOUT_MS: int(600_000, 1, 24 * 3600 * 1000),
   SSE_PING_MS: int(3000, 10, 600_000),
+  WEBHOOK_ALLOW_PRIVATE: bool(false),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
+  WEBHOOK_MAX_ATTEMPTS: int(8, 1, 25),
+  WEBHOOK_BACKOFF_BASE_MS: int(30_000, 1, 3_600_000),
+  WEBHOOK_CONCURRENCY: int(20, 1, 1000),
+  WEBHOOK_MAX_PER_USER: int(20, 1, 1000),
+  SCHEDULE_MAX_PER_WORKFLOW: int(20, 1, 1000),
+  SCHEDULE_MIN_INTERVAL_MS: int(1000, 1000, 24 * 3600 * 1000),
+  SCHEDULE_RESYNC_MS: int(300_000, 1000, 24 * 3600 * 1000),
 };
 
 export type ConfigSchema = typeof configSchema;
