@@ -54,7 +54,7 @@ export class AppModule {
         WorkflowModule.register({ http: config.servesApi }),
         execution,
         WebhookModule.register({ config, ...roles, execution }),
-        ScheduleModule.register({ ...roles, execution }),
+        ScheduleModule.register({ config, ...roles, execution }),
         HealthModule.register(RobotModule),
       ],
       providers: [

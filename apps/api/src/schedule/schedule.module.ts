@@ -1,6 +1,7 @@
-import { BullModule } from '@nestjs/bullmq';
+import { BullModule, Processor } from '@nestjs/bullmq';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig } from '@app/common';
 import { WorkflowModule } from '../workflow/workflow.module';
 import { ScheduleEntity } from './entities/schedule.entity';
 import { SCHEDULE_QUEUE } from './schedule.constants';
@@ -11,7 +12,20 @@ import { ScheduleResync } from './schedule-resync.service';
 import { ScheduleService } from './schedule.service';
 import { ScheduleTickRunner } from './schedule-tick.runner';
 
+/** A tick a crashed worker held is taken up again within seconds (its start is idempotent). */
+function configuredProcessor(config: AppConfig): Type<ScheduleProcessor> {
+  @Processor(SCHEDULE_QUEUE, {
+    concurrency: 10,
+    lockDuration: config.execution.lockMs,
+    stalledInterval: config.execution.stalledIntervalMs,
+    maxStalledCount: 3,
+  })
+  class ConfiguredScheduleProcessor extends ScheduleProcessor {}
+  return ConfiguredScheduleProcessor;
+}
+
 export interface ScheduleModuleOptions {
+  config: AppConfig;
   http: boolean;
   worker: boolean;
   /** The application's ExecutionModule (the same dynamic module instance, not a second one). */
@@ -26,7 +40,11 @@ export interface ScheduleModuleOptions {
 @Module({})
 export class ScheduleModule {
   static register(options: ScheduleModuleOptions): DynamicModule {
-    const worker: Type[] = [ScheduleTickRunner, ScheduleProcessor, ScheduleResync];
+    const worker: Type[] = [
+      ScheduleTickRunner,
+      configuredProcessor(options.config),
+      ScheduleResync,
+    ];
     return {
       module: ScheduleModule,
       imports: [

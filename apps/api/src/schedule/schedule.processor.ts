@@ -1,13 +1,15 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { SCHEDULE_QUEUE, ScheduleJobData } from './schedule.constants';
+import { ScheduleJobData } from './schedule.constants';
 import { ScheduleQueue } from './schedule.queue';
 import { ScheduleTickRunner, TickOutcome } from './schedule-tick.runner';
 
-/** Thin: one tick job → ScheduleTickRunner; errors propagate so that BullMQ retries. */
+/**
+ * Thin: one tick job → ScheduleTickRunner; errors propagate so that BullMQ retries. Registered
+ * with worker options from configuration in schedule.module.ts.
+ */
 @Injectable()
-@Processor(SCHEDULE_QUEUE, { concurrency: 10 })
 export class ScheduleProcessor extends WorkerHost {
   constructor(private readonly runner: ScheduleTickRunner) {
     super();

@@ -16,11 +16,18 @@ import { WebhookSecrets } from './webhook-secrets.service';
 import { WebhookService } from './webhook.service';
 import { WebhookSubscriptions } from './webhook-subscriptions.service';
 
-/** Worker options (concurrency, the webhook backoff) come from configuration. */
+/**
+ * Worker options come from configuration: concurrency, the webhook backoff, and the job lock
+ * of the other queues, so that an attempt a crashed worker held is taken up again within
+ * seconds (it is then sent again: delivery is at least once, receivers dedupe on the event id).
+ */
 function configuredProcessor(config: AppConfig): Type<WebhookDeliveryProcessor> {
   const { concurrency, backoffBaseMs } = config.webhooks;
   @Processor(WEBHOOK_DELIVERY_QUEUE, {
     concurrency,
+    lockDuration: config.execution.lockMs,
+    stalledInterval: config.execution.stalledIntervalMs,
+    maxStalledCount: 3,
     settings: { backoffStrategy: (attemptsMade) => webhookBackoffMs(attemptsMade, backoffBaseMs) },
   })
   class ConfiguredWebhookDeliveryProcessor extends WebhookDeliveryProcessor {}
