@@ -1,5 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
+import Redis from 'ioredis';
+import { deterministicUuid } from '../apps/api/src/webhook/webhook-signature';
 import { TestApp, startTestApp } from './support/app';
 import { ReceivedRequest, Receiver, eventually, startReceiver } from './support/webhook-receiver';
 
@@ -263,6 +265,28 @@ describe('Webhooks (e2e)', () => {
     expect(log.body.data.records).toMatchObject([
       { kind: 'callback', webhook_id: null, status: 'succeeded', event_type: 'execution.failed' },
     ]);
+  });
+
+  it('should take over the delivery of an event whose claimer went silent', async () => {
+    const target = await receiver();
+    await createWebhook(sut, target.url, ['execution.completed']);
+    const started = await sut.http
+      .post('/workflows/wh-1/execute-async')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ params: { __sim: { delay_ms: 1500 } } })
+      .expect(202);
+    const executionId = started.body.data.executionId as string;
+    // As if another process had claimed the event and died before queuing anything.
+    const eventId = deterministicUuid(`event:${executionId}:execution.completed`);
+    const redis = new Redis(sut.env.REDIS_URL);
+    await redis.set(`${sut.env.REDIS_PREFIX}:webhooks:dispatch:${eventId}`, 'dead', 'PX', 60_000);
+    redis.disconnect();
+
+    const [request] = await target.waitFor(1);
+    const body = JSON.parse(request.body);
+    expect(body).toMatchObject({ id: eventId, data: { execution: { id: executionId } } });
+    const waited = request.receivedAt - Date.parse(body.data.execution.end_time);
+    expect(waited).toBeGreaterThanOrEqual(4000); // the takeover delay
   });
 
   it('should list webhooks without secrets and keep them private to their owner', async () => {

@@ -4,7 +4,6 @@ import { Repository } from 'typeorm';
 import { AppConfig } from '@app/common';
 import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { WebhookDeliveryAttemptEntity } from './entities/webhook-delivery-attempt.entity';
-import { WebhookEntity } from './entities/webhook.entity';
 import { WebhookHeaders, webhookBackoffMs } from './webhook.constants';
 import { WebhookAnswer, postWebhook } from './webhook-http';
 import { WebhookSecrets } from './webhook-secrets.service';
@@ -36,7 +35,6 @@ export class WebhookDeliverer {
     private readonly deliveries: Repository<WebhookDeliveryEntity>,
     @InjectRepository(WebhookDeliveryAttemptEntity)
     private readonly attempts: Repository<WebhookDeliveryAttemptEntity>,
-    @InjectRepository(WebhookEntity) private readonly webhooks: Repository<WebhookEntity>,
     private readonly secrets: WebhookSecrets,
     private readonly config: AppConfig,
   ) {}
@@ -48,8 +46,11 @@ export class WebhookDeliverer {
       .where('d.id = :deliveryId', { deliveryId })
       .getOne();
     if (!delivery || delivery.status !== DeliveryStatus.Pending) return { outcome: 'done' };
-    const secret = await this.secretFor(delivery);
-    if (secret === null) return { outcome: 'done' };
+    const secret =
+      delivery.webhook_id === null
+        ? await this.secrets.callbackSecret(delivery.user_id)
+        : await this.secrets.webhookSecret(delivery.webhook_id);
+    if (secret === null) return { outcome: 'done' }; // its webhook was deleted
 
     const started = Date.now();
     let answer: WebhookAnswer | undefined;
@@ -120,16 +121,5 @@ export class WebhookDeliverer {
       `Delivery ${delivery.id} (${delivery.event_type}) attempt ${attempt}/${maxAttempts} failed: ${error}`,
     );
     return last ? { outcome: 'failed', reason: error } : { outcome: 'retry', reason: error };
-  }
-
-  /** The secret that signs this delivery, or null when its webhook no longer exists. */
-  private async secretFor(delivery: WebhookDeliveryEntity): Promise<string | null> {
-    if (delivery.webhook_id === null) return this.secrets.callbackSecret(delivery.user_id);
-    const webhook = await this.webhooks
-      .createQueryBuilder('w')
-      .addSelect('w.secret')
-      .where('w.id = :id', { id: delivery.webhook_id })
-      .getOne();
-    return webhook ? this.secrets.open(webhook.secret) : null;
   }
 }

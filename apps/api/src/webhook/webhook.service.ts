@@ -88,6 +88,7 @@ export class WebhookService {
       await tx.delete(WebhookDeliveryEntity, { webhook_id: id });
       await tx.delete(WebhookEntity, { id, user_id: userId });
     });
+    this.secrets.forgetWebhook(id);
     await this.subscriptions.changed(userId);
   }
 
