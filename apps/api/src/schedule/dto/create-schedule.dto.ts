@@ -1,19 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  Max,
-  Min,
-  ValidateIf,
-} from 'class-validator';
-import { JsonObject } from '@app/common';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
+import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
+import { RunOptionsDto } from '../../execution/dto/start-execution.dto';
 
-export class CreateScheduleDto {
+/** `params` and `priority` mean (and are validated) exactly as on the start routes. */
+export class CreateScheduleDto extends PickType(RunOptionsDto, ['params', 'priority'] as const) {
   @ApiProperty({
     example: '0 9 * * 1-5',
     description: '5 fields (minute hour day month weekday), or 6 with seconds first',
@@ -27,20 +17,6 @@ export class CreateScheduleDto {
   @IsString()
   @Length(1, 64)
   timezone?: string;
-
-  @ApiPropertyOptional({ description: 'Inputs of every run', example: { month: 'current' } })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
-  @IsObject({ message: 'params must be an object' })
-  params?: JsonObject | null;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 10, default: 5, description: '1 highest, 10 lowest' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(10)
-  priority?: number;
 }
 
 export class UpdateScheduleDto {
