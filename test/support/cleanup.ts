@@ -5,8 +5,14 @@ import { parseDatabaseUrl } from '@app/common';
 /** Drops a test run's database and every Redis key under its prefix. */
 export async function dropTestResources(env: Record<string, string>): Promise<void> {
   const target = parseDatabaseUrl(env.DATABASE_URL);
-  if (!target.database.startsWith('rpa_test_')) throw new Error('refusing to drop a non-test database');
-  const connection = await createConnection({ host: target.host, port: target.port, user: target.user, password: target.password });
+  if (!target.database.startsWith('rpa_test_'))
+    throw new Error('refusing to drop a non-test database');
+  const connection = await createConnection({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+  });
   try {
     await connection.query(`DROP DATABASE IF EXISTS \`${target.database}\``);
   } finally {

@@ -19,6 +19,7 @@ import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { RobotModule } from './execution/robot/robot.module';
 import { HealthModule } from './health/health.module';
+import { McpModule } from './mcp/mcp.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { WebhookModule } from './webhook/webhook.module';
 import { WorkflowModule } from './workflow/workflow.module';
@@ -53,6 +54,7 @@ export class AppModule {
         ApiKeyModule.register({ http: config.servesApi }),
         WorkflowModule.register({ http: config.servesApi }),
         execution,
+        ...(config.servesApi ? [McpModule.register(execution)] : []),
         WebhookModule.register({ config, ...roles, execution }),
         ScheduleModule.register({ config, ...roles, execution }),
         HealthModule.register(RobotModule),

@@ -7,3 +7,4 @@ export * from './redis';
 export * from './http';
 export * from './types/json';
 export * from './util/sleep';
+export * from './validation';

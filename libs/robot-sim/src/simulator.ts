@@ -55,6 +55,8 @@ const MAX_TASKS = 200_000;
  * Used in-process (ROBOT_MODE=simulator) and behind HTTP (apps/robot-sim).
  */
 export class RobotSimulator {
+  /** The defaults it was made with (e.g. SIM_DELAY_MS), which reset() returns to. */
+  private readonly initial: SimBehaviour;
   private defaults: SimBehaviour;
   private readonly tasks = new Map<string, Task>();
   /** Idempotency-Key → task id, so a create retried after a crash finds the same task. */
@@ -66,7 +68,8 @@ export class RobotSimulator {
     defaults: Partial<SimBehaviour> = {},
     private readonly now: () => number = Date.now,
   ) {
-    this.defaults = { ...DEFAULT_BEHAVIOUR, ...defaults };
+    this.initial = { ...DEFAULT_BEHAVIOUR, ...defaults };
+    this.defaults = { ...this.initial };
   }
 
   get behaviour(): SimBehaviour {
@@ -78,8 +81,9 @@ export class RobotSimulator {
     return this.behaviour;
   }
 
-  reset(defaults: Partial<SimBehaviour> = {}): void {
-    this.defaults = { ...DEFAULT_BEHAVIOUR, ...defaults };
+  /** Forgets every task; defaults go back to the initial ones unless others are given. */
+  reset(defaults?: Partial<SimBehaviour>): void {
+    this.defaults = defaults ? { ...DEFAULT_BEHAVIOUR, ...defaults } : { ...this.initial };
     this.tasks.clear();
     this.byKey.clear();
     this.createAttempts.clear();

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -20,7 +20,9 @@ export const parseScopes = (raw: string): Scope[] =>
  * every process through Redis pub/sub and drop the cached record at once.
  */
 @Injectable()
-export class ApiKeyVerifierService implements ApiKeyVerifier, OnModuleInit, OnApplicationShutdown {
+export class ApiKeyVerifierService
+  implements ApiKeyVerifier, OnModuleInit, BeforeApplicationShutdown
+{
   private readonly logger = new Logger(ApiKeyVerifierService.name);
   private readonly cache: ApiKeyCache;
   /** keyId → last use not yet written; flushed in one pass every API_KEY_TOUCH_FLUSH_MS. */
@@ -50,7 +52,8 @@ export class ApiKeyVerifierService implements ApiKeyVerifier, OnModuleInit, OnAp
     this.flushTimer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Before shutdown, while the database connection is still open. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
     await this.unsubscribe?.().catch(() => undefined);
     await this.flushTouches();

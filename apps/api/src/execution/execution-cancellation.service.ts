@@ -35,8 +35,9 @@ export class ExecutionCancellation implements OnModuleInit, OnApplicationShutdow
     return controller.signal;
   }
 
-  untrack(executionId: string): void {
-    this.active.delete(executionId);
+  /** Forgets a run, unless a newer run of the same execution has replaced it meanwhile. */
+  untrack(executionId: string, signal: AbortSignal): void {
+    if (this.active.get(executionId)?.signal === signal) this.active.delete(executionId);
   }
 
   private abortLocal(executionId: string): void {

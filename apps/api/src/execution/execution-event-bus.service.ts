@@ -4,6 +4,7 @@ import { Observable, Subject, filter } from 'rxjs';
 import { RedisService } from '@app/common';
 import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
 import { ExecutionEvent, isFinalEvent } from './execution.events';
+import { ExecutionEventLog, parseEventMessage } from './execution-event-log.service';
 
 /**
  * The domain event stream of executions. Producers (api and worker processes) publish to
@@ -20,6 +21,7 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly redis: RedisService,
     private readonly emitter: EventEmitter2,
+    readonly log: ExecutionEventLog,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -33,8 +35,9 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
     this.stream.complete();
   }
 
-  async publish(event: ExecutionEvent): Promise<void> {
-    await this.redis.publish(EXECUTION_EVENTS_CHANNEL, JSON.stringify(event));
+  /** Stores the event in the execution's stream and publishes it; resolves with its id. */
+  async publish(event: ExecutionEvent): Promise<string> {
+    return this.log.append(event);
   }
 
   /** Publishes without letting a Redis hiccup fail the state change that caused it. */
@@ -84,10 +87,8 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
   }
 
   private deliver(message: string): void {
-    let event: ExecutionEvent;
-    try {
-      event = JSON.parse(message) as ExecutionEvent;
-    } catch {
+    const event = parseEventMessage(message);
+    if (!event) {
       this.logger.warn('Dropped a malformed execution event');
       return;
     }

@@ -43,7 +43,7 @@ export class ExecutionRunner {
     try {
       await this.follow(executionId, signal, requestId);
     } finally {
-      this.cancellation.untrack(executionId);
+      this.cancellation.untrack(executionId, signal);
     }
   }
 
@@ -107,6 +107,7 @@ export class ExecutionRunner {
     deadline: number,
   ): Promise<{ taskId: string } | { error: string }> {
     const attempts = this.config.robot.createAttempts;
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         const taskId = await this.robot.createTask(
@@ -125,8 +126,12 @@ export class ExecutionRunner {
         this.logger.warn(
           `Robot create attempt ${attempt}/${attempts} for ${execution.id} failed: ${err.message}`,
         );
+        if (last && Date.now() >= deadline)
+          return { error: ExecutionErrors.timedOut(deadline - started) };
         if (last) return { error: ExecutionErrors.createFailed(err.message) };
         await sleep(Math.min(250 * 2 ** (attempt - 1), 5000), signal);
+        // Cancelled during the backoff: create no task for a cancelled run.
+        if (signal.aborted) return { error: ExecutionErrors.cancelled };
       }
     }
   }
@@ -188,6 +193,16 @@ export class ExecutionRunner {
         failures = 0;
       } catch (err) {
         if (!(err instanceof RobotError)) throw err;
+        if (!err.retryable) {
+          // A 4xx: the robot no longer knows the task, asking again will not help.
+          await this.end(execution, {
+            status: ExecutionStatus.Failed,
+            error: ExecutionErrors.taskFailed(
+              `the robot service refused the query: ${err.message}`,
+            ),
+          });
+          return;
+        }
         failures++;
         this.logger.warn(`Robot query ${failures} for ${execution.id} failed: ${err.message}`);
         if (failures > this.config.robot.queryFailuresTolerated) {
@@ -291,7 +306,7 @@ export class ExecutionRunner {
       }))
       .filter((row) => row.seq <= limit);
     if (rows.length) {
-      await this.logs.insert(rows);
+      await this.logs.createQueryBuilder().insert().values(rows).updateEntity(false).execute();
       for (const row of rows) {
         await this.bus.publish({
           ...toEvent(execution, ExecutionEventType.Log),

@@ -36,3 +36,10 @@ export function failureKind(error: string | null): FailureKind {
   if (error.startsWith('Cancelled')) return 'cancelled';
   return 'other';
 }
+
+/** Housekeeping jobs (retention), on their own queue so they never wait behind runs. */
+export const MAINTENANCE_QUEUE = 'maintenance';
+export const MaintenanceJob = {
+  PruneExecutions: 'prune-executions',
+} as const;
+export const PRUNE_EVERY_MS = 3600 * 1000;

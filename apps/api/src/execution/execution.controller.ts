@@ -103,6 +103,25 @@ export class ExecutionController {
     return { execution: ExecutionDto.from(await this.executions.cancel(id, principal.userId)) };
   }
 
+  @Post(':id/retry')
+  @HttpCode(202)
+  @Auth('key')
+  @Scopes('execute')
+  @ApiOperation({
+    summary: 'Start a new run with the same inputs (retry_of points back); 409 while it runs',
+  })
+  @ApiEnvelope(ExecutionEnvelopeDto, { status: 202 })
+  @ApiErrors(400, 401, 403, 404, 409)
+  async retry(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @RequestId() requestId: string | undefined,
+  ): Promise<ExecutionEnvelopeDto> {
+    return {
+      execution: ExecutionDto.from(await this.executions.retry(principal.userId, id, requestId)),
+    };
+  }
+
   @Get(':id/logs')
   @Auth('user', 'key')
   @Scopes('read')
@@ -125,13 +144,17 @@ export class ExecutionController {
   @ApiProduces('text/event-stream')
   @ApiOperation({
     summary: 'Server-Sent Events: a snapshot, then live events; closes after the final one',
+    description:
+      'Each event has an id; reconnect with Last-Event-ID to receive exactly the missed events.',
   })
+  @ApiHeader({ name: 'Last-Event-ID', required: false })
   @ApiErrors(401, 404)
   async events(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    await this.streams.streamExecution(principal.userId, id, res);
+    await this.streams.streamExecution(principal.userId, id, res, lastEventId);
   }
 }

@@ -30,6 +30,8 @@ export interface ExecutionLogLine {
  * Redis by whichever process made the change and re-emitted in every process.
  */
 export interface ExecutionEvent {
+  /** Increasing per execution (a Redis stream id); set once the event is stored. */
+  id?: string;
   type: ExecutionEventType;
   execution_id: string;
   project_id: string;

@@ -5,12 +5,15 @@ import { AppConfig } from '@app/common';
 import { WorkflowModule } from '../workflow/workflow.module';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
 import { ExecutionEntity } from './entities/execution.entity';
-import { EXECUTION_QUEUE } from './execution.constants';
+import { EXECUTION_QUEUE, MAINTENANCE_QUEUE } from './execution.constants';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionController } from './execution.controller';
 import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionEventLog } from './execution-event-log.service';
 import { ExecutionProcessor } from './execution.processor';
+import { ExecutionMaintenanceProcessor } from './execution-maintenance.processor';
 import { ExecutionQueue } from './execution.queue';
+import { ExecutionRetention } from './execution-retention.service';
 import { ExecutionRunner } from './execution-runner.service';
 import { ExecutionService } from './execution.service';
 import { ExecutionStreamService } from './execution-stream.service';
@@ -44,12 +47,19 @@ export interface ExecutionModuleOptions {
 @Module({
   imports: [
     TypeOrmModule.forFeature([ExecutionEntity, ExecutionLogEntity]),
-    BullModule.registerQueue({ name: EXECUTION_QUEUE }),
+    BullModule.registerQueue({ name: EXECUTION_QUEUE }, { name: MAINTENANCE_QUEUE }),
     WorkflowModule,
     RobotModule,
   ],
-  providers: [ExecutionService, ExecutionQueue, ExecutionEventBus, ExecutionCancellation],
-  exports: [ExecutionService, ExecutionQueue, ExecutionEventBus],
+  providers: [
+    ExecutionService,
+    ExecutionQueue,
+    ExecutionEventBus,
+    ExecutionEventLog,
+    ExecutionCancellation,
+    ExecutionRetention,
+  ],
+  exports: [ExecutionService, ExecutionQueue, ExecutionEventBus, ExecutionRetention],
 })
 export class ExecutionModule {
   static register(options: ExecutionModuleOptions): DynamicModule {
@@ -60,7 +70,9 @@ export class ExecutionModule {
         : [],
       providers: [
         ...(options.http ? [ExecutionStreamService, RpaExecService] : []),
-        ...(options.worker ? [ExecutionRunner, configuredProcessor(options.config)] : []),
+        ...(options.worker
+          ? [ExecutionRunner, configuredProcessor(options.config), ExecutionMaintenanceProcessor]
+          : []),
       ],
     };
   }

@@ -32,6 +32,10 @@ export class ExecutionProcessor extends WorkerHost {
     });
   }
 
+  /**
+   * A job that failed for good (attempts used up, or stalled too often) must not leave its
+   * execution PENDING/RUNNING: it ends as FAILED. A job that will be retried is left alone.
+   */
   @OnWorkerEvent('failed')
   async onFailed(job: Job<ExecutionJobData> | undefined, err: Error): Promise<void> {
     if (!job) return;
@@ -39,12 +43,13 @@ export class ExecutionProcessor extends WorkerHost {
     this.logger.warn(
       `Job ${job.id} attempt ${job.attemptsMade}/${attempts} failed: ${err.message}`,
     );
-    if (job.attemptsMade >= attempts) {
-      await this.runner
-        .giveUp(job.data.executionId, err.message)
-        .catch((e: Error) =>
-          this.logger.error(`Could not fail execution ${job.data.executionId}: ${e.message}`),
-        );
+    try {
+      if ((await job.getState()) !== 'failed') return;
+      await this.runner.giveUp(job.data.executionId, err.message);
+    } catch (e) {
+      this.logger.error(
+        `Could not fail execution ${job.data.executionId}: ${(e as Error).message}`,
+      );
     }
   }
 }

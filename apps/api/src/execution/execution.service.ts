@@ -79,6 +79,8 @@ export class ExecutionService {
     if (Number(workflow.status) !== WorkflowStatus.Active) {
       throw new AppException('WORKFLOW_INACTIVE', `Workflow ${input.project_id} is inactive`);
     }
+    const problems = this.workflows.paramsProblems(workflow, input.params ?? {});
+    if (problems) throw AppException.validation(problems);
     if (input.timeout_ms !== undefined && input.timeout_ms > this.config.robot.timeoutMs) {
       throw AppException.validation([
         {
@@ -114,7 +116,13 @@ export class ExecutionService {
       updated_at: now,
     });
     try {
-      await this.executions.insert(execution);
+      // updateEntity(false): every column is set here, so TypeORM's re-select is wasted work.
+      await this.executions
+        .createQueryBuilder()
+        .insert()
+        .values(execution)
+        .updateEntity(false)
+        .execute();
     } catch (err) {
       if (input.idempotencyKey === undefined || !isDuplicateKey(err)) throw err;
       // A concurrent request with the same key won the race: answer with its execution.
@@ -123,8 +131,8 @@ export class ExecutionService {
       return { execution: this.checkReplay(winner, input), replayed: true };
     }
 
-    await this.bus.publish(toEvent(execution, ExecutionEventType.Created));
     try {
+      await this.bus.publish(toEvent(execution, ExecutionEventType.Created));
       await this.queue.enqueue(
         { executionId: execution.id, requestId: input.requestId },
         execution.priority,
@@ -150,6 +158,31 @@ export class ExecutionService {
       );
     }
     return { execution, replayed: false };
+  }
+
+  /** Starts a new run with the inputs of an ended one, linked to it through retry_of. */
+  async retry(userId: string, id: string, requestId?: string): Promise<ExecutionEntity> {
+    const original = await this.get(userId, id);
+    if (!isFinal(original.status)) {
+      throw new AppException(
+        'CONFLICT',
+        `Execution ${id} is still ${original.status}; cancel it or wait`,
+      );
+    }
+    const { execution } = await this.start({
+      userId,
+      project_id: original.project_id,
+      params: original.parameters,
+      exec_position: original.exec_position,
+      priority: Number(original.priority),
+      reference: original.reference ?? undefined,
+      timeout_ms: original.timeout_ms === null ? undefined : Number(original.timeout_ms),
+      callback_url: original.callback_url ?? undefined,
+      trigger: 'retry',
+      retryOf: original.id,
+      requestId,
+    });
+    return execution;
   }
 
   /** The caller's execution; another user's is indistinguishable from an absent one. */

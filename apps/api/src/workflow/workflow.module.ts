@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { JsonSchemaValidator } from '@app/common';
 import { WorkflowEntity } from './entities/workflow.entity';
 import { WorkflowLegacyController } from './workflow-legacy.controller';
 import { WorkflowController } from './workflow.controller';
@@ -7,7 +8,7 @@ import { WorkflowService } from './workflow.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([WorkflowEntity])],
-  providers: [WorkflowService],
+  providers: [WorkflowService, JsonSchemaValidator],
   exports: [WorkflowService],
 })
 export class WorkflowModule {

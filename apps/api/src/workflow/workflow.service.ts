@@ -2,7 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
-import { AppException, Page, pageWindow } from '@app/common';
+import {
+  AppException,
+  FieldError,
+  JsonObject,
+  JsonSchemaValidator,
+  Page,
+  isObjectSchema,
+  pageWindow,
+} from '@app/common';
 import { ListWorkflowsQueryDto } from './dto/workflow-query.dto';
 import { UpsertWorkflowDto } from './dto/upsert-workflow.dto';
 import { WorkflowEntity, WorkflowStatus } from './entities/workflow.entity';
@@ -17,7 +25,19 @@ export class WorkflowService {
   constructor(
     @InjectRepository(WorkflowEntity) private readonly workflows: Repository<WorkflowEntity>,
     private readonly events: EventEmitter2,
+    private readonly schemas: JsonSchemaValidator,
   ) {}
+
+  /**
+   * Problems of `params` against the workflow's input schema (DESIGN §13), or null when they
+   * fit. Only an object JSON Schema constrains inputs; anything else accepts any object.
+   */
+  paramsProblems(workflow: WorkflowEntity, params: JsonObject): FieldError[] | null {
+    if (!isObjectSchema(workflow.parameters)) return null;
+    const version = `${workflow.project_id}:${workflow.updated_at.getTime()}`;
+    const check = this.schemas.validate(version, workflow.parameters, params);
+    return check.ok ? null : check.errors;
+  }
 
   async upsert(
     userId: string,
@@ -25,6 +45,14 @@ export class WorkflowService {
   ): Promise<{ workflow: WorkflowEntity; action: 'created' | 'updated' }> {
     if (dto.user_id !== undefined && dto.user_id !== userId) {
       throw AppException.validation([{ field: 'user_id', errors: ['user_id must be the caller'] }]);
+    }
+    if (dto.parameters) {
+      const problem = this.schemas.schemaProblem(dto.parameters);
+      if (problem) {
+        throw AppException.validation([
+          { field: 'parameters', errors: [`is not a valid JSON Schema: ${problem}`] },
+        ]);
+      }
     }
     const fields = {
       name: dto.name,

@@ -91,6 +91,12 @@ export class AppConfig {
   get mcpToolTimeoutMs(): number {
     return this.values.MCP_TOOL_TIMEOUT_MS;
   }
+  get retention() {
+    return {
+      days: this.values.EXECUTION_RETENTION_DAYS,
+      batchSize: this.values.RETENTION_BATCH_SIZE,
+    };
+  }
   get ssePingMs(): number {
     return this.values.SSE_PING_MS;
   }

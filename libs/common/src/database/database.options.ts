@@ -70,7 +70,9 @@ export function buildDataSourceOptions(input: DatabaseOptionsInput): MysqlOption
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    // Errors reach our code as exceptions and are logged there (JSON, redacted); TypeORM's
+    // own console logger would print plain text, and expected races such as duplicate keys.
+    logging: false,
     poolSize: input.poolSize,
     extra: { connectionLimit: input.poolSize, enableKeepAlive: true },
   };

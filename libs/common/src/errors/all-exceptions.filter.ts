@@ -19,8 +19,8 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-/** Statuses a legacy route answers with HTTP 200 and code 5001 (DESIGN §3, §5). */
-const LEGACY_BUSINESS_STATUSES = new Set([403, 404, 409]);
+/** Statuses a legacy route answers with HTTP 200 and code 5001 (DESIGN §3, §5); auth (401, 403) and validation (400) keep theirs. */
+const LEGACY_BUSINESS_STATUSES = new Set([404, 409]);
 
 interface Normalised {
   status: number;

@@ -63,6 +63,14 @@ const STATUS_ALIASES: Record<string, RobotTaskStatus> = {
   CANCELED: 'CANCELLED',
 };
 
+/** A robot's error as text; an object is read by its message or shown as JSON. */
+function errorText(error: unknown): string | null {
+  if (error === undefined || error === null) return null;
+  if (typeof error !== 'object') return String(error);
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' ? message : JSON.stringify(error);
+}
+
 /** Reads a robot's `execution` object defensively: robots are outside our control. */
 export function parseTaskState(raw: unknown): RobotTaskState {
   if (!raw || typeof raw !== 'object')
@@ -71,10 +79,16 @@ export function parseTaskState(raw: unknown): RobotTaskState {
   const status = STATUS_ALIASES[String(source.status ?? '').toUpperCase()];
   if (!status)
     throw new RobotError(`robot answered an unknown status "${String(source.status)}"`, true);
-  const progress = Number(source.progress);
+  // Number(null), Number('') and Number(true) are numbers: only numbers and numeric strings count.
+  const rawProgress = source.progress;
+  const progress =
+    typeof rawProgress === 'number' || (typeof rawProgress === 'string' && rawProgress.trim())
+      ? Number(rawProgress)
+      : NaN;
   const result = source.result;
   const logs = Array.isArray(source.logs)
     ? source.logs
+        .map((l: unknown) => (typeof l === 'string' ? { message: l } : l))
         .filter((l): l is Record<string, unknown> => !!l && typeof l === 'object')
         .map((l) => ({
           seq: typeof l.seq === 'number' ? l.seq : undefined,
@@ -91,7 +105,7 @@ export function parseTaskState(raw: unknown): RobotTaskState {
         : result === undefined || result === null
           ? null
           : { data: result },
-    error: source.error === undefined || source.error === null ? null : String(source.error),
+    error: errorText(source.error),
     logs,
   };
 }

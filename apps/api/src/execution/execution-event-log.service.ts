@@ -1,0 +1,120 @@
+import { Injectable } from '@nestjs/common';
+import { RedisService } from '@app/common';
+import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
+import { ExecutionEvent } from './execution.events';
+
+/** Events kept per execution for resuming streams (DESIGN §13), and for how long. */
+const MAX_EVENTS_PER_EXECUTION = 2000;
+const RETAIN_MS = 24 * 3600 * 1000;
+
+/**
+ * Appends the event to the execution's bounded Redis stream and publishes it with the
+ * stream id in one atomic step, so ids are increasing per execution and every subscriber
+ * sees events in the order of their ids.
+ */
+const APPEND_AND_PUBLISH = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'e', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+return id`;
+
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+
+export const isStreamId = (value: unknown): value is string =>
+  typeof value === 'string' && STREAM_ID.test(value);
+
+/** Orders two stream ids ("<ms>-<seq>"). */
+export function compareStreamIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am !== bm ? am - bm : as - bs;
+}
+
+/** Parses a pub/sub message "<stream id> <json>" into an event carrying its id. */
+export function parseEventMessage(message: string): ExecutionEvent | null {
+  const space = message.indexOf(' ');
+  if (space < 0) return null;
+  const id = message.slice(0, space);
+  try {
+    const event = JSON.parse(message.slice(space + 1)) as ExecutionEvent;
+    return isStreamId(id) ? { ...event, id } : null;
+  } catch {
+    return null;
+  }
+}
+
+type AppendCommand = (
+  streamKey: string,
+  channel: string,
+  payload: string,
+  maxLen: number,
+  retainMs: number,
+) => Promise<string>;
+
+@Injectable()
+export class ExecutionEventLog {
+  private readonly appendAndPublish: AppendCommand;
+
+  constructor(private readonly redis: RedisService) {
+    // defineCommand sends EVALSHA, loading the script only when Redis does not know it.
+    const client = redis.client as unknown as Record<string, AppendCommand>;
+    if (!client.rpaAppendEvent) {
+      redis.client.defineCommand('rpaAppendEvent', { numberOfKeys: 2, lua: APPEND_AND_PUBLISH });
+    }
+    this.appendAndPublish = client.rpaAppendEvent.bind(redis.client);
+  }
+
+  private streamKey(executionId: string): string {
+    return this.redis.key('executions', executionId, 'events');
+  }
+
+  /** Stores and publishes; resolves with the event's id. */
+  async append(event: ExecutionEvent): Promise<string> {
+    const { id: _ignored, ...payload } = event;
+    const id = await this.appendAndPublish(
+      this.streamKey(event.execution_id),
+      this.redis.key(EXECUTION_EVENTS_CHANNEL),
+      JSON.stringify(payload),
+      MAX_EVENTS_PER_EXECUTION,
+      RETAIN_MS,
+    );
+    return String(id);
+  }
+
+  /** Events after `afterId` (exclusive), oldest first. */
+  async since(executionId: string, afterId: string): Promise<ExecutionEvent[]> {
+    const entries = await this.redis.client.xrange(
+      this.streamKey(executionId),
+      `(${afterId}`,
+      '+',
+      'COUNT',
+      MAX_EVENTS_PER_EXECUTION,
+    );
+    return entries.flatMap(([id, fields]) => {
+      const json = fields[fields.indexOf('e') + 1];
+      try {
+        return [{ ...(JSON.parse(json) as ExecutionEvent), id }];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /** The id of the newest stored event, or null. */
+  async latestId(executionId: string): Promise<string | null> {
+    const entries = await this.redis.client.xrevrange(
+      this.streamKey(executionId),
+      '+',
+      '-',
+      'COUNT',
+      1,
+    );
+    return entries[0]?.[0] ?? null;
+  }
+
+  /** Drops stored events (retention). */
+  async remove(executionIds: string[]): Promise<void> {
+    if (executionIds.length)
+      await this.redis.client.del(...executionIds.map((id) => this.streamKey(id)));
+  }
+}

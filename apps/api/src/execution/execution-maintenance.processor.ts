@@ -1,0 +1,33 @@
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, Queue } from 'bullmq';
+import { MAINTENANCE_QUEUE, MaintenanceJob, PRUNE_EVERY_MS } from './execution.constants';
+import { ExecutionRetention, PruneReport } from './execution-retention.service';
+
+/**
+ * Runs housekeeping on a BullMQ job scheduler, so each tick runs once however many worker
+ * processes there are.
+ */
+@Injectable()
+@Processor(MAINTENANCE_QUEUE, { concurrency: 1 })
+export class ExecutionMaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly retention: ExecutionRetention,
+    @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      MaintenanceJob.PruneExecutions,
+      { every: PRUNE_EVERY_MS },
+      { name: MaintenanceJob.PruneExecutions, opts: { removeOnComplete: 50, removeOnFail: 50 } },
+    );
+  }
+
+  async process(job: Job): Promise<PruneReport | undefined> {
+    if (job.name === MaintenanceJob.PruneExecutions) return this.retention.prune();
+    return undefined;
+  }
+}

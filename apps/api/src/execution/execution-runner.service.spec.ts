@@ -1,0 +1,363 @@
+import { Logger } from '@nestjs/common';
+import { FindOperator, Repository } from 'typeorm';
+import { AppConfig, parseConfig } from '@app/common';
+import { ExecutionLogEntity } from './entities/execution-log.entity';
+import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
+import { ExecutionEvent } from './execution.events';
+import { ExecutionCancellation } from './execution-cancellation.service';
+import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionRunner } from './execution-runner.service';
+import { RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
+
+/** The few repository methods the runner uses, over an in-memory table. */
+class FakeExecutions {
+  readonly rows = new Map<string, ExecutionEntity>();
+
+  async findOneBy({ id }: { id: string }): Promise<ExecutionEntity | null> {
+    const row = this.rows.get(id);
+    return row ? { ...row } : null;
+  }
+
+  async update(
+    where: { id: string; status?: ExecutionStatus | FindOperator<ExecutionStatus> },
+    patch: Partial<ExecutionEntity>,
+  ): Promise<{ affected: number }> {
+    const row = this.rows.get(where.id);
+    if (!row) return { affected: 0 };
+    const allowed =
+      where.status === undefined
+        ? true
+        : where.status instanceof FindOperator
+          ? (where.status.value as unknown as ExecutionStatus[]).includes(row.status)
+          : row.status === where.status;
+    if (!allowed) return { affected: 0 };
+    Object.assign(row, patch);
+    return { affected: 1 };
+  }
+}
+
+class FakeLogs {
+  readonly rows: Array<Pick<ExecutionLogEntity, 'execution_id' | 'seq' | 'level' | 'message'>> = [];
+
+  async insert(rows: FakeLogs['rows']): Promise<void> {
+    this.rows.push(...rows);
+  }
+
+  createQueryBuilder() {
+    let executionId = '';
+    let pending: FakeLogs['rows'] = [];
+    const builder = {
+      insert: () => builder,
+      values: (rows: FakeLogs['rows']) => {
+        pending = rows;
+        return builder;
+      },
+      updateEntity: () => builder,
+      execute: async () => this.insert(pending),
+      select: () => builder,
+      where: (_: string, params: { executionId: string }) => {
+        executionId = params.executionId;
+        return builder;
+      },
+      getRawOne: async () => {
+        const seqs = this.rows.filter((r) => r.execution_id === executionId).map((r) => r.seq);
+        return { max: seqs.length ? Math.max(...seqs) : null };
+      },
+    };
+    return builder;
+  }
+}
+
+const state = (patch: Partial<RobotTaskState>): RobotTaskState => ({
+  status: 'RUNNING',
+  progress: null,
+  result: null,
+  error: null,
+  logs: [],
+  ...patch,
+});
+
+describe(ExecutionRunner.name, () => {
+  let executions: FakeExecutions;
+  let logs: FakeLogs;
+  let events: ExecutionEvent[];
+  let robot: {
+    createTask: ReturnType<typeof vi.fn>;
+    getTask: ReturnType<typeof vi.fn>;
+    cancelTask: ReturnType<typeof vi.fn>;
+    ping: ReturnType<typeof vi.fn>;
+  };
+  let controller: AbortController;
+  let sut: ExecutionRunner;
+
+  const build = (env: Record<string, string> = {}) => {
+    const config = new AppConfig(
+      parseConfig({
+        API_KEY_PEPPER: 'unit-test-pepper-0123456789',
+        ROBOT_POLL_MIN_MS: '1',
+        ROBOT_POLL_MAX_MS: '5',
+        EXECUTION_LOG_LIMIT: '3',
+        ROBOT_QUERY_FAILURES_TOLERATED: '2',
+        ...env,
+      }),
+    );
+    const bus = { publish: async (event: ExecutionEvent) => void events.push(event) };
+    const cancellation = { track: () => controller.signal, untrack: () => undefined };
+    sut = new ExecutionRunner(
+      executions as unknown as Repository<ExecutionEntity>,
+      logs as unknown as Repository<ExecutionLogEntity>,
+      robot as unknown as RobotClient,
+      bus as unknown as ExecutionEventBus,
+      cancellation as unknown as ExecutionCancellation,
+      config,
+    );
+  };
+
+  const seed = (patch: Partial<ExecutionEntity> = {}): ExecutionEntity => {
+    const row = {
+      id: 'e-1',
+      project_id: 'p1',
+      user_id: 'u1',
+      status: ExecutionStatus.Pending,
+      parameters: { a: 1 },
+      result: null,
+      error: null,
+      exec_position: 'EXECUTOR',
+      progress: 0,
+      robot_task_id: null,
+      timeout_ms: null,
+      request_id: 'req-1',
+      start_time: null,
+      end_time: null,
+      ...patch,
+    } as ExecutionEntity;
+    executions.rows.set(row.id, row);
+    return row;
+  };
+  const row = () => executions.rows.get('e-1')!;
+  const types = () => events.map((e) => e.type);
+
+  beforeAll(() => Logger.overrideLogger(false));
+
+  beforeEach(() => {
+    executions = new FakeExecutions();
+    logs = new FakeLogs();
+    events = [];
+    controller = new AbortController();
+    robot = {
+      createTask: vi.fn(async () => 't-1'),
+      getTask: vi.fn(async () => state({ status: 'COMPLETED', result: { data: { ok: true } } })),
+      cancelTask: vi.fn(async () => undefined),
+      ping: vi.fn(),
+    };
+    build();
+  });
+
+  it('should create one task, mark RUNNING, follow it and complete with its result', async () => {
+    seed();
+    robot.getTask
+      .mockResolvedValueOnce(state({ progress: 40, logs: [{ message: 'a' }] }))
+      .mockResolvedValueOnce(
+        state({ progress: 80, logs: [{ message: 'a' }, { message: 'b', level: 'warn' }] }),
+      );
+
+    await sut.run('e-1');
+
+    expect(robot.createTask).toHaveBeenCalledTimes(1);
+    expect(robot.createTask).toHaveBeenCalledWith(
+      { project_id: 'p1', params: { a: 1 }, exec_position: 'EXECUTOR' },
+      { executionId: 'e-1', requestId: 'req-1' },
+    );
+    expect(row()).toMatchObject({
+      status: ExecutionStatus.Completed,
+      robot_task_id: 't-1',
+      result: { data: { ok: true } },
+      error: null,
+      progress: 100,
+    });
+    expect(row().start_time).toBeInstanceOf(Date);
+    expect(row().end_time).toBeInstanceOf(Date);
+    expect(types()).toEqual([
+      'execution.started',
+      'execution.progress',
+      'execution.log',
+      'execution.progress',
+      'execution.log',
+      'execution.completed',
+    ]);
+    expect(logs.rows.map((l) => [l.seq, l.level, l.message])).toEqual([
+      [1, 'info', 'a'],
+      [2, 'warn', 'b'],
+    ]);
+  });
+
+  it('should follow the stored task of a resumed run and never create another', async () => {
+    seed({ status: ExecutionStatus.Running, robot_task_id: 't-9', start_time: new Date() });
+    logs.rows.push({ execution_id: 'e-1', seq: 1, level: 'info', message: 'old' });
+    robot.getTask.mockResolvedValueOnce(
+      state({ status: 'COMPLETED', logs: [{ message: 'old' }, { message: 'new' }] }),
+    );
+
+    await sut.run('e-1');
+
+    expect(robot.createTask).not.toHaveBeenCalled();
+    expect(robot.getTask).toHaveBeenCalledWith('t-9', expect.anything());
+    expect(row().status).toBe(ExecutionStatus.Completed);
+    expect(logs.rows.map((l) => l.seq)).toEqual([1, 2]);
+    expect(types()).toEqual(['execution.log', 'execution.completed']);
+  });
+
+  it('should store at most EXECUTION_LOG_LIMIT lines', async () => {
+    seed();
+    robot.getTask.mockResolvedValueOnce(
+      state({
+        status: 'COMPLETED',
+        logs: ['1', '2', '3', '4', '5'].map((message) => ({ message })),
+      }),
+    );
+    await sut.run('e-1');
+    expect(logs.rows.map((l) => l.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('should retry retryable create errors and fail at once on others', async () => {
+    seed();
+    robot.createTask
+      .mockRejectedValueOnce(new RobotError('HTTP 502', true, 502))
+      .mockRejectedValueOnce(new RobotError('ECONNREFUSED', true))
+      .mockResolvedValueOnce('t-3');
+    await sut.run('e-1');
+    expect(robot.createTask).toHaveBeenCalledTimes(3);
+    expect(row()).toMatchObject({ status: ExecutionStatus.Completed, robot_task_id: 't-3' });
+
+    seed({ id: 'e-2' } as Partial<ExecutionEntity>);
+    robot.createTask
+      .mockReset()
+      .mockRejectedValue(new RobotError('HTTP 400: bad input', false, 400));
+    await sut.run('e-2');
+    expect(robot.createTask).toHaveBeenCalledTimes(1);
+    expect(executions.rows.get('e-2')).toMatchObject({
+      status: ExecutionStatus.Failed,
+      error: 'Robot task could not be created: HTTP 400: bad input',
+      robot_task_id: null,
+    });
+  });
+
+  it('should stop creating once cancelled during a create backoff', async () => {
+    seed();
+    const cancelled = controller;
+    robot.createTask.mockImplementation(async () => {
+      // The cancel arrives while the runner waits before its next attempt.
+      setTimeout(() => {
+        row().status = ExecutionStatus.Cancelled;
+        cancelled.abort();
+      }, 10);
+      throw new RobotError('HTTP 503', true, 503);
+    });
+    await sut.run('e-1');
+    expect(robot.createTask).toHaveBeenCalledTimes(1);
+    expect(row().status).toBe(ExecutionStatus.Cancelled);
+    expect(types()).toEqual([]);
+  });
+
+  it('should cancel the created task when the run was cancelled while creating it', async () => {
+    seed();
+    robot.createTask.mockImplementation(async () => {
+      row().status = ExecutionStatus.Cancelled;
+      return 't-5';
+    });
+    await sut.run('e-1');
+    expect(robot.cancelTask).toHaveBeenCalledWith('t-5', expect.anything());
+    expect(robot.getTask).not.toHaveBeenCalled();
+    expect(row()).toMatchObject({ status: ExecutionStatus.Cancelled, robot_task_id: null });
+  });
+
+  it('should cancel the robot task and leave the row to the canceller when aborted while polling', async () => {
+    seed();
+    robot.getTask.mockImplementation(async () => {
+      row().status = ExecutionStatus.Cancelled;
+      controller.abort();
+      return state({ status: 'RUNNING' });
+    });
+    await sut.run('e-1');
+    expect(robot.cancelTask).toHaveBeenCalledWith('t-1', expect.anything());
+    expect(row().status).toBe(ExecutionStatus.Cancelled);
+    expect(types()).toEqual(['execution.started']);
+  });
+
+  it('should only cancel the robot task of a run cancelled before its job ran', async () => {
+    seed({ status: ExecutionStatus.Cancelled, robot_task_id: 't-7' });
+    await sut.run('e-1');
+    expect(robot.createTask).not.toHaveBeenCalled();
+    expect(robot.cancelTask).toHaveBeenCalledWith('t-7', expect.anything());
+  });
+
+  it('should end FAILED naming the timeout, and cancel the task, past the time limit', async () => {
+    seed({ timeout_ms: 30 });
+    robot.getTask.mockResolvedValue(state({ status: 'RUNNING' }));
+    await sut.run('e-1');
+    expect(row()).toMatchObject({
+      status: ExecutionStatus.Failed,
+      error: 'Robot task timed out after 30 ms',
+    });
+    expect(robot.cancelTask).toHaveBeenCalledWith('t-1', expect.anything());
+    expect(types()).toEqual(['execution.started', 'execution.failed']);
+  });
+
+  it('should tolerate ROBOT_QUERY_FAILURES_TOLERATED consecutive failed queries, not more', async () => {
+    seed();
+    robot.getTask
+      .mockRejectedValueOnce(new RobotError('HTTP 500', true, 500))
+      .mockRejectedValueOnce(new RobotError('HTTP 500', true, 500))
+      .mockResolvedValueOnce(state({ status: 'RUNNING' }))
+      .mockRejectedValueOnce(new RobotError('HTTP 500', true, 500))
+      .mockRejectedValueOnce(new RobotError('HTTP 500', true, 500))
+      .mockResolvedValueOnce(state({ status: 'COMPLETED' }));
+    await sut.run('e-1');
+    expect(row()).toMatchObject({ status: ExecutionStatus.Completed, result: { data: {} } });
+
+    seed({ id: 'e-2' } as Partial<ExecutionEntity>);
+    robot.getTask.mockReset().mockRejectedValue(new RobotError('HTTP 500', true, 500));
+    await sut.run('e-2');
+    expect(robot.getTask).toHaveBeenCalledTimes(3);
+    expect(executions.rows.get('e-2')).toMatchObject({
+      status: ExecutionStatus.Failed,
+      error: 'Robot service unreachable while following the task: HTTP 500',
+    });
+  });
+
+  it("should end FAILED with the robot's error, or CANCELLED when the robot cancelled", async () => {
+    seed();
+    robot.getTask.mockResolvedValueOnce(state({ status: 'FAILED', error: 'jam' }));
+    await sut.run('e-1');
+    expect(row()).toMatchObject({
+      status: ExecutionStatus.Failed,
+      error: 'Robot task failed: jam',
+    });
+
+    seed({ id: 'e-2' } as Partial<ExecutionEntity>);
+    robot.getTask.mockResolvedValueOnce(state({ status: 'CANCELLED' }));
+    await sut.run('e-2');
+    expect(executions.rows.get('e-2')).toMatchObject({
+      status: ExecutionStatus.Cancelled,
+      error: 'Cancelled by the robot service',
+    });
+  });
+
+  it('should let unexpected errors propagate so that the job is retried', async () => {
+    seed();
+    robot.getTask.mockRejectedValueOnce(new Error('database gone'));
+    await expect(sut.run('e-1')).rejects.toThrow('database gone');
+    expect(row().status).toBe(ExecutionStatus.Running);
+  });
+
+  it('should fail a run for good when the job gave up, unless it already ended', async () => {
+    seed({ status: ExecutionStatus.Running });
+    await sut.giveUp('e-1', 'db down');
+    expect(row()).toMatchObject({
+      status: ExecutionStatus.Failed,
+      error: 'Execution aborted after repeated internal errors: db down',
+    });
+    await sut.giveUp('e-1', 'again');
+    expect(types()).toEqual(['execution.failed']);
+  });
+});

@@ -1,0 +1,140 @@
+import { Subject } from 'rxjs';
+import { AppConfig, AppException, Principal } from '@app/common';
+import { ExecutionEntity, ExecutionStatus } from '../execution/entities/execution.entity';
+import { ExecutionEventBus } from '../execution/execution-event-bus.service';
+import { ExecutionService } from '../execution/execution.service';
+import { WorkflowEntity, WorkflowStatus } from '../workflow/entities/workflow.entity';
+import { WorkflowService } from '../workflow/workflow.service';
+import { McpRequestError } from './mcp-results';
+import { McpToolsService } from './mcp-tools.service';
+
+const alice: Principal = { userId: 'alice', via: 'key', scopes: ['read', 'execute', 'manage'] };
+
+const workflow = (patch: Partial<WorkflowEntity>): WorkflowEntity =>
+  ({
+    project_id: 'p1',
+    user_id: 'alice',
+    name: 'Payroll',
+    english_name: null,
+    description: null,
+    version: '1.0.0',
+    status: WorkflowStatus.Active,
+    parameters: null,
+    created_at: new Date(),
+    updated_at: new Date(),
+    ...patch,
+  }) as WorkflowEntity;
+
+describe(McpToolsService.name, () => {
+  let active: WorkflowEntity[];
+  let start: ReturnType<typeof vi.fn>;
+  let sut: McpToolsService;
+  const ended = {
+    id: 'e1',
+    project_id: 'p1',
+    status: ExecutionStatus.Completed,
+    progress: 100,
+    result: { data: {} },
+    error: null,
+    created_at: new Date(),
+    start_time: new Date(),
+    end_time: new Date(),
+  } as unknown as ExecutionEntity;
+  beforeEach(() => {
+    active = [workflow({})];
+    start = vi.fn().mockResolvedValue({ execution: ended, replayed: false });
+    sut = new McpToolsService(
+      { listActive: async () => active } as unknown as WorkflowService,
+      { start, waitForEnd: async () => ended } as unknown as ExecutionService,
+      { events$: new Subject() } as unknown as ExecutionEventBus,
+      { mcpToolTimeoutMs: 1000 } as AppConfig,
+    );
+  });
+
+  it('should answer a workflow deactivated after the lookup as a tool error', async () => {
+    start.mockRejectedValue(new AppException('WORKFLOW_INACTIVE', 'Workflow p1 is inactive'));
+
+    const result = await sut.callTool({ principal: alice }, 'Payroll', {});
+
+    expect(result).toEqual({
+      content: [{ type: 'text', text: 'Payroll was not started: Workflow p1 is inactive' }],
+      isError: true,
+    });
+  });
+
+  it('should answer an unavailable queue as a tool error the agent may retry', async () => {
+    start.mockRejectedValue(
+      new AppException('SERVICE_UNAVAILABLE', 'The execution queue is unavailable; try again'),
+    );
+
+    const result = await sut.callTool({ principal: alice }, 'Payroll', {});
+
+    expect(result.isError).toBe(true);
+  });
+
+  it('should let unexpected failures through to the JSON-RPC layer', async () => {
+    start.mockRejectedValue(new Error('ECONNRESET'));
+
+    await expect(sut.callTool({ principal: alice }, 'Payroll', {})).rejects.toThrow('ECONNRESET');
+  });
+
+  it('should answer arguments that fail the workflow schema as a tool error naming them', async () => {
+    start.mockRejectedValue(
+      AppException.validation([
+        { field: 'params.customer', errors: ['must be string'] },
+        { field: 'params.lines[1].sku', errors: ['is required'] },
+      ]),
+    );
+
+    const result = await sut.callTool({ principal: alice }, 'Payroll', { customer: 1 });
+
+    expect(result).toEqual({
+      content: [
+        {
+          type: 'text',
+          text: 'Invalid arguments for Payroll: customer: must be string; lines[1].sku: is required',
+        },
+      ],
+      isError: true,
+    });
+  });
+
+  it('should pass run options from _meta to the start, params aside', async () => {
+    const runOptions = { priority: 2, reference: 'ORDER-7', timeout_ms: 5000, exec_position: 'X' };
+
+    await sut.callTool({ principal: alice, requestId: 'r1' }, 'Payroll', { a: 1 }, { runOptions });
+
+    expect(start).toHaveBeenCalledWith({
+      ...runOptions,
+      userId: 'alice',
+      project_id: 'p1',
+      params: { a: 1 },
+      trigger: 'mcp',
+      requestId: 'r1',
+    });
+  });
+
+  it.each([
+    ['not an object', 'fast', '_meta "rpa/run" must be an object'],
+    ['params', { params: {} }, 'takes run options only'],
+    ['a bad priority', { priority: 11 }, 'priority: priority must not be greater than 10'],
+    ['an unknown option', { speed: 'max' }, 'speed: property speed should not exist'],
+  ])('should refuse run options with %s, starting nothing', async (_, runOptions, message) => {
+    const result = await sut.callTool({ principal: alice }, 'Payroll', {}, { runOptions });
+
+    expect(result.isError).toBe(true);
+    expect(result.content[0]).toMatchObject({ text: expect.stringContaining(message) });
+    expect(start).not.toHaveBeenCalled();
+  });
+
+  it('should refuse a call without a principal with the reason', async () => {
+    const call = sut.callTool({ authError: 'Invalid, revoked or expired API key' }, 'Payroll', {});
+
+    await expect(call).rejects.toEqual(
+      new McpRequestError(-32010, 'Invalid, revoked or expired API key', {
+        error: 'UNAUTHENTICATED',
+      }),
+    );
+    expect(start).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,22 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { WorkflowModule } from '../workflow/workflow.module';
+import { McpController } from './mcp.controller';
+import { McpService } from './mcp.service';
+import { McpToolsService } from './mcp-tools.service';
+
+/**
+ * MCP for LLM agents (DESIGN §9). Only processes that serve the API include it. It is given
+ * the application's own ExecutionModule, so runs share its service, queue and event bus
+ * (importing the bare class would build a second instance of them).
+ */
+@Module({})
+export class McpModule {
+  static register(execution: DynamicModule): DynamicModule {
+    return {
+      module: McpModule,
+      imports: [WorkflowModule, execution],
+      controllers: [McpController],
+      providers: [McpService, McpToolsService],
+    };
+  }
+}

@@ -1,0 +1,136 @@
+import { Injectable, Logger } from '@nestjs/common';
+// The low-level Server: tools here come from workflows with JSON Schemas, which the
+// high-level McpServer (Zod schemas, one registration per tool) cannot express.
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import {
+  CallToolRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Request, Response } from 'express';
+import { AppConfig, AppException, Authenticator, credentialsFromHeaders } from '@app/common';
+import {
+  GET_EXECUTION_TOOL_NAME,
+  McpRequestError,
+  RUN_OPTIONS_META_KEY,
+  internalError,
+} from './mcp-results';
+import { McpCaller, McpToolsService } from './mcp-tools.service';
+
+export const MCP_SERVER_INFO = {
+  name: 'rpa-openapi-service',
+  title: 'RPA workflows',
+  version: '1.0.0',
+};
+
+const MISSING_KEY =
+  'Missing API key: send the header "Authorization: Bearer <api key>" or add ?key=<api key> to the MCP URL';
+
+/**
+ * Streamable HTTP, stateless (DESIGN §9): every POST gets a fresh server and transport that
+ * live as long as that request. Responses stream as SSE, so a tool call can send progress
+ * notifications before its result. The caller is identified once per request from its key.
+ */
+@Injectable()
+export class McpService {
+  private readonly logger = new Logger(McpService.name);
+  /**
+   * The SDK gives each Server its own Ajv instance (a few ms to build) unless one is passed;
+   * it only serves elicitation, which these servers never use, so one is shared.
+   */
+  private readonly schemaValidator = new AjvJsonSchemaValidator();
+
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly tools: McpToolsService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async handle(req: Request, res: Response, requestId?: string): Promise<void> {
+    const caller = await this.identify(req, requestId);
+    const server = this.createServer(caller);
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: false,
+      keepAliveMs: this.config.ssePingMs,
+    });
+    res.on('close', () => {
+      // Aborts a tool call still waiting (its execution goes on) and frees both.
+      transport.close().catch(() => undefined);
+      server.close().catch(() => undefined);
+    });
+    try {
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } catch (err) {
+      this.logger.error({ err }, 'MCP request failed');
+      if (!res.headersSent) {
+        res.status(500).json({
+          jsonrpc: '2.0',
+          error: { code: -32603, message: 'Internal server error' },
+          id: null,
+        });
+      }
+    }
+  }
+
+  private async identify(req: Request, requestId?: string): Promise<McpCaller> {
+    const credentials = credentialsFromHeaders(req.headers, req.query.key);
+    if (credentials.bearer === undefined) return { authError: MISSING_KEY, requestId };
+    try {
+      const principal = await this.authenticator.authenticate(credentials, ['key']);
+      return { principal, requestId };
+    } catch (err) {
+      if (err instanceof AppException && err.code === 'UNAUTHENTICATED') {
+        return { authError: err.message, requestId };
+      }
+      throw err;
+    }
+  }
+
+  private createServer(caller: McpCaller): Server {
+    const server = new Server(MCP_SERVER_INFO, {
+      capabilities: { tools: {} },
+      jsonSchemaValidator: this.schemaValidator,
+      instructions:
+        'Each tool runs one of your RPA workflows (robots) and returns its result. A run that ' +
+        `takes longer than ${Math.round(this.config.mcpToolTimeoutMs / 1000)} s returns its ` +
+        `execution_id and status instead; call ${GET_EXECUTION_TOOL_NAME} to follow it.`,
+    });
+    server.setRequestHandler(ListToolsRequestSchema, () =>
+      this.guard(async () => ({ tools: await this.tools.listTools(caller) })),
+    );
+    server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+      const meta = request.params._meta;
+      const token = meta?.progressToken;
+      return this.guard(() =>
+        this.tools.callTool(caller, request.params.name, request.params.arguments, {
+          signal: extra.signal,
+          runOptions: meta?.[RUN_OPTIONS_META_KEY],
+          progress:
+            token === undefined
+              ? undefined
+              : (progress, message) =>
+                  extra.sendNotification({
+                    method: 'notifications/progress',
+                    params: { progressToken: token, progress, total: 100, message },
+                  }),
+        }),
+      );
+    });
+    return server;
+  }
+
+  /** MCP errors pass as they are; anything else is logged and answered without details. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof McpRequestError || err instanceof McpError) throw err;
+      this.logger.error({ err }, 'MCP handler failed');
+      throw internalError();
+    }
+  }
+}

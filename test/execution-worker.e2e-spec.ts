@@ -1,0 +1,114 @@
+import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
+import { TestApp, startTestApp } from './support/app';
+import {
+  bearer,
+  createApiKey,
+  eventually,
+  executionRow,
+  upsertWorkflow,
+  waitForExecution,
+} from './support/pipeline';
+import { ApiProcess, spawnApi } from './support/processes';
+import { TestRobotSim, robotHttpEnv, startRobotSim } from './support/robot-sim';
+
+/**
+ * The api serves HTTP in this process (APP_ROLE=api); the processor runs in a separate
+ * `node dist/apps/api/main.js` process (APP_ROLE=worker) with one slot, so a hanging run
+ * keeps the next job waiting in the queue.
+ */
+describe('Cancel with the processor in a separate worker process (e2e)', () => {
+  let sim: TestRobotSim;
+  let sut: TestApp;
+  let worker: ApiProcess | undefined;
+  let key: string;
+
+  beforeAll(async () => {
+    sim = await startRobotSim({ delay_ms: 50 });
+    sut = await startTestApp({ ...robotHttpEnv(sim), APP_ROLE: 'api', LOG_LEVEL: 'error' });
+    worker = await spawnApi({ ...sut.env, APP_ROLE: 'worker', EXECUTION_CONCURRENCY: '1' });
+    key = await createApiKey(sut.url, 'erin');
+    await upsertWorkflow(sut.url, 'erin', 'wf-w');
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await sut?.close();
+    await sim?.close();
+  });
+
+  const start = async (sim: Record<string, unknown> = {}) => {
+    const res = await sut.http
+      .post('/executions')
+      .set(bearer(key))
+      .send({ project_id: 'wf-w', params: { __sim: sim } })
+      .expect(202);
+    return res.body.data.execution.id as string;
+  };
+  const cancel = (id: string) => sut.http.post(`/executions/${id}/cancel`).set(bearer(key));
+
+  it('should cancel a waiting job and a running one, and their robot task', async () => {
+    const busy = await start({ hang: true });
+    const running = await waitForExecution(sut.db, busy, (row) => row.status === 'RUNNING');
+    expect(sim.task(running.robot_task_id!)?.status).toBe('RUNNING');
+
+    // The only slot is taken: this one waits in the queue.
+    const queued = await start({ delay_ms: 50 });
+    const queue = sut.app.get(ExecutionQueue);
+    expect(['waiting', 'prioritized']).toContain(await queue.state(queued));
+    expect((await executionRow(sut.db, queued))?.status).toBe('PENDING');
+
+    const cancelledWaiting = await cancel(queued).expect(200);
+    expect(cancelledWaiting.body.data.execution).toMatchObject({
+      id: queued,
+      status: 'CANCELLED',
+      error: 'Cancelled',
+    });
+    expect(await queue.state(queued)).toBe('unknown');
+    const waitingRow = await executionRow(sut.db, queued);
+    expect(waitingRow).toMatchObject({ status: 'CANCELLED', robot_task_id: null });
+    expect(waitingRow?.end_time).toBeInstanceOf(Date);
+
+    // The running one: the worker hears it through Redis and cancels the robot task.
+    const cancelledRunning = await cancel(busy).expect(200);
+    expect(cancelledRunning.body.data.execution).toMatchObject({ status: 'CANCELLED' });
+    await eventually(
+      () => (sim.task(running.robot_task_id!)?.status === 'CANCELLED' ? true : undefined),
+      'the robot task to be cancelled',
+    );
+    const endTime = (await executionRow(sut.db, busy))?.end_time;
+    expect(endTime).toBeInstanceOf(Date);
+
+    // Idempotent: a second cancel answers 200 with the same state.
+    const again = await cancel(busy).expect(200);
+    expect(again.body.data.execution).toMatchObject({
+      status: 'CANCELLED',
+      end_time: endTime!.toISOString(),
+    });
+
+    // The slot is free again: the next run completes, and an ended run cannot be cancelled.
+    const next = await start({ delay_ms: 50 });
+    expect((await waitForExecution(sut.db, next)).status).toBe('COMPLETED');
+    const conflict = await cancel(next).expect(409);
+    expect(conflict.body).toMatchObject({ code: '5001', error: 'CONFLICT' });
+
+    // The cancelled waiting job never reached the robot and stayed cancelled.
+    expect(sim.createCalls.get(queued)).toBeUndefined();
+    expect(await executionRow(sut.db, queued)).toMatchObject({ status: 'CANCELLED' });
+    expect(await executionRow(sut.db, busy)).toMatchObject({
+      status: 'CANCELLED',
+      end_time: endTime,
+    });
+  });
+
+  it('should cancel a run whose create is being retried', async () => {
+    const id = await start({ create_status: 500 });
+    await eventually(() => (sim.createCalls.get(id) ? true : undefined), 'the first create');
+    await cancel(id).expect(200);
+    // The worker's job ends; the slot serves the next run.
+    const next = await start({ delay_ms: 50 });
+    expect((await waitForExecution(sut.db, next)).status).toBe('COMPLETED');
+    expect(await executionRow(sut.db, id)).toMatchObject({
+      status: 'CANCELLED',
+      robot_task_id: null,
+    });
+  });
+});

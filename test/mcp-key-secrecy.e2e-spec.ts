@@ -1,0 +1,62 @@
+import request from 'supertest';
+import { dropTestResources } from './support/cleanup';
+import { testEnv } from './support/env';
+import { BuiltApi, connectMcp, spawnBuiltApi } from './support/mcp';
+
+/**
+ * The built service, logging at debug level, used over MCP with the key in the URL (the
+ * form most exposed to logs), in the header, and a bad one: its output never holds a key.
+ */
+describe('MCP key secrecy of the built service (e2e)', () => {
+  const env = testEnv({ LOG_LEVEL: 'debug' });
+  const badKey = 'rpa_ThisIsNotAValidKeyButMustNotBeLoggedEither0123456789';
+  let api: BuiltApi | undefined;
+  let key = '';
+
+  beforeAll(async () => {
+    api = await spawnBuiltApi(env);
+    const http = request(api.url);
+    const created = await http.post('/api-keys').set('X-User-Id', 'alice').send({ name: 'mcp' });
+    key = created.body.data.api_key;
+    await http
+      .post('/workflows/upsert')
+      .set('X-User-Id', 'alice')
+      .send({ project_id: 'k1', name: 'Echo' })
+      .expect(200);
+
+    const viaQuery = await connectMcp(api.url, key, 'query');
+    await viaQuery.listTools();
+    await viaQuery.callTool({ name: 'Echo', arguments: { note: 'hello' } });
+    await viaQuery.callTool({ name: 'Nope', arguments: {} }).catch(() => undefined);
+    await viaQuery.close();
+    const viaHeader = await connectMcp(api.url, key, 'header');
+    await viaHeader.callTool({ name: 'Echo', arguments: {} });
+    await viaHeader.close();
+    const bad = await connectMcp(api.url, badKey, 'query');
+    await bad.listTools();
+    await bad.callTool({ name: 'Echo', arguments: {} }).catch(() => undefined);
+    await bad.close();
+    await api.stop();
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await dropTestResources(env);
+  });
+
+  it('should log the MCP requests with the key redacted', () => {
+    const output = api!.output();
+
+    expect(output).toContain('"url":"/mcp?key=[REDACTED]"');
+    expect(output).toContain('"url":"/mcp"');
+  });
+
+  it('should never write a key to its output', () => {
+    const output = api!.output();
+
+    expect(key).toMatch(/^rpa_/);
+    expect(output).not.toContain(key);
+    expect(output).not.toContain(key.slice(-24));
+    expect(output).not.toContain(badKey);
+    expect(output).not.toContain(badKey.slice(-24));
+  });
+});

@@ -1,0 +1,411 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ExecutionEventLog } from '../apps/api/src/execution/execution-event-log.service';
+import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
+import { ExecutionRetention } from '../apps/api/src/execution/execution-retention.service';
+import { TestApp, startTestApp } from './support/app';
+
+interface SseEvent {
+  id?: string;
+  event?: string;
+  data: unknown;
+}
+
+/** Reads an SSE stream until it ends or `stopAfter` says so; returns the events read. */
+function readSse(
+  url: string,
+  headers: Record<string, string>,
+  stopAfter: (events: SseEvent[]) => boolean = () => false,
+): Promise<SseEvent[]> {
+  return new Promise((resolve, reject) => {
+    const events: SseEvent[] = [];
+    const req = http.get(url, { headers }, (res) => {
+      if (res.statusCode !== 200) {
+        reject(new Error(`SSE answered ${res.statusCode}`));
+        return;
+      }
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        let index: number;
+        while ((index = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, index);
+          buffer = buffer.slice(index + 2);
+          const event: SseEvent = { data: null };
+          let data = '';
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id: ')) event.id = line.slice(4);
+            else if (line.startsWith('event: ')) event.event = line.slice(7);
+            else if (line.startsWith('data: ')) data += line.slice(6);
+          }
+          if (!data) continue;
+          event.data = JSON.parse(data);
+          events.push(event);
+          if (stopAfter(events)) {
+            req.destroy();
+            resolve(events);
+            return;
+          }
+        }
+      });
+      res.on('end', () => resolve(events));
+    });
+    req.on('error', (err) => (events.length ? resolve(events) : reject(err)));
+  });
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('Run control (e2e)', () => {
+  let sut: TestApp;
+  let key: string;
+  const user = 'run-control-user';
+
+  const waitEnded = (id: string) =>
+    until(async () => {
+      const res = await sut.http.get(`/executions/${id}`).set('Authorization', `Bearer ${key}`);
+      const execution = res.body.data.execution;
+      return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(execution.status)
+        ? execution
+        : undefined;
+    });
+
+  beforeAll(async () => {
+    sut = await startTestApp({ EXECUTION_CONCURRENCY: '1', SIM_DELAY_MS: '100' });
+    key = (
+      await sut.http.post('/api-keys').set('X-User-Id', user).send({ name: 'all' }).expect(201)
+    ).body.data.api_key;
+    await sut.http
+      .post('/workflows/upsert')
+      .set('X-User-Id', user)
+      .send({ project_id: 'plain', name: 'Plain' })
+      .expect(200);
+    await sut.http
+      .post('/workflows/upsert')
+      .set('X-User-Id', user)
+      .send({
+        project_id: 'typed',
+        name: 'Typed',
+        parameters: {
+          type: 'object',
+          properties: {
+            month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' },
+            count: { type: 'integer', minimum: 1 },
+          },
+          required: ['month'],
+          additionalProperties: false,
+        },
+      })
+      .expect(200);
+  });
+
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  it('should start a priority-1 run before five priority-10 runs queued earlier', async () => {
+    const auth = { Authorization: `Bearer ${key}` };
+    // Occupies the only processor slot while the others queue up behind it.
+    const blocker = await sut.http
+      .post('/executions')
+      .set(auth)
+      .send({ project_id: 'plain', params: { __sim: { delay_ms: 1500 } } })
+      .expect(202);
+    await until(async () => {
+      const res = await sut.http.get(`/executions/${blocker.body.data.execution.id}`).set(auth);
+      return res.body.data.execution.status === 'RUNNING' ? true : undefined;
+    });
+    const low: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await sut.http
+        .post('/executions')
+        .set(auth)
+        .send({ project_id: 'plain', priority: 10, reference: `low-${i}` })
+        .expect(202);
+      low.push(res.body.data.execution.id);
+    }
+    const high = (
+      await sut.http
+        .post('/executions')
+        .set(auth)
+        .send({ project_id: 'plain', priority: 1, reference: 'high' })
+        .expect(202)
+    ).body.data.execution.id as string;
+
+    const ended = await Promise.all([high, ...low].map(waitEnded));
+    const startOf = (e: { start_time: string }) => Date.parse(e.start_time);
+    for (const lowRun of ended.slice(1)) expect(startOf(ended[0])).toBeLessThan(startOf(lowRun));
+    expect(ended[0].priority).toBe(1);
+
+    const filtered = await sut.http.get('/executions?reference=high').set(auth).expect(200);
+    expect(filtered.body.data.total).toBe(1);
+    expect(filtered.body.data.records[0].id).toBe(high);
+  });
+
+  it('should refuse params that break the workflow schema, naming each path, and start nothing', async () => {
+    const queue = sut.app.get(ExecutionQueue).queue;
+    const [{ n: rowsBefore }] = await sut.db.query('SELECT COUNT(*) AS n FROM executions');
+    const jobsBefore = await queue.getJobCountByTypes(
+      'waiting',
+      'prioritized',
+      'active',
+      'completed',
+      'failed',
+      'delayed',
+    );
+
+    const res = await sut.http
+      .post('/executions')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ project_id: 'typed', params: { month: 'June', count: 0, extra: true } })
+      .expect(400);
+    expect(res.body).toMatchObject({ code: '5001', error: 'VALIDATION_FAILED', data: null });
+    const fields = res.body.details.map((d: { field: string }) => d.field).sort();
+    expect(fields).toEqual(['params.count', 'params.extra', 'params.month']);
+
+    const missing = await sut.http
+      .post('/workflows/typed/execute-async')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ params: {} })
+      .expect(400);
+    expect(missing.body.details).toEqual([
+      { field: 'params.month', errors: [expect.stringContaining('month')] },
+    ]);
+
+    const [{ n: rowsAfter }] = await sut.db.query('SELECT COUNT(*) AS n FROM executions');
+    expect(Number(rowsAfter)).toBe(Number(rowsBefore));
+    expect(
+      await queue.getJobCountByTypes(
+        'waiting',
+        'prioritized',
+        'active',
+        'completed',
+        'failed',
+        'delayed',
+      ),
+    ).toBe(jobsBefore);
+
+    const ok = await sut.http
+      .post('/executions')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ project_id: 'typed', params: { month: '2026-10', count: 2 } })
+      .expect(202);
+    const ended = await waitEnded(ok.body.data.execution.id);
+    expect(ended).toMatchObject({
+      status: 'COMPLETED',
+      result: { data: { month: '2026-10', count: 2 } },
+    });
+  });
+
+  it('should refuse to store a workflow whose parameters are not a valid JSON Schema', async () => {
+    const res = await sut.http
+      .post('/workflows/upsert')
+      .set('X-User-Id', user)
+      .send({
+        project_id: 'broken',
+        name: 'Broken',
+        parameters: { type: 'object', properties: { a: { type: 'nope' } } },
+      })
+      .expect(400);
+    expect(res.body.details[0].field).toBe('parameters');
+    expect(await sut.db.query("SELECT * FROM workflows WHERE project_id = 'broken'")).toEqual([]);
+  });
+
+  it('should retry an ended run as a new linked run with the same inputs, and refuse while it runs', async () => {
+    const auth = { Authorization: `Bearer ${key}` };
+    const first = (
+      await sut.http
+        .post('/executions')
+        .set(auth)
+        .send({
+          project_id: 'plain',
+          params: { a: 1 },
+          exec_position: 'CLOUD',
+          priority: 3,
+          reference: 'r-1',
+          timeout_ms: 60_000,
+        })
+        .expect(202)
+    ).body.data.execution;
+    const running = await sut.http.post(`/executions/${first.id}/retry`).set(auth);
+    if (running.status === 409) expect(running.body.error).toBe('CONFLICT');
+    await waitEnded(first.id);
+
+    const retried = (await sut.http.post(`/executions/${first.id}/retry`).set(auth).expect(202))
+      .body.data.execution;
+    expect(retried).toMatchObject({
+      retry_of: first.id,
+      trigger: 'retry',
+      project_id: 'plain',
+      parameters: { a: 1 },
+      exec_position: 'CLOUD',
+      priority: 3,
+      reference: 'r-1',
+      timeout_ms: 60_000,
+    });
+    expect(retried.id).not.toBe(first.id);
+    expect((await waitEnded(retried.id)).status).toBe('COMPLETED');
+    const [row] = await sut.db.query('SELECT retry_of, `trigger` FROM executions WHERE id = ?', [
+      retried.id,
+    ]);
+    expect(row).toEqual({ retry_of: first.id, trigger: 'retry' });
+
+    const hanging = (
+      await sut.http
+        .post('/executions')
+        .set(auth)
+        .send({ project_id: 'plain', params: { __sim: { hang: true } } })
+        .expect(202)
+    ).body.data.execution;
+    const refused = await sut.http.post(`/executions/${hanging.id}/retry`).set(auth).expect(409);
+    expect(refused.body.error).toBe('CONFLICT');
+    await sut.http.post(`/executions/${hanging.id}/cancel`).set(auth).expect(200);
+  });
+
+  it('should resume an SSE stream with Last-Event-ID and deliver exactly the missed events', async () => {
+    const auth = { Authorization: `Bearer ${key}` };
+    const execution = (
+      await sut.http
+        .post('/executions')
+        .set(auth)
+        .send({
+          project_id: 'plain',
+          params: { __sim: { delay_ms: 2500, progress_steps: 5, log_lines: 4 } },
+        })
+        .expect(202)
+    ).body.data.execution;
+    const url = `${sut.url}/executions/${execution.id}/events`;
+
+    // First connection: the snapshot and two live events, then the client drops.
+    const first = await readSse(url, auth, (events) => events.length >= 3);
+    expect(first[0].event).toBe('snapshot');
+    const lastSeen = first[first.length - 1].id as string;
+    expect(lastSeen).toMatch(/^\d+-\d+$/);
+    await new Promise((r) => setTimeout(r, 700));
+
+    const second = await readSse(url, { ...auth, 'Last-Event-ID': lastSeen });
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.some((e) => e.event === 'snapshot')).toBe(false);
+    expect((second[second.length - 1].data as { type: string }).type).toBe('execution.completed');
+
+    const stored = await sut.app.get(ExecutionEventLog).since(execution.id, lastSeen);
+    expect(second.map((e) => e.id)).toEqual(stored.map((e) => e.id));
+    const ids = [...first.slice(1), ...second].map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('should forbid starting runs with a read-only key on every start route, and refuse expired keys', async () => {
+    const readOnly = (
+      await sut.http
+        .post('/api-keys')
+        .set('X-User-Id', user)
+        .send({ name: 'reader', scopes: ['read'] })
+        .expect(201)
+    ).body.data;
+    expect(readOnly.scopes).toEqual(['read']);
+    const auth = { Authorization: `Bearer ${readOnly.api_key}` };
+    const starts: Array<[string, object]> = [
+      ['/executions', { project_id: 'plain' }],
+      ['/workflows/plain/execute', {}],
+      ['/workflows/plain/execute-async', {}],
+      ['/workflows/execute', { project_id: 'plain' }],
+      ['/workflows/execute-async', { project_id: 'plain' }],
+      ['/rpa/v1/exec', { project_id: 'plain' }],
+    ];
+    const [{ n: before }] = await sut.db.query('SELECT COUNT(*) AS n FROM executions');
+    for (const [path, body] of starts) {
+      const res = await sut.http.post(path).set(auth).send(body);
+      expect({ path, status: res.status, error: res.body.error }).toEqual({
+        path,
+        status: 403,
+        error: 'FORBIDDEN',
+      });
+    }
+    const [{ n: after }] = await sut.db.query('SELECT COUNT(*) AS n FROM executions');
+    expect(Number(after)).toBe(Number(before));
+    await sut.http.get('/executions').set(auth).expect(200);
+
+    const listed = await sut.http.get('/api-keys').set('X-User-Id', user).expect(200);
+    expect(
+      listed.body.data.records.find((k: { id: number }) => k.id === readOnly.id),
+    ).toMatchObject({
+      scopes: ['read'],
+      expires_at: null,
+    });
+
+    const soon = new Date(Date.now() + 1500).toISOString();
+    const expiring = (
+      await sut.http
+        .post('/api-keys')
+        .set('X-User-Id', user)
+        .send({ name: 'short', expires_at: soon })
+        .expect(201)
+    ).body.data;
+    await sut.http
+      .get('/executions')
+      .set('Authorization', `Bearer ${expiring.api_key}`)
+      .expect(200);
+    await until(async () => {
+      const res = await sut.http
+        .get('/executions')
+        .set('Authorization', `Bearer ${expiring.api_key}`);
+      return res.status === 401 ? res : undefined;
+    }, 10_000);
+    const expired = await sut.http
+      .get('/executions')
+      .set('Authorization', `Bearer ${expiring.api_key}`)
+      .expect(401);
+    expect(expired.body.error).toBe('UNAUTHENTICATED');
+
+    await sut.http
+      .post('/api-keys')
+      .set('X-User-Id', user)
+      .send({ name: 'past', expires_at: new Date(Date.now() - 1000).toISOString() })
+      .expect(400);
+  });
+
+  it('should prune old ended runs with their logs and keep running and recent ones', async () => {
+    const old = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+    const insert = async (status: string, endTime: Date | null) => {
+      const id = randomUUID();
+      await sut.db.query(
+        'INSERT INTO executions (id, project_id, user_id, status, parameters, created_at, end_time) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        [id, 'plain', user, status, '{}', old, endTime],
+      );
+      await sut.db.query(
+        'INSERT INTO execution_logs (execution_id, seq, message) VALUES (?, 1, ?), (?, 2, ?)',
+        [id, 'a', id, 'b'],
+      );
+      return id;
+    };
+    const oldCompleted = await insert('COMPLETED', old);
+    const oldFailed = await insert('FAILED', old);
+    const stillRunning = await insert('RUNNING', null);
+    const recent = await insert('COMPLETED', new Date());
+
+    const report = await sut.app.get(ExecutionRetention).prune();
+    expect(report.executions).toBeGreaterThanOrEqual(2);
+
+    const remaining = (
+      await sut.db.query('SELECT id FROM executions WHERE id IN (?)', [
+        [oldCompleted, oldFailed, stillRunning, recent],
+      ])
+    ).map((r: { id: string }) => r.id);
+    expect(remaining.sort()).toEqual([stillRunning, recent].sort());
+    const logs = await sut.db.query(
+      'SELECT DISTINCT execution_id FROM execution_logs WHERE execution_id IN (?)',
+      [[oldCompleted, oldFailed]],
+    );
+    expect(logs).toEqual([]);
+    await sut.db.query('DELETE FROM executions WHERE id = ?', [stillRunning]);
+  });
+});
