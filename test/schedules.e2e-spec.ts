@@ -64,6 +64,31 @@ describe('Schedules (e2e)', () => {
       });
     }
     await sut.http
+      .post('/workflows/upsert')
+      .set(as)
+      .send({
+        project_id: 'sched-typed',
+        name: 'Typed',
+        parameters: {
+          type: 'object',
+          required: ['month'],
+          properties: { month: { type: 'string' } },
+        },
+      })
+      .expect(200);
+    const typed = await sut.http
+      .post('/workflows/sched-typed/schedules')
+      .set(as)
+      .send({ cron: '0 9 * * *', params: { month: 7 } })
+      .expect(400);
+    expect(typed.body.details).toEqual([{ field: 'params.month', errors: [expect.any(String)] }]);
+    await sut.http
+      .post('/workflows/sched-typed/schedules')
+      .set(as)
+      .send({ cron: '0 9 * * *', params: { month: '2026-10' } })
+      .expect(201);
+
+    await sut.http
       .post('/workflows/sched-validate/schedules')
       .set('X-User-Id', 'intruder')
       .send({ cron: '0 9 * * *' })

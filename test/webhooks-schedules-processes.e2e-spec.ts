@@ -5,7 +5,7 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
-import { AppProcess, spawnApp } from './support/webhook-processes';
+import { ApiProcess, spawnApi } from './support/processes';
 import { Receiver, eventually, startReceiver } from './support/webhook-receiver';
 
 const USER = 'multi-user';
@@ -26,8 +26,8 @@ describe('Webhooks and schedules across processes (e2e)', () => {
     JOB_STALLED_INTERVAL_MS: '1000',
     SIM_DELAY_MS: '50',
   });
-  let api: AppProcess;
-  let workers: AppProcess[] = [];
+  let api: ApiProcess;
+  let workers: ApiProcess[] = [];
   let http: TestAgent;
   let db: Connection;
   let ticks: Queue;
@@ -35,15 +35,15 @@ describe('Webhooks and schedules across processes (e2e)', () => {
   const receivers: Receiver[] = [];
 
   const startAll = async () => {
-    api = await spawnApp('api', env, 'api');
+    api = await spawnApi({ ...env, APP_ROLE: 'api' });
     workers = await Promise.all([
-      spawnApp('worker-1', env, 'worker'),
-      spawnApp('worker-2', env, 'worker'),
+      spawnApi({ ...env, APP_ROLE: 'worker' }),
+      spawnApi({ ...env, APP_ROLE: 'worker' }),
     ]);
     http = request(api.url);
   };
-  const stopAll = (signal?: NodeJS.Signals) =>
-    Promise.all([api, ...workers].filter(Boolean).map((p) => p.stop(signal)));
+  const stopAll = (how: 'stop' | 'crash' = 'stop') =>
+    Promise.all([api, ...workers].filter(Boolean).map((p) => p[how]()));
   const rows = async <T>(sql: string, params: unknown[] = []): Promise<T[]> =>
     (await db.query(sql, params))[0] as T[];
   const runToEnd = async (body: object = {}) => {
@@ -196,7 +196,7 @@ describe('Webhooks and schedules across processes (e2e)', () => {
         return row?.attempts === 1 ? true : undefined;
       }, 'the first attempt to be logged');
 
-      await stopAll('SIGKILL');
+      await stopAll('crash');
       target.respondWith(() => 200);
       await startAll();
 

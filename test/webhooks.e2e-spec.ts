@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
 import Redis from 'ioredis';
+import { WebhookRetention } from '../apps/api/src/webhook/webhook-retention.service';
 import { deterministicUuid } from '../apps/api/src/webhook/webhook-signature';
 import { TestApp, startTestApp } from './support/app';
 import { ReceivedRequest, Receiver, eventually, startReceiver } from './support/webhook-receiver';
@@ -320,6 +321,33 @@ describe('Webhooks (e2e)', () => {
 
     await sut.http.delete(`/webhooks/${hook.id}`).set('X-User-Id', USER).expect(200);
     await sut.http.get(`/webhooks/${hook.id}`).set('X-User-Id', USER).expect(404);
+  });
+
+  it('should prune finished deliveries older than the retention, keeping pending ones', async () => {
+    const insert = (id: string, status: string, daysAgo: number) =>
+      sut.db.query(
+        `INSERT INTO webhook_deliveries (id, webhook_id, user_id, event_id, event_type, url, payload, status, created_at)
+         VALUES (?, NULL, ?, ?, 'execution.completed', 'http://x.test/', '{}', ?, NOW(3) - INTERVAL ? DAY)`,
+        [id, USER, id, status, daysAgo],
+      );
+    await insert('00000000-0000-4000-8000-000000000001', 'succeeded', 40);
+    await insert('00000000-0000-4000-8000-000000000002', 'pending', 40);
+    await insert('00000000-0000-4000-8000-000000000003', 'failed', 2);
+    await sut.db.query(
+      `INSERT INTO webhook_delivery_attempts (delivery_id, attempt, status_code, duration_ms)
+       VALUES ('00000000-0000-4000-8000-000000000001', 1, 200, 5)`,
+    );
+
+    const report = await sut.app.get(WebhookRetention).prune();
+    expect(report.deliveries).toBe(1);
+    const left = await sut.db.query(
+      "SELECT id FROM webhook_deliveries WHERE id LIKE '00000000-0000-4000-8000-%' ORDER BY id",
+    );
+    expect(left.map((r: { id: string }) => r.id.slice(-1))).toEqual(['2', '3']);
+    const attempts = await sut.db.query(
+      "SELECT id FROM webhook_delivery_attempts WHERE delivery_id = '00000000-0000-4000-8000-000000000001'",
+    );
+    expect(attempts).toHaveLength(0);
   });
 
   it('should validate url, events, scopes and the per-user limit', async () => {

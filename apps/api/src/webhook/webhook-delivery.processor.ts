@@ -1,22 +1,45 @@
-import { WorkerHost } from '@nestjs/bullmq';
-import { Injectable } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
-import { WebhookJobData } from './webhook.constants';
+import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Job, Queue, UnrecoverableError } from 'bullmq';
+import {
+  WEBHOOK_DELIVERY_QUEUE,
+  WEBHOOK_PRUNE_EVERY_MS,
+  WebhookJob,
+  WebhookJobData,
+} from './webhook.constants';
 import { WebhookDeliverer } from './webhook-deliverer.service';
+import { WebhookRetention } from './webhook-retention.service';
 
 /**
  * Thin: one job run is one HTTP attempt. A failed attempt throws so that BullMQ schedules the
  * next one with the webhook backoff; a delivery that is over (last attempt, or a target the
- * SSRF guard refuses) throws UnrecoverableError so it is not retried. Registered with worker
- * options from configuration in webhook.module.ts.
+ * SSRF guard refuses) throws UnrecoverableError so it is not retried. The same queue carries
+ * the hourly pruning of the delivery log. Registered with worker options from configuration in
+ * webhook.module.ts.
  */
 @Injectable()
-export class WebhookDeliveryProcessor extends WorkerHost {
-  constructor(private readonly deliverer: WebhookDeliverer) {
+export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap {
+  constructor(
+    private readonly deliverer: WebhookDeliverer,
+    private readonly retention: WebhookRetention,
+    @InjectQueue(WEBHOOK_DELIVERY_QUEUE) private readonly queue: Queue,
+  ) {
     super();
   }
 
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler(
+      WebhookJob.Prune,
+      { every: WEBHOOK_PRUNE_EVERY_MS },
+      { name: WebhookJob.Prune, opts: { removeOnComplete: 50, removeOnFail: 50 } },
+    );
+  }
+
   async process(job: Job<WebhookJobData>): Promise<void> {
+    if (job.name === WebhookJob.Prune) {
+      await this.retention.prune();
+      return;
+    }
     const result = await this.deliverer.attempt(
       job.data.deliveryId,
       job.attemptsMade + 1,

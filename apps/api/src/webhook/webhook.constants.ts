@@ -4,7 +4,11 @@ export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
 
 export const WebhookJob = {
   Deliver: 'deliver',
+  /** Hourly, from a job scheduler: prunes the delivery log (WebhookRetention). */
+  Prune: 'prune-deliveries',
 } as const;
+
+export const WEBHOOK_PRUNE_EVERY_MS = 3600_000;
 
 export interface WebhookJobData {
   deliveryId: string;

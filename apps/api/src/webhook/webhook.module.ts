@@ -12,6 +12,7 @@ import { WebhookDeliverer } from './webhook-deliverer.service';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
 import { WebhookOutbox } from './webhook-outbox.service';
+import { WebhookRetention } from './webhook-retention.service';
 import { WebhookSecrets } from './webhook-secrets.service';
 import { WebhookService } from './webhook.service';
 import { WebhookSubscriptions } from './webhook-subscriptions.service';
@@ -68,7 +69,9 @@ export class WebhookModule {
         WebhookSubscriptions,
         WebhookOutbox,
         WebhookDispatcher,
-        ...(options.worker ? [WebhookDeliverer, configuredProcessor(options.config)] : []),
+        ...(options.worker
+          ? [WebhookDeliverer, WebhookRetention, configuredProcessor(options.config)]
+          : []),
       ],
     };
   }
