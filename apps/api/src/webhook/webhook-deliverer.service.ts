@@ -50,7 +50,18 @@ export class WebhookDeliverer {
       delivery.webhook_id === null
         ? await this.secrets.callbackSecret(delivery.user_id)
         : await this.secrets.webhookSecret(delivery.webhook_id);
-    if (secret === null) return { outcome: 'done' }; // its webhook was deleted
+    if (secret === null) {
+      // Its webhook was deleted after the delivery was written (by a stale subscription cache).
+      await this.deliveries.update(
+        { id: delivery.id },
+        {
+          status: DeliveryStatus.Failed,
+          last_error: 'The webhook was deleted',
+          completed_at: new Date(),
+        },
+      );
+      return { outcome: 'done' };
+    }
 
     const started = Date.now();
     let answer: WebhookAnswer | undefined;

@@ -1,5 +1,5 @@
 import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
 import {
   WEBHOOK_DELIVERY_QUEUE,
@@ -19,6 +19,8 @@ import { WebhookRetention } from './webhook-retention.service';
  */
 @Injectable()
 export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(WebhookDeliveryProcessor.name);
+
   constructor(
     private readonly deliverer: WebhookDeliverer,
     private readonly retention: WebhookRetention,
@@ -28,11 +30,16 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      WebhookJob.Prune,
-      { every: WEBHOOK_PRUNE_EVERY_MS },
-      { name: WebhookJob.Prune, opts: { removeOnComplete: 50, removeOnFail: 50 } },
-    );
+    // Every worker upserts the same scheduler; losing that race must not stop a start-up.
+    await this.queue
+      .upsertJobScheduler(
+        WebhookJob.Prune,
+        { every: WEBHOOK_PRUNE_EVERY_MS },
+        { name: WebhookJob.Prune, opts: { removeOnComplete: 50, removeOnFail: 50 } },
+      )
+      .catch((err: Error) =>
+        this.logger.warn(`Could not schedule the delivery log pruning: ${err.message}`),
+      );
   }
 
   async process(job: Job<WebhookJobData>): Promise<void> {

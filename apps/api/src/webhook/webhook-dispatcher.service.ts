@@ -42,7 +42,6 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy, BeforeA
   private readonly logger = new Logger(WebhookDispatcher.name);
   private subscription?: RxSubscription;
   private readonly inFlight = new Set<Promise<void>>();
-
   private readonly takeovers = new Set<NodeJS.Timeout>();
 
   constructor(
