@@ -16,6 +16,7 @@ export function isolatedEnv(extra = {}) {
     LOG_LEVEL: 'warn',
     AUTH_TRUST_USER_HEADER: 'true',
     API_KEY_PEPPER: `bench-pepper-${id}-0123456789`,
+    RATE_LIMIT_START_PER_MINUTE: '0',
     ...extra,
   };
 }

@@ -2,7 +2,6 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ExecutionEventLog } from '../apps/api/src/execution/execution-event-log.service';
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
-import { ExecutionRetention } from '../apps/api/src/execution/execution-retention.service';
 import { TestApp, startTestApp } from './support/app';
 
 interface SseEvent {
@@ -65,6 +64,8 @@ async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000)
   }
 }
 
+const ADMIN = 'admin-token-for-run-control-tests';
+
 describe('Run control (e2e)', () => {
   let sut: TestApp;
   let key: string;
@@ -80,7 +81,11 @@ describe('Run control (e2e)', () => {
     });
 
   beforeAll(async () => {
-    sut = await startTestApp({ EXECUTION_CONCURRENCY: '1', SIM_DELAY_MS: '100' });
+    sut = await startTestApp({
+      EXECUTION_CONCURRENCY: '1',
+      SIM_DELAY_MS: '100',
+      ADMIN_TOKEN: ADMIN,
+    });
     key = (
       await sut.http.post('/api-keys').set('X-User-Id', user).send({ name: 'all' }).expect(201)
     ).body.data.api_key;
@@ -392,8 +397,12 @@ describe('Run control (e2e)', () => {
     const stillRunning = await insert('RUNNING', null);
     const recent = await insert('COMPLETED', new Date());
 
-    const report = await sut.app.get(ExecutionRetention).prune();
-    expect(report.executions).toBeGreaterThanOrEqual(2);
+    await sut.http.post('/admin/prune').set('Authorization', `Bearer ${key}`).expect(401);
+    const res = await sut.http
+      .post('/admin/prune')
+      .set('Authorization', `Bearer ${ADMIN}`)
+      .expect(200);
+    expect(res.body.data).toMatchObject({ executions: 2, logs: 4, batches: 1 });
 
     const remaining = (
       await sut.db.query('SELECT id FROM executions WHERE id IN (?)', [

@@ -16,26 +16,46 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface StartTestAppOptions {
+  /**
+   * Run against another app's environment (its database and Redis prefix), as a second
+   * instance of the same deployment. close() then leaves those resources to their owner.
+   */
+  shareEnvOf?: { env: Record<string, string> };
+}
+
 /**
  * Starts the real application in this process on a random port, against its own MariaDB
  * database and Redis prefix (both removed by close()).
  */
-export async function startTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const env = testEnv(overrides);
+export async function startTestApp(
+  overrides: Record<string, string> = {},
+  options: StartTestAppOptions = {},
+): Promise<TestApp> {
+  const owner = !options.shareEnvOf;
+  const env = options.shareEnvOf ? { ...options.shareEnvOf.env, ...overrides } : testEnv(overrides);
   // Only the committed defaults: a developer's own .env must not change test outcomes.
   const defaults = readEnvLayers(process.cwd(), {}, ['.env.default']);
-  const app = await createApp(parseConfig({ ...defaults, ...env }));
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  let app: NestExpressApplication | undefined;
+  try {
+    app = await createApp(parseConfig({ ...defaults, ...env }));
+    await app.listen(0, '127.0.0.1');
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    if (owner) await dropTestResources(env).catch(() => undefined);
+    throw err;
+  }
+  const started = app;
+  const url = (await started.getUrl()).replace('[::1]', '127.0.0.1');
   return {
-    app,
+    app: started,
     url,
     env,
     http: request(url),
-    db: app.get(DataSource),
+    db: started.get(DataSource),
     close: async () => {
-      await app.close();
-      await dropTestResources(env);
+      await started.close();
+      if (owner) await dropTestResources(env);
     },
   };
 }

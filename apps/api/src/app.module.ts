@@ -14,12 +14,16 @@ import {
   RedisModule,
   RedisService,
 } from '@app/common';
+import { AdminModule } from './admin/admin.module';
 import { ApiKeyModule } from './api-key/api-key.module';
 import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { RobotModule } from './execution/robot/robot.module';
 import { HealthModule } from './health/health.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { LimitsModule } from './limits/limits.module';
 import { McpModule } from './mcp/mcp.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { WebhookModule } from './webhook/webhook.module';
 import { WorkflowModule } from './workflow/workflow.module';
@@ -53,8 +57,12 @@ export class AppModule {
         }),
         ApiKeyModule.register({ http: config.servesApi }),
         WorkflowModule.register({ http: config.servesApi }),
+        LifecycleModule,
+        MetricsModule,
+        LimitsModule,
         execution,
         ...(config.servesApi ? [McpModule.register(execution)] : []),
+        AdminModule.register({ http: config.servesApi, execution }),
         WebhookModule.register({ config, ...roles, execution }),
         ScheduleModule.register({ config, ...roles, execution }),
         HealthModule.register(RobotModule),

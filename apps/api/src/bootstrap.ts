@@ -1,9 +1,14 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, ConfigValues, createValidationPipe } from '@app/common';
+import { AppConfig, ConfigValues, createValidationPipe, requestIdFor } from '@app/common';
 import { AppModule } from './app.module';
+import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { MetricsService } from './metrics/metrics.service';
 
 function setupDocs(app: NestExpressApplication): void {
   const document = () =>
@@ -22,7 +27,25 @@ function setupDocs(app: NestExpressApplication): void {
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
 }
 
-/** Builds the application for any role; main.ts and the e2e tests share it. */
+/**
+ * Security headers. The pages served here (Swagger UI at /docs, Bull Board at /admin/queues,
+ * the live dashboard) load their scripts from this origin and use inline styles, which
+ * helmet's default policy allows; only `upgrade-insecure-requests` is dropped, as the
+ * service is often reached over plain HTTP inside the platform's network.
+ */
+function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      directives: { 'upgrade-insecure-requests': null },
+    },
+  });
+}
+
+/**
+ * Builds the application for any role; main.ts and the e2e tests share it. Signals are
+ * main.ts's business (graceful shutdown within SHUTDOWN_TIMEOUT_MS); `app.close()` runs the
+ * same drain.
+ */
 export async function createApp(values: ConfigValues): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(values), {
     bufferLogs: true,
@@ -30,10 +53,17 @@ export async function createApp(values: ConfigValues): Promise<NestExpressApplic
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // First in the chain, so that every answer (docs included) carries X-Request-ID.
+  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    requestIdFor(req, res);
+    next();
+  });
+  app.use(app.get(GracefulShutdown).middleware);
+  app.use(httpMetricsMiddleware(app.get(MetricsService)));
+  app.use(securityHeaders());
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
   if (config.servesApi) setupDocs(app);
   return app;
 }

@@ -5,6 +5,7 @@ export * from './errors';
 export * from './logging';
 export * from './redis';
 export * from './http';
+export * from './lifecycle';
 export * from './types/json';
 export * from './util/sleep';
 export * from './validation';

@@ -46,6 +46,8 @@ export class ApiKeyCache {
     if (generation !== this.generation) return;
     const ttl = value ? this.ttlMs : this.negativeTtlMs;
     if (ttl <= 0) return;
+    // Re-inserted, a refreshed entry counts as the newest and takes no one else's place.
+    this.slots.delete(prefix);
     if (this.slots.size >= this.maxEntries) {
       // Maps iterate in insertion order: dropping the first entry drops the oldest.
       const oldest = this.slots.keys().next().value;

@@ -3,6 +3,24 @@ import { RedisService } from '@app/common';
 import { EXECUTION_CANCEL_CHANNEL } from './execution.constants';
 
 /**
+ * Thrown by a run stopped because this worker shuts down (not because someone cancelled it):
+ * the robot task goes on, and the job returns to the queue so another worker resumes
+ * following it.
+ */
+export class RunInterrupted extends Error {
+  constructor() {
+    super('Run interrupted by a worker shutdown; it will resume on another worker');
+    this.name = 'RunInterrupted';
+  }
+}
+
+const INTERRUPTED = Symbol('run-interrupted');
+
+export function throwIfInterrupted(signal: AbortSignal): void {
+  if (signal.aborted && signal.reason === INTERRUPTED) throw new RunInterrupted();
+}
+
+/**
  * Cancellation reaches an active run through Redis, not process memory (DESIGN §6): the
  * process that cancels publishes the id, the process running it aborts its controller.
  */
@@ -10,6 +28,7 @@ import { EXECUTION_CANCEL_CHANNEL } from './execution.constants';
 export class ExecutionCancellation implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ExecutionCancellation.name);
   private readonly active = new Map<string, AbortController>();
+  private interrupted = false;
   private unsubscribe?: () => Promise<void>;
 
   constructor(private readonly redis: RedisService) {}
@@ -31,8 +50,16 @@ export class ExecutionCancellation implements OnModuleInit, OnApplicationShutdow
   /** Registers a run in this process; the signal aborts when someone cancels it anywhere. */
   track(executionId: string): AbortSignal {
     const controller = new AbortController();
+    if (this.interrupted) controller.abort(INTERRUPTED);
     this.active.set(executionId, controller);
     return controller.signal;
+  }
+
+  /** Shutdown: every run of this process (and any starting later) stops, see RunInterrupted. */
+  interruptAll(): number {
+    this.interrupted = true;
+    for (const controller of this.active.values()) controller.abort(INTERRUPTED);
+    return this.active.size;
   }
 
   /** Forgets a run, unless a newer run of the same execution has replaced it meanwhile. */

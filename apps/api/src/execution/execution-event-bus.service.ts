@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { Observable, Subject, filter } from 'rxjs';
-import { RedisService } from '@app/common';
+import { APP_SHUTDOWN_EVENT, RedisService } from '@app/common';
 import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
-import { ExecutionEvent, isFinalEvent } from './execution.events';
+import { EXECUTION_PUBLISHED_LOCALLY, ExecutionEvent, isFinalEvent } from './execution.events';
 import { ExecutionEventLog, parseEventMessage } from './execution-event-log.service';
 
 /**
@@ -16,6 +16,9 @@ import { ExecutionEventLog, parseEventMessage } from './execution-event-log.serv
 export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ExecutionEventBus.name);
   private readonly stream = new Subject<ExecutionEvent>();
+  /** Fires once at shutdown: pending waits answer with the state as it stands. */
+  private readonly released = new Subject<void>();
+  private releasing = false;
   private unsubscribe?: () => Promise<void>;
 
   constructor(
@@ -35,8 +38,13 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
     this.stream.complete();
   }
 
-  /** Stores the event in the execution's stream and publishes it; resolves with its id. */
+  /**
+   * Every state change is stored and published once, by the process that made it; that
+   * process also emits EXECUTION_PUBLISHED_LOCALLY, so per-process counters (metrics) never
+   * double count. Resolves with the event's id.
+   */
   async publish(event: ExecutionEvent): Promise<string> {
+    this.emitter.emit(EXECUTION_PUBLISHED_LOCALLY, event);
     return this.log.append(event);
   }
 
@@ -72,18 +80,28 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
         settled = true;
         clearTimeout(timer);
         subscription.unsubscribe();
+        release.unsubscribe();
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve();
       };
       const onAbort = () => finish();
       signal?.addEventListener('abort', onAbort, { once: true });
+      const release = this.released.subscribe(() => finish());
       const subscription = this.forExecution(executionId)
         .pipe(filter(isFinalEvent))
         .subscribe(() => finish());
       const timer = setTimeout(() => finish(), timeoutMs);
+      if (this.releasing || signal?.aborted) finish();
       alreadyFinal().then((ended) => ended && finish(), finish);
     });
+  }
+
+  /** At shutdown, sync executes, MCP calls and rpa streams stop waiting and answer now. */
+  @OnEvent(APP_SHUTDOWN_EVENT)
+  releaseWaiters(): void {
+    this.releasing = true;
+    this.released.next();
   }
 
   private deliver(message: string): void {

@@ -1,5 +1,5 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
 import { MAINTENANCE_QUEUE, MaintenanceJob, PRUNE_EVERY_MS } from './execution.constants';
 import { ExecutionRetention, PruneReport } from './execution-retention.service';
@@ -11,6 +11,8 @@ import { ExecutionRetention, PruneReport } from './execution-retention.service';
 @Injectable()
 @Processor(MAINTENANCE_QUEUE, { concurrency: 1 })
 export class ExecutionMaintenanceProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ExecutionMaintenanceProcessor.name);
+
   constructor(
     private readonly retention: ExecutionRetention,
     @InjectQueue(MAINTENANCE_QUEUE) private readonly queue: Queue,
@@ -18,12 +20,15 @@ export class ExecutionMaintenanceProcessor extends WorkerHost implements OnAppli
     super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler(
-      MaintenanceJob.PruneExecutions,
-      { every: PRUNE_EVERY_MS },
-      { name: MaintenanceJob.PruneExecutions, opts: { removeOnComplete: 50, removeOnFail: 50 } },
-    );
+  /** Not awaited: a worker must start (and report not ready) while Redis is away. */
+  onApplicationBootstrap(): void {
+    this.queue
+      .upsertJobScheduler(
+        MaintenanceJob.PruneExecutions,
+        { every: PRUNE_EVERY_MS },
+        { name: MaintenanceJob.PruneExecutions, opts: { removeOnComplete: 50, removeOnFail: 50 } },
+      )
+      .catch((err: Error) => this.logger.warn(`Could not schedule retention: ${err.message}`));
   }
 
   async process(job: Job): Promise<PruneReport | undefined> {

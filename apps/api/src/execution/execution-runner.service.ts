@@ -11,7 +11,7 @@ import {
 } from './entities/execution.entity';
 import { ExecutionErrors } from './execution.constants';
 import { ExecutionEventType } from './execution.events';
-import { ExecutionCancellation } from './execution-cancellation.service';
+import { ExecutionCancellation, throwIfInterrupted } from './execution-cancellation.service';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { toEvent } from './execution-event.factory';
 import { RobotCallContext, RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
@@ -109,6 +109,7 @@ export class ExecutionRunner {
     const attempts = this.config.robot.createAttempts;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
+      throwIfInterrupted(signal);
       try {
         const taskId = await this.robot.createTask(
           {
@@ -121,6 +122,7 @@ export class ExecutionRunner {
         return { taskId };
       } catch (err) {
         if (!(err instanceof RobotError)) throw err;
+        throwIfInterrupted(signal);
         const last =
           attempt >= attempts || !err.retryable || signal.aborted || Date.now() >= deadline;
         this.logger.warn(
@@ -176,6 +178,7 @@ export class ExecutionRunner {
     // The first query goes out at once: an instant task must not wait a poll interval.
     for (;;) {
       if (signal.aborted) {
+        throwIfInterrupted(signal);
         await this.cancelRobotTask(taskId, ctx);
         return;
       }

@@ -24,6 +24,8 @@ export const ExecutionErrors = {
   cancelled: 'Cancelled',
   enqueueFailed: 'The execution could not be queued',
   workerGaveUp: (detail: string) => `Execution aborted after repeated internal errors: ${detail}`,
+  notResumable:
+    'Execution lost its job while RUNNING without a robot task id; it cannot be resumed',
 } as const;
 
 export type FailureKind = 'create_failed' | 'task_failed' | 'timeout' | 'cancelled' | 'other';

@@ -12,6 +12,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
+import { StartRateLimit } from '../limits/start-rate-limit';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
 import {
   ExecutionDto,
@@ -38,6 +39,7 @@ export class ExecutionController {
   @HttpCode(202)
   @Auth('key')
   @Scopes('execute')
+  @StartRateLimit()
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,

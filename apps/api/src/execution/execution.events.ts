@@ -11,6 +11,12 @@ export const ExecutionEventType = {
   Cancelled: 'execution.cancelled',
 } as const;
 
+/**
+ * Emitted in-process (EventEmitter2) by the one process that published an event, next to the
+ * cross-process re-emission under the event's type that every process does.
+ */
+export const EXECUTION_PUBLISHED_LOCALLY = 'execution-bus.published';
+
 export type ExecutionEventType = (typeof ExecutionEventType)[keyof typeof ExecutionEventType];
 
 export const FINAL_EVENT_TYPES: readonly ExecutionEventType[] = [

@@ -10,10 +10,12 @@ import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionController } from './execution.controller';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionEventLog } from './execution-event-log.service';
+import { ExecutionMetricsListener } from './execution-metrics.listener';
 import { ExecutionProcessor } from './execution.processor';
 import { ExecutionMaintenanceProcessor } from './execution-maintenance.processor';
 import { ExecutionQueue } from './execution.queue';
 import { ExecutionRetention } from './execution-retention.service';
+import { ExecutionReconciler } from './execution-reconciler.service';
 import { ExecutionRunner } from './execution-runner.service';
 import { ExecutionService } from './execution.service';
 import { ExecutionStreamService } from './execution-stream.service';
@@ -58,8 +60,16 @@ export interface ExecutionModuleOptions {
     ExecutionEventLog,
     ExecutionCancellation,
     ExecutionRetention,
+    ExecutionReconciler,
+    ExecutionMetricsListener,
   ],
-  exports: [ExecutionService, ExecutionQueue, ExecutionEventBus, ExecutionRetention],
+  exports: [
+    ExecutionService,
+    ExecutionQueue,
+    ExecutionEventBus,
+    ExecutionRetention,
+    ExecutionReconciler,
+  ],
 })
 export class ExecutionModule {
   static register(options: ExecutionModuleOptions): DynamicModule {

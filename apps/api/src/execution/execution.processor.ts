@@ -1,8 +1,11 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { Job } from 'bullmq';
+import { OnEvent } from '@nestjs/event-emitter';
+import { Job, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
+import { APP_SHUTDOWN_EVENT } from '@app/common';
 import { ExecutionJobData } from './execution.constants';
+import { ExecutionCancellation, RunInterrupted } from './execution-cancellation.service';
 import { ExecutionRunner } from './execution-runner.service';
 
 /**
@@ -17,19 +20,39 @@ export class ExecutionProcessor extends WorkerHost {
   constructor(
     private readonly runner: ExecutionRunner,
     private readonly pino: PinoLogger,
+    private readonly cancellation: ExecutionCancellation,
   ) {
     super();
   }
 
-  async process(job: Job<ExecutionJobData>): Promise<void> {
+  async process(job: Job<ExecutionJobData>, token?: string): Promise<void> {
     const { executionId, requestId } = job.data;
-    await this.pino.runInContext(() => this.runner.run(executionId, requestId), {
-      bindings: {
-        request_id: requestId,
-        execution_id: executionId,
-        job_attempt: job.attemptsMade + 1,
-      },
-    });
+    try {
+      await this.pino.runInContext(() => this.runner.run(executionId, requestId), {
+        bindings: {
+          request_id: requestId,
+          execution_id: executionId,
+          job_attempt: job.attemptsMade + 1,
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof RunInterrupted) || !token) throw err;
+      // Back to the queue without using an attempt; the next worker follows the stored task.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
+  }
+
+  /**
+   * Shutdown: take no new job, stop following the active ones (their robot tasks go on and
+   * their jobs return to the queue at once), and wait for that to be done.
+   */
+  @OnEvent(APP_SHUTDOWN_EVENT)
+  async drain(): Promise<void> {
+    const closing = this.worker.close();
+    const interrupted = this.cancellation.interruptAll();
+    await closing;
+    this.logger.log(`Worker closed; ${interrupted} active run(s) returned to the queue`);
   }
 
   /**

@@ -89,6 +89,7 @@ export class ExecutionService {
         },
       ]);
     }
+    await this.checkActiveCap(input.userId);
 
     const now = new Date();
     const execution = this.executions.create({
@@ -273,6 +274,27 @@ export class ExecutionService {
       signal,
     );
     return this.getAny(id);
+  }
+
+  /**
+   * MAX_ACTIVE_EXECUTIONS_PER_USER, checked with a COUNT on the shared database so it holds
+   * across processes (the status index keeps it cheap: only active rows are read). Accepted
+   * race: starts of one user that run at the same instant may each see room for one more,
+   * so the cap can be passed by the number of such simultaneous starts, never by more.
+   */
+  private async checkActiveCap(userId: string): Promise<void> {
+    const cap = this.config.limits.maxActivePerUser;
+    if (cap <= 0) return;
+    const active = await this.executions.count({
+      where: { user_id: userId, status: In([...ACTIVE_STATUSES]) },
+    });
+    if (active >= cap) {
+      throw new AppException(
+        'RATE_LIMITED',
+        `Too many active executions: ${active} PENDING or RUNNING (limit ${cap}); ` +
+          'start again when one has ended',
+      );
+    }
   }
 
   private findByIdempotencyKey(userId: string, key: string): Promise<ExecutionEntity | null> {

@@ -10,6 +10,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
+import { StartRateLimit } from '../limits/start-rate-limit';
 import { RpaExecDto } from './dto/rpa-exec.dto';
 import { RpaExecService } from './rpa-exec.service';
 
@@ -23,6 +24,7 @@ export class RpaExecController {
   @HttpCode(200)
   @Auth('key')
   @Scopes('execute')
+  @StartRateLimit()
   @RawResponse()
   @ApiProduces('text/event-stream')
   @ApiOperation({

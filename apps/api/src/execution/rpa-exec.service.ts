@@ -78,6 +78,8 @@ export class RpaExecService {
     const stream = openSse(res, this.config.ssePingMs);
     const gone = new AbortController();
     stream.onClose(() => gone.abort());
+    // Shutdown: stop waiting and end with the usual final event (55003 while still running).
+    stream.onShutdown(() => gone.abort());
 
     let execution: ExecutionEntity;
     try {

@@ -12,6 +12,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
+import { StartRateLimit } from '../limits/start-rate-limit';
 import { ExecutionDto, ExecutionEnvelopeDto, ExecutionIdDto } from './dto/execution.response';
 import {
   ExecuteAsyncWorkflowDto,
@@ -26,6 +27,7 @@ import { ExecutionService } from './execution.service';
 @ApiBearerAuth()
 @Auth('key')
 @Scopes('execute')
+@StartRateLimit()
 @Controller('workflows')
 export class WorkflowExecutionController {
   constructor(

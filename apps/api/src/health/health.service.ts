@@ -41,6 +41,9 @@ export class HealthService {
     const [mysql, redis, robot] = await Promise.all([
       timed(() => this.db.query('SELECT 1')),
       timed(async () => {
+        // A PING sent while disconnected would only wait in the offline queue.
+        const { status } = this.redis.client;
+        if (status !== 'ready') throw new Error(`connection is ${status}`);
         if ((await this.redis.client.ping()) !== 'PONG') throw new Error('unexpected PING answer');
       }),
       this.robot

@@ -29,9 +29,9 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
     super();
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    // Every worker upserts the same scheduler; losing that race must not stop a start-up.
-    await this.queue
+  /** Not awaited: a worker must start (and report not ready) while Redis is away. */
+  onApplicationBootstrap(): void {
+    this.queue
       .upsertJobScheduler(
         WebhookJob.Prune,
         { every: WEBHOOK_PRUNE_EVERY_MS },

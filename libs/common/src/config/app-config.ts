@@ -100,6 +100,27 @@ export class AppConfig {
   get ssePingMs(): number {
     return this.values.SSE_PING_MS;
   }
+  /** Graceful shutdown budget: the process exits within it, whatever is left. */
+  get shutdownTimeoutMs(): number {
+    return this.values.SHUTDOWN_TIMEOUT_MS;
+  }
+  /** Workers look for executions left without a live job at start. */
+  get reconcileOnStart(): boolean {
+    return this.values.RECONCILE_ON_START;
+  }
+  /** Empty: /metrics is open (protect it at the network level). */
+  get metricsToken(): string {
+    return this.values.METRICS_TOKEN;
+  }
+  get limits() {
+    const v = this.values;
+    return {
+      /** Starts per API key per minute, shared by every start route; 0 disables. */
+      startPerMinute: v.RATE_LIMIT_START_PER_MINUTE,
+      /** PENDING + RUNNING executions a user may have; 0 is unlimited. */
+      maxActivePerUser: v.MAX_ACTIVE_EXECUTIONS_PER_USER,
+    };
+  }
   get webhooks() {
     const v = this.values;
     return {

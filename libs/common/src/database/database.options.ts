@@ -1,5 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
+import { DatabaseLogger } from './database.logger';
 
 export interface DatabaseTarget {
   host: string;
@@ -70,9 +71,7 @@ export function buildDataSourceOptions(input: DatabaseOptionsInput): MysqlOption
     migrationsRun: false,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    // Errors reach our code as exceptions and are logged there (JSON, redacted); TypeORM's
-    // own console logger would print plain text, and expected races such as duplicate keys.
-    logging: false,
+    logger: new DatabaseLogger(),
     poolSize: input.poolSize,
     extra: { connectionLimit: input.poolSize, enableKeepAlive: true },
   };

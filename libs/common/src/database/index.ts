@@ -1,1 +1,2 @@
+export * from './database.logger';
 export * from './database.options';

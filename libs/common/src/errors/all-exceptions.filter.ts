@@ -49,6 +49,9 @@ export function normaliseError(exception: unknown): Normalised {
     };
   }
   if (exception instanceof HttpException) {
+    // Nest wraps body-parser errors, whose raw message may quote the body: their type says it.
+    const cause = exception.cause as HttpLikeError | undefined;
+    if (typeof cause?.type === 'string') return normaliseError(cause);
     const status = exception.getStatus();
     const code = STATUS_CODES[status] ?? (status >= 500 ? 'INTERNAL' : 'VALIDATION_FAILED');
     const response = exception.getResponse();
@@ -94,7 +97,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const error = normaliseError(exception);
 
     if (error.status >= 500) {
-      this.logger.error({ err: exception }, 'Unhandled error');
+      // A 5xx the code chose (not ready, robot unavailable) is an outage, not a bug: no stack.
+      if (exception instanceof AppException) this.logger.warn(`${error.code}: ${error.message}`);
+      else this.logger.error({ err: exception }, 'Unhandled error');
     }
     if (res.headersSent) {
       // A stream (SSE) already started: the only thing left to do is to end it.

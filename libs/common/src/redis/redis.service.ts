@@ -62,7 +62,11 @@ export class RedisService implements OnApplicationShutdown {
     await this.client.publish(this.key(channel), message);
   }
 
-  /** Subscribes to a namespaced channel; returns the function that unsubscribes. */
+  /**
+   * Subscribes to a namespaced channel; returns the function that unsubscribes. Resolves once
+   * Redis confirms, or as soon as Redis turns out to be unreachable: the service must start
+   * without it (readiness reports the outage), and the subscription is made when it answers.
+   */
   async subscribe(channel: string, handler: Handler): Promise<() => Promise<void>> {
     const sub = this.ensureSubscriber();
     const full = this.key(channel);
@@ -70,7 +74,9 @@ export class RedisService implements OnApplicationShutdown {
     if (!set) {
       set = new Set();
       this.handlers.set(full, set);
-      await sub.subscribe(full);
+      const subscribed = sub.subscribe(full);
+      subscribed.catch((err: Error) => this.logger.warn(`Subscribing to ${full}: ${err.message}`));
+      await settledOrUnreachable(sub, subscribed);
     }
     set.add(handler);
     return async () => {
@@ -79,12 +85,16 @@ export class RedisService implements OnApplicationShutdown {
       current.delete(handler);
       if (current.size === 0) {
         this.handlers.delete(full);
-        await sub.unsubscribe(full).catch(() => undefined);
+        // While Redis is away the command would wait in the offline queue for ever.
+        if (sub.status === 'ready') await sub.unsubscribe(full).catch(() => undefined);
       }
     };
   }
 
-  /** Called after the subscriber reconnects: messages may have been missed meanwhile. */
+  /**
+   * Called when the subscriber is ready again after being away (lost, or not reachable at
+   * start): messages may have been missed meanwhile.
+   */
   onResubscribe(listener: () => void): () => void {
     this.reconnectListeners.add(listener);
     return () => this.reconnectListeners.delete(listener);
@@ -101,10 +111,11 @@ export class RedisService implements OnApplicationShutdown {
   private ensureSubscriber(): Redis {
     if (this.subscriber) return this.subscriber;
     const sub = this.connect('subscriber');
-    let connectedBefore = false;
+    let away = false;
+    sub.on('close', () => (away = true));
     sub.on('ready', () => {
-      if (connectedBefore) for (const listener of this.reconnectListeners) listener();
-      connectedBefore = true;
+      if (away) for (const listener of this.reconnectListeners) listener();
+      away = false;
     });
     sub.on('message', (channel: string, message: string) => {
       for (const handler of this.handlers.get(channel) ?? []) {
@@ -120,6 +131,33 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.client.quit(), this.subscriber?.quit()]);
+    await Promise.allSettled([close(this.client), close(this.subscriber)]);
   }
+}
+
+/** Waits for `pending` unless (or until) the connection fails and goes on retrying. */
+async function settledOrUnreachable(connection: Redis, pending: Promise<unknown>): Promise<void> {
+  if (connection.status === 'reconnecting' || connection.status === 'end') return;
+  let away: () => void = () => undefined;
+  try {
+    await Promise.race([
+      pending,
+      new Promise<void>((resolve) => {
+        away = resolve;
+        connection.once('reconnecting', away).once('end', away);
+      }),
+    ]);
+  } finally {
+    connection.off('reconnecting', away).off('end', away);
+  }
+}
+
+/** QUIT waits behind queued commands, which never leave the queue while Redis is away. */
+async function close(connection: Redis | undefined): Promise<void> {
+  if (!connection) return;
+  if (connection.status !== 'ready') {
+    connection.disconnect();
+    return;
+  }
+  await connection.quit().catch(() => connection.disconnect());
 }

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { ExecutionQueue } from '../execution/execution.queue';
+import { QUEUE_STATES } from '../metrics/metrics.service';
+import { CleanResultDto, CleanableState, QueueStatusDto } from './dto/admin.dto';
+
+const REPORTED_IDS = 1000;
+
+/** Operator actions on the executions queue (DESIGN §10). */
+@Injectable()
+export class AdminQueueService {
+  constructor(private readonly executions: ExecutionQueue) {}
+
+  private get queue() {
+    return this.executions.queue;
+  }
+
+  async status(): Promise<QueueStatusDto> {
+    const [counts, paused] = await Promise.all([
+      this.queue.getJobCounts(...QUEUE_STATES),
+      this.queue.isPaused(),
+    ]);
+    const count = (state: (typeof QUEUE_STATES)[number]) => Number(counts[state] ?? 0);
+    return {
+      queue: this.queue.name,
+      paused,
+      counts: {
+        waiting: count('waiting'),
+        prioritized: count('prioritized'),
+        active: count('active'),
+        delayed: count('delayed'),
+        completed: count('completed'),
+        failed: count('failed'),
+        waiting_children: count('waiting-children'),
+      },
+    };
+  }
+
+  /** Global pause: no worker anywhere takes a new job; active ones go on. */
+  async pause(): Promise<QueueStatusDto> {
+    await this.queue.pause();
+    return this.status();
+  }
+
+  async resume(): Promise<QueueStatusDto> {
+    await this.queue.resume();
+    return this.status();
+  }
+
+  /** Moves every failed job back to waiting; returns how many left the failed set. */
+  async retryFailed(): Promise<number> {
+    const before = await this.queue.getFailedCount();
+    await this.queue.retryJobs({ state: 'failed', count: 1000 });
+    const after = await this.queue.getFailedCount();
+    return Math.max(before - after, 0);
+  }
+
+  async clean(state: CleanableState, olderThanMs: number, limit = 10_000): Promise<CleanResultDto> {
+    const ids = await this.queue.clean(olderThanMs, limit, state);
+    return { state, removed: ids.length, job_ids: ids.slice(0, REPORTED_IDS) };
+  }
+}

@@ -1,0 +1,46 @@
+import { MetricsService, RobotErrorKind, RobotOperation } from '../../metrics/metrics.service';
+import { RobotClient, RobotError } from './robot-client';
+
+export function robotErrorKind(err: unknown): RobotErrorKind {
+  if (!(err instanceof RobotError)) return 'other';
+  if (err.status === undefined) return 'transport';
+  if (err.status >= 500) return 'http_5xx';
+  if (err.status >= 400) return 'http_4xx';
+  return 'rejected';
+}
+
+const OPERATIONS: Record<RobotOperation, 'createTask' | 'getTask' | 'cancelTask'> = {
+  create: 'createTask',
+  query: 'getTask',
+  cancel: 'cancelTask',
+};
+
+/**
+ * Times every robot call of `client` into the robot series of /metrics, so neither the
+ * runner nor the transports know about metrics. The instance keeps its class (tests reach
+ * the in-process simulator through SimulatorRobotClient), only its three calls are wrapped.
+ */
+export function instrumentRobotClient<T extends RobotClient>(
+  client: T,
+  metrics: MetricsService,
+): T {
+  for (const [operation, method] of Object.entries(OPERATIONS) as Array<
+    [RobotOperation, (typeof OPERATIONS)[RobotOperation]]
+  >) {
+    const call = client[method].bind(client) as (...args: unknown[]) => Promise<unknown>;
+    const timed = async (...args: unknown[]): Promise<unknown> => {
+      const started = process.hrtime.bigint();
+      const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+      try {
+        const result = await call(...args);
+        metrics.observeRobotCall(operation, seconds());
+        return result;
+      } catch (err) {
+        metrics.observeRobotCall(operation, seconds(), robotErrorKind(err));
+        throw err;
+      }
+    };
+    Object.defineProperty(client, method, { value: timed, configurable: true, writable: true });
+  }
+  return client;
+}

@@ -1,0 +1,183 @@
+import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
+import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
+import { MetricsService } from '../apps/api/src/metrics/metrics.service';
+import { TestApp, startTestApp } from './support/app';
+import { createKey, metricValue, startExecution, upsertWorkflow } from './support/ops-helpers';
+import { eventually } from './support/ops-processes';
+
+/** docs/operating.md lists these; each has its TYPE line and at least one sample. */
+const SERIES: Array<[name: string, sample: string]> = [
+  ['rpa_http_request_duration_seconds', 'rpa_http_request_duration_seconds_bucket'],
+  ['rpa_executions_created_total', 'rpa_executions_created_total'],
+  ['rpa_executions_started_total', 'rpa_executions_started_total'],
+  ['rpa_executions_ended_total', 'rpa_executions_ended_total'],
+  ['rpa_queue_jobs', 'rpa_queue_jobs'],
+  ['rpa_queue_paused', 'rpa_queue_paused'],
+  ['rpa_robot_call_duration_seconds', '# HELP rpa_robot_call_duration_seconds'],
+  ['rpa_robot_call_errors_total', 'rpa_robot_call_errors_total'],
+  ['rpa_socket_connections', 'rpa_socket_connections'],
+  ['rpa_sse_streams', 'rpa_sse_streams'],
+  ['process_cpu_user_seconds_total', 'process_cpu_user_seconds_total'],
+  ['process_resident_memory_bytes', 'process_resident_memory_bytes'],
+  ['nodejs_eventloop_lag_seconds', 'nodejs_eventloop_lag_seconds'],
+];
+
+describe('Metrics (e2e)', () => {
+  let sut: TestApp;
+  let key: string;
+
+  beforeAll(async () => {
+    sut = await startTestApp({ SIM_DELAY_MS: '50' });
+    await upsertWorkflow(sut.http, 'mia', 'p-metrics');
+    key = await createKey(sut.http, 'mia');
+  });
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  const scrape = async (): Promise<string> => {
+    const res = await sut.http.get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    return res.text;
+  };
+
+  async function runToEnd(params: Record<string, unknown>): Promise<ExecutionEntity> {
+    const res = await startExecution(sut.http, key, 'p-metrics', params).expect(202);
+    const id = res.body.data.execution.id as string;
+    return eventually(
+      async () => {
+        const row = await sut.db.getRepository(ExecutionEntity).findOneBy({ id });
+        return row && row.end_time ? row : undefined;
+      },
+      30_000,
+      `execution ${id} ended`,
+    );
+  }
+
+  it('should expose every listed series as Prometheus text without a token', async () => {
+    // One request first, so the histogram has a series.
+    await sut.http.get('/health').expect(200);
+    const text = await scrape();
+    for (const [name, sample] of SERIES) {
+      const present = text.includes(`# TYPE ${name} `) && text.includes(`\n${sample}`);
+      expect({ name, present }).toEqual({ name, present: true });
+    }
+    expect(metricValue(text, 'rpa_executions_ended_total', { status: 'CANCELLED' })).toBe(0);
+    expect(text).toContain('# TYPE rpa_http_request_duration_seconds histogram');
+    expect(metricValue(text, 'rpa_queue_jobs', { queue: 'executions', state: 'waiting' })).toBe(0);
+    expect(metricValue(text, 'rpa_queue_paused', { queue: 'executions' })).toBe(0);
+  });
+
+  it('should move the execution, robot and HTTP series when executions run', async () => {
+    const before = await scrape();
+    const value = (text: string, name: string, labels: Record<string, string> = {}) =>
+      metricValue(text, name, labels) ?? 0;
+
+    const completed = await runToEnd({ n: 1 });
+    expect(completed.status).toBe('COMPLETED');
+    const failed = await runToEnd({ __sim: { fail: 'boom' } });
+    expect(failed.status).toBe('FAILED');
+    // The first create answers 500 (retried, then created): one robot error.
+    const retried = await runToEnd({ __sim: { create_status: 500, create_failures: 1 } });
+    expect(retried.status).toBe('COMPLETED');
+
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      value(after, name, labels) - value(before, name, labels);
+    expect(delta('rpa_executions_created_total')).toBe(3);
+    expect(delta('rpa_executions_started_total')).toBe(3);
+    expect(delta('rpa_executions_ended_total', { status: 'COMPLETED' })).toBe(2);
+    expect(delta('rpa_executions_ended_total', { status: 'FAILED' })).toBe(1);
+    expect(
+      delta('rpa_robot_call_duration_seconds_count', { operation: 'create', outcome: 'ok' }),
+    ).toBe(3);
+    expect(
+      delta('rpa_robot_call_duration_seconds_count', { operation: 'create', outcome: 'error' }),
+    ).toBe(1);
+    expect(
+      delta('rpa_robot_call_duration_seconds_count', { operation: 'query', outcome: 'ok' }),
+    ).toBeGreaterThanOrEqual(3);
+    expect(delta('rpa_robot_call_errors_total', { operation: 'create', kind: 'http_5xx' })).toBe(1);
+    // By route pattern and status, never the raw URL.
+    expect(
+      delta('rpa_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/executions',
+        status_code: '202',
+      }),
+    ).toBe(3);
+    await sut.http.get(`/executions/${completed.id}`).set('Authorization', `Bearer ${key}`);
+    const later = await scrape();
+    expect(
+      metricValue(later, 'rpa_http_request_duration_seconds_count', {
+        route: '/executions/:id',
+        status_code: '200',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(later).not.toContain(completed.id);
+    expect(metricValue(later, 'rpa_queue_jobs', { state: 'completed' })).toBeGreaterThanOrEqual(3);
+  });
+
+  it('should report open SSE streams, the socket gauge, queue depth and a paused queue', async () => {
+    const res = await startExecution(sut.http, key, 'p-metrics', { __sim: { hang: true } }).expect(
+      202,
+    );
+    const id = res.body.data.execution.id as string;
+    const controller = new AbortController();
+    const stream = await fetch(`${sut.url}/executions/${id}/events`, {
+      headers: { authorization: `Bearer ${key}` },
+      signal: controller.signal,
+    });
+    expect(stream.status).toBe(200);
+    try {
+      await eventually(
+        async () => ((metricValue(await scrape(), 'rpa_sse_streams') ?? 0) >= 1 ? true : undefined),
+        10_000,
+        'an open SSE stream counted',
+      );
+    } finally {
+      controller.abort();
+    }
+    sut.app.get(MetricsService).setSocketConnections(3);
+    expect(metricValue(await scrape(), 'rpa_socket_connections')).toBe(3);
+
+    await sut.http.post(`/executions/${id}/cancel`).set('Authorization', `Bearer ${key}`);
+
+    const queue = sut.app.get(ExecutionQueue).queue;
+    await queue.pause();
+    try {
+      await startExecution(sut.http, key, 'p-metrics').expect(202);
+      const text = await scrape();
+      expect(metricValue(text, 'rpa_queue_paused', { queue: 'executions' })).toBe(1);
+      const queued =
+        (metricValue(text, 'rpa_queue_jobs', { state: 'waiting' }) ?? 0) +
+        (metricValue(text, 'rpa_queue_jobs', { state: 'prioritized' }) ?? 0);
+      expect(queued).toBeGreaterThanOrEqual(1);
+    } finally {
+      await queue.resume();
+    }
+  });
+});
+
+describe('Metrics behind METRICS_TOKEN (e2e)', () => {
+  const TOKEN = 'metrics-token-0123456789abcdef';
+  let sut: TestApp;
+  beforeAll(async () => {
+    sut = await startTestApp({ METRICS_TOKEN: TOKEN, APP_ROLE: 'worker' });
+  });
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  it('should answer 401 without the token or with a wrong one, and the text with it', async () => {
+    const missing = await sut.http.get('/metrics').expect(401);
+    expect(missing.body).toMatchObject({ code: '5001', error: 'UNAUTHENTICATED' });
+    await sut.http
+      .get('/metrics')
+      .set('Authorization', 'Bearer wrong-token-0123456789')
+      .expect(401);
+    const ok = await sut.http.get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200);
+    // A worker serves /metrics too, labelled with its role.
+    expect(metricValue(ok.text, 'rpa_queue_paused', { role: 'worker' })).toBe(0);
+  });
+});
