@@ -20,10 +20,12 @@ import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { RobotModule } from './execution/robot/robot.module';
 import { HealthModule } from './health/health.module';
-import { McpModule } from './mcp/mcp.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LimitsModule } from './limits/limits.module';
+import { McpModule } from './mcp/mcp.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ScheduleModule } from './schedule/schedule.module';
+import { WebhookModule } from './webhook/webhook.module';
 import { WorkflowModule } from './workflow/workflow.module';
 
 /**
@@ -34,11 +36,9 @@ import { WorkflowModule } from './workflow/workflow.module';
 export class AppModule {
   static forRoot(values: ConfigValues): DynamicModule {
     const config = new AppConfig(values);
-    const execution = ExecutionModule.register({
-      config,
-      http: config.servesApi,
-      worker: config.runsWorker,
-    });
+    const roles = { http: config.servesApi, worker: config.runsWorker };
+    // One instance, shared with the modules built on top of executions (webhooks, schedules).
+    const execution = ExecutionModule.register({ config, ...roles });
     return {
       module: AppModule,
       imports: [
@@ -63,6 +63,8 @@ export class AppModule {
         execution,
         ...(config.servesApi ? [McpModule.register(execution)] : []),
         AdminModule.register({ http: config.servesApi, execution }),
+        WebhookModule.register({ config, ...roles, execution }),
+        ScheduleModule.register({ config, ...roles, execution }),
         HealthModule.register(RobotModule),
       ],
       providers: [

@@ -121,4 +121,23 @@ export class AppConfig {
       maxActivePerUser: v.MAX_ACTIVE_EXECUTIONS_PER_USER,
     };
   }
+  get webhooks() {
+    const v = this.values;
+    return {
+      allowPrivateTargets: v.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: v.WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: v.WEBHOOK_BACKOFF_BASE_MS,
+      concurrency: v.WEBHOOK_CONCURRENCY,
+      maxPerUser: v.WEBHOOK_MAX_PER_USER,
+    };
+  }
+  get schedules() {
+    const v = this.values;
+    return {
+      maxPerWorkflow: v.SCHEDULE_MAX_PER_WORKFLOW,
+      minIntervalMs: v.SCHEDULE_MIN_INTERVAL_MS,
+      resyncMs: v.SCHEDULE_RESYNC_MS,
+    };
+  }
 }

@@ -1,0 +1,73 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppException } from '@app/common';
+import { ExecutionService } from '../execution/execution.service';
+import { WorkflowStatus } from '../workflow/entities/workflow.entity';
+import { WorkflowService } from '../workflow/workflow.service';
+import { ScheduleEntity } from './entities/schedule.entity';
+import { scheduleReference, tickIdempotencyKey } from './schedule.constants';
+import { ScheduleQueue } from './schedule.queue';
+
+export type TickOutcome = 'started' | 'skipped' | 'refused' | 'gone';
+
+/**
+ * What one tick does: start one execution of the schedule's workflow as its owner, with
+ * `trigger: "schedule"`. BullMQ puts one job per tick in the queue whatever the number of
+ * workers; the idempotency key `schedule:<id>:<tick>` makes a retried (or duplicated) tick job
+ * find the run it already started instead of starting another.
+ */
+@Injectable()
+export class ScheduleTickRunner {
+  private readonly logger = new Logger(ScheduleTickRunner.name);
+
+  constructor(
+    @InjectRepository(ScheduleEntity) private readonly schedules: Repository<ScheduleEntity>,
+    private readonly workflows: WorkflowService,
+    private readonly executions: ExecutionService,
+    private readonly queue: ScheduleQueue,
+  ) {}
+
+  async run(scheduleId: string, tickMillis: number): Promise<TickOutcome> {
+    const schedule = await this.schedules.findOneBy({ id: scheduleId });
+    if (!schedule) {
+      await this.queue.remove(scheduleId);
+      return 'gone';
+    }
+    // Disabled meanwhile: skip; the next re-sync removes a job scheduler left behind.
+    if (!schedule.enabled) return 'skipped';
+    const workflow = await this.workflows.find(schedule.user_id, schedule.project_id);
+    if (!workflow) {
+      await this.schedules.delete({ id: scheduleId });
+      await this.queue.remove(scheduleId);
+      return 'gone';
+    }
+    if (Number(workflow.status) !== WorkflowStatus.Active) return 'skipped';
+
+    try {
+      const { execution } = await this.executions.start({
+        userId: schedule.user_id,
+        project_id: schedule.project_id,
+        params: schedule.params,
+        priority: schedule.priority,
+        reference: scheduleReference(schedule.id),
+        trigger: 'schedule',
+        idempotencyKey: tickIdempotencyKey(schedule.id, tickMillis),
+      });
+      await this.schedules.update(
+        { id: scheduleId },
+        { last_run_at: new Date(tickMillis), last_execution_id: execution.id, last_error: null },
+      );
+      return 'started';
+    } catch (err) {
+      // A refusal (inactive workflow, invalid params…) is recorded; retrying would not help.
+      if (!(err instanceof AppException) || err.status >= 500) throw err;
+      this.logger.warn(`Schedule ${scheduleId} tick ${tickMillis} not started: ${err.message}`);
+      await this.schedules.update(
+        { id: scheduleId },
+        { last_run_at: new Date(tickMillis), last_error: err.message.slice(0, 500) },
+      );
+      return 'refused';
+    }
+  }
+}

@@ -1,0 +1,16 @@
+export const SCHEDULE_QUEUE = 'schedule-ticks';
+
+export const ScheduleJob = {
+  Tick: 'tick',
+} as const;
+
+export interface ScheduleJobData {
+  scheduleId: string;
+}
+
+/** The idempotency key of the run a tick starts: a retried tick job finds its run. */
+export const tickIdempotencyKey = (scheduleId: string, tickMillis: number): string =>
+  `schedule:${scheduleId}:${tickMillis}`;
+
+/** The `reference` of runs a schedule starts, so `GET /executions?reference=` finds them. */
+export const scheduleReference = (scheduleId: string): string => `schedule:${scheduleId}`;

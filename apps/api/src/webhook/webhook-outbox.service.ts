@@ -1,0 +1,68 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Queue } from 'bullmq';
+import { Repository } from 'typeorm';
+import { AppConfig } from '@app/common';
+import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
+import {
+  WEBHOOK_BACKOFF_TYPE,
+  WEBHOOK_DELIVERY_QUEUE,
+  WebhookJob,
+  WebhookJobData,
+} from './webhook.constants';
+
+export interface NewDelivery {
+  id: string;
+  webhook_id: string | null;
+  user_id: string;
+  event_id: string;
+  event_type: string;
+  execution_id: string | null;
+  url: string;
+  payload: string;
+  redelivery_of?: string | null;
+}
+
+/**
+ * Makes deliveries durable: a row in MySQL (the log the user reads) and a BullMQ job in Redis
+ * (the retries), both keyed by the delivery id. Writing the same delivery twice is a no-op on
+ * both sides (INSERT IGNORE, and BullMQ ignores a job id it already holds), which is what lets
+ * every process handle every event.
+ */
+@Injectable()
+export class WebhookOutbox {
+  constructor(
+    @InjectRepository(WebhookDeliveryEntity)
+    private readonly deliveries: Repository<WebhookDeliveryEntity>,
+    @InjectQueue(WEBHOOK_DELIVERY_QUEUE) private readonly queue: Queue<WebhookJobData>,
+    private readonly config: AppConfig,
+  ) {}
+
+  async post(rows: NewDelivery[]): Promise<void> {
+    if (!rows.length) return;
+    await this.deliveries
+      .createQueryBuilder()
+      .insert()
+      .into(WebhookDeliveryEntity)
+      .values(rows.map((row) => ({ ...row, status: DeliveryStatus.Pending, attempts: 0 })))
+      .orIgnore()
+      .execute();
+    await Promise.all(rows.map((row) => this.enqueue(row.id)));
+  }
+
+  private async enqueue(deliveryId: string): Promise<void> {
+    await this.queue.add(
+      WebhookJob.Deliver,
+      { deliveryId },
+      {
+        jobId: deliveryId,
+        attempts: this.config.webhooks.maxAttempts,
+        backoff: { type: WEBHOOK_BACKOFF_TYPE },
+        // Kept a day, so a late duplicate add of the same id stays a no-op.
+        removeOnComplete: { age: 24 * 3600, count: 50_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    );
+  }
+}

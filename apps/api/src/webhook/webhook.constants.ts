@@ -1,0 +1,59 @@
+import { ExecutionEventType } from '../execution/execution.events';
+
+export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
+
+export const WebhookJob = {
+  Deliver: 'deliver',
+  /** Hourly, from a job scheduler: prunes the delivery log (WebhookRetention). */
+  Prune: 'prune-deliveries',
+} as const;
+
+export const WEBHOOK_PRUNE_EVERY_MS = 3600_000;
+
+export interface WebhookJobData {
+  deliveryId: string;
+}
+
+/** The custom BullMQ backoff type of delivery jobs (see webhookBackoffMs). */
+export const WEBHOOK_BACKOFF_TYPE = 'webhook';
+
+/** Exponential: base, 2·base, 4·base … (30 s base and 8 attempts: about 1 h in all). */
+export const webhookBackoffMs = (failedAttempts: number, baseMs: number): number =>
+  baseMs * 2 ** Math.max(0, failedAttempts - 1);
+
+/** Redis channel (namespaced by REDIS_PREFIX): a user's webhooks changed. */
+export const WEBHOOKS_CHANGED_CHANNEL = 'webhooks:changed';
+
+/**
+ * Events a webhook may subscribe to: the lifecycle of an execution. Progress and log lines are
+ * for live streams (SSE, Socket.IO), not for one HTTP request each.
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  ExecutionEventType.Created,
+  ExecutionEventType.Started,
+  ExecutionEventType.Completed,
+  ExecutionEventType.Failed,
+  ExecutionEventType.Cancelled,
+] as const;
+
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export const isWebhookEventType = (type: string): type is WebhookEventType =>
+  (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type);
+
+/** The body of every delivery (DESIGN §14); `id` is the event id receivers dedupe on. */
+export interface WebhookPayload {
+  id: string;
+  type: string;
+  created_at: string;
+  data: Record<string, unknown>;
+}
+
+/** Sent by POST /webhooks/{id}/test; never subscribed to. */
+export const WEBHOOK_TEST_EVENT = 'webhook.test';
+
+export const WebhookHeaders = {
+  Event: 'X-RPA-Event',
+  Delivery: 'X-RPA-Delivery',
+  Signature: 'X-RPA-Signature',
+} as const;
