@@ -18,6 +18,7 @@ import { ApiKeyModule } from './api-key/api-key.module';
 import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { RobotModule } from './execution/robot/robot.module';
+import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { WorkflowModule } from './workflow/workflow.module';
 
@@ -29,6 +30,11 @@ import { WorkflowModule } from './workflow/workflow.module';
 export class AppModule {
   static forRoot(values: ConfigValues): DynamicModule {
     const config = new AppConfig(values);
+    const executions = ExecutionModule.register({
+      config,
+      http: config.servesApi,
+      worker: config.runsWorker,
+    });
     return {
       module: AppModule,
       imports: [
@@ -47,7 +53,9 @@ export class AppModule {
         }),
         ApiKeyModule.register({ http: config.servesApi }),
         WorkflowModule.register({ http: config.servesApi }),
-        ExecutionModule.register({ config, http: config.servesApi, worker: config.runsWorker }),
+        executions,
+        // The same ExecutionModule instance: the gateway shares its services.
+        ...(config.servesApi ? [GatewayModule.register(executions)] : []),
         HealthModule.register(RobotModule),
       ],
       providers: [

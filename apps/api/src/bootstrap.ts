@@ -4,6 +4,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, ConfigValues, createValidationPipe } from '@app/common';
 import { AppModule } from './app.module';
+import { RedisIoAdapter } from './gateway/redis-io.adapter';
 
 function setupDocs(app: NestExpressApplication): void {
   const document = () =>
@@ -34,6 +35,9 @@ export async function createApp(values: ConfigValues): Promise<NestExpressApplic
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
-  if (config.servesApi) setupDocs(app);
+  if (config.servesApi) {
+    app.useWebSocketAdapter(new RedisIoAdapter(app));
+    setupDocs(app);
+  }
   return app;
 }
