@@ -95,6 +95,28 @@ describe('Live events gateway (e2e)', () => {
       expect(stored.body.data.execution.status).toBe('COMPLETED');
     });
 
+    it('should give a late subscriber every event after its acknowledgement', async () => {
+      const watcher = await connect({ token: aliceKey.key });
+      const id = await alice.start(aliceKey.key, 'wf-alice', { ...RUN, delay_ms: 1500 });
+      await until(
+        () => watcher.of(id).some((e) => e.type === 'execution.started'),
+        'the start of the run',
+      );
+
+      const late = await connect({ token: aliceKey.key });
+      expect(await late.request('subscribe', { execution_id: id })).toEqual({ ok: true });
+      const state = await alice.execution(aliceKey.key, id);
+      expect(['RUNNING', 'COMPLETED']).toContain(state.body.data.execution.status);
+
+      const all = await watcher.untilFinal(id);
+      const seen =
+        state.body.data.execution.status === 'COMPLETED' ? [] : await late.untilFinal(id);
+      const key = (e: (typeof all)[number]) =>
+        `${e.type}@${e.payload.ts}#${e.payload.log?.seq ?? ''}`;
+      // What the late socket got is exactly the tail of the run, ending with the final event.
+      expect(seen.map(key)).toEqual(all.slice(all.length - seen.length).map(key));
+    });
+
     it('should refuse another user’s execution and workflow and deliver none of their events', async () => {
       const watcher = await connect({ token: aliceKey.key });
       const intruder = await connect({ token: bobKey.key });

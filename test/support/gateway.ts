@@ -140,7 +140,9 @@ export function expectOrderedRun(events: LiveEvent[], logLines: number): void {
   expect(types.at(-1)).toBe('execution.completed');
   expect(types.filter((t) => t === 'execution.completed')).toHaveLength(1);
   const middle = types.slice(2, -1);
-  expect(new Set(middle)).toEqual(new Set(['execution.progress', 'execution.log']));
+  // Log lines are all reported; progress steps only as often as the poll sees them change.
+  expect(middle).toContain('execution.log');
+  expect(middle.filter((t) => t !== 'execution.progress' && t !== 'execution.log')).toEqual([]);
   const progress = events
     .filter((e) => e.type === 'execution.progress')
     .map((e) => e.payload.progress ?? 0);
