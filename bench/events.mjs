@@ -39,7 +39,7 @@ const USERS = Math.min(num('BENCH_USERS', 100), SOCKETS);
 const RATE = num('BENCH_RATE', 200);
 const SECONDS = num('BENCH_SECONDS', 20);
 const RUNS = num('BENCH_RUNS', 3);
-const WARMUP_SECONDS = num('BENCH_WARMUP_SECONDS', 6);
+const WARMUP_SECONDS = num('BENCH_WARMUP_SECONDS', 10);
 const MYSQL_URL = process.env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306';
 const REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
 /** One run of the simulated robot: ~1 s with 5 progress steps and 4 log lines. */
@@ -122,6 +122,15 @@ function cpuMs(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Share of time some task waited for a CPU over the last 10 s (Linux PSI), in percent. */
+function cpuPressure() {
+  try {
+    return Number(/avg10=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'))[1]);
   } catch {
     return NaN;
   }
@@ -360,13 +369,15 @@ async function main() {
         bench_clients: cpuPercent((benchCpu.user + benchCpu.system) / 1000),
       },
       load_avg_1m: round(loadavg()[0], 2),
+      cpu_pressure_pct: cpuPressure(),
     };
     runs.push(run);
     log(
       `run ${r}: ${run.events_per_s} events/s (${run.deliveries_per_s} deliveries/s), ` +
         `p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms, max ${run.max_ms} ms; ` +
         `CPU api ${run.cpu_percent.api}%, worker ${run.cpu_percent.worker}%, ` +
-        `clients ${run.cpu_percent.bench_clients}%; load ${run.load_avg_1m}`,
+        `clients ${run.cpu_percent.bench_clients}%; load ${run.load_avg_1m}, ` +
+        `CPU pressure ${run.cpu_pressure_pct}%`,
     );
   }
 
