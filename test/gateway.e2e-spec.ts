@@ -39,6 +39,11 @@ describe('Live events gateway (e2e)', () => {
       expect(await client.request('subscribe', { project_id: 'wf-alice' })).toEqual({ ok: true });
     });
 
+    it('should accept the API key as Authorization: Bearer on the handshake request', async () => {
+      const client = await connect({ bearer: aliceKey.key });
+      expect(await client.request('subscribe', { project_id: 'wf-alice' })).toEqual({ ok: true });
+    });
+
     it('should accept the trusted X-User-Id header', async () => {
       const client = await connect({ userId: 'alice' });
       expect(await client.request('subscribe', { project_id: 'wf-alice' })).toEqual({ ok: true });

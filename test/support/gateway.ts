@@ -22,6 +22,8 @@ export interface LiveEvent {
 export interface SocketCredentials {
   token?: unknown;
   userId?: string;
+  /** Sent as `Authorization: Bearer …` on the handshake request. */
+  bearer?: string;
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
@@ -72,7 +74,10 @@ export class LiveClient {
         reconnection: false,
         forceNew: true,
         auth: credentials.token === undefined ? {} : { token: credentials.token },
-        extraHeaders: credentials.userId ? { 'X-User-Id': credentials.userId } : {},
+        extraHeaders: {
+          ...(credentials.userId ? { 'X-User-Id': credentials.userId } : {}),
+          ...(credentials.bearer ? { Authorization: `Bearer ${credentials.bearer}` } : {}),
+        },
       }),
     );
   }
