@@ -10,6 +10,23 @@ import { AppProcess, startAppProcess } from './support/gateway-processes';
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = join(process.cwd(), 'test-output');
 
+/** Runs in the page: records every status each row shows, as the page renders it. */
+const RECORD_STATUSES = `(() => {
+  const seen = (window.statusHistory = {});
+  const record = () => {
+    for (const row of document.querySelectorAll('tr[data-execution-id]')) {
+      const list = (seen[row.dataset.executionId] ??= []);
+      const status = row.querySelector('.status')?.textContent ?? '';
+      if (list.at(-1) !== status) list.push(status);
+    }
+  };
+  new MutationObserver(record).observe(document.querySelector('tbody'), {
+    subtree: true,
+    childList: true,
+    characterData: true,
+  });
+})()`;
+
 describe('Dashboard in headless Chromium (e2e, built service)', () => {
   const env = testEnv();
   let app: AppProcess;
@@ -56,24 +73,7 @@ describe('Dashboard in headless Chromium (e2e, built service)', () => {
       .filter({ hasText: 'COMPLETED' })
       .waitFor({ timeout: 20_000 });
 
-    // Records every status a row shows, as the page renders it.
-    await page.evaluate(() => {
-      const seen: Record<string, string[]> = {};
-      (window as unknown as { statusHistory: typeof seen }).statusHistory = seen;
-      const record = () => {
-        document.querySelectorAll('tr[data-execution-id]').forEach((row) => {
-          const id = (row as HTMLElement).dataset.executionId as string;
-          const status = row.querySelector('.status')?.textContent ?? '';
-          const list = (seen[id] ??= []);
-          if (list.at(-1) !== status) list.push(status);
-        });
-      };
-      new MutationObserver(record).observe(document.querySelector('tbody') as Node, {
-        subtree: true,
-        childList: true,
-        characterData: true,
-      });
-    });
+    await page.evaluate(RECORD_STATUSES);
 
     const live = await erin.start(key, 'wf-erin', {
       delay_ms: 2500,
@@ -86,10 +86,9 @@ describe('Dashboard in headless Chromium (e2e, built service)', () => {
     mkdirSync(OUTPUT_DIR, { recursive: true });
     await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard.png'), fullPage: true });
 
-    const history = await page.evaluate(
-      (id) => (window as unknown as { statusHistory: Record<string, string[]> }).statusHistory[id],
-      live,
-    );
+    const history = (await page.evaluate(
+      `window.statusHistory[${JSON.stringify(live)}]`,
+    )) as string[];
     expect(history.at(-1)).toBe('COMPLETED');
     expect(['PENDING', 'RUNNING']).toContain(history[0]);
     expect(history).toContain('RUNNING');
