@@ -213,7 +213,9 @@ async function main() {
   log(`sockets=${SOCKETS} users=${USERS} target=${RATE} events/s runs=${RUNS}x${SECONDS}s`);
 
   // The api process creates the schema; the worker then starts against it.
-  const api = await startProcess('api', ['--expose-gc', '-r', PROBE]);
+  // BENCH_API_NODE_ARGS adds node options to the api process (e.g. --prof).
+  const extraArgs = (process.env.BENCH_API_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const api = await startProcess('api', ['--expose-gc', '-r', PROBE, ...extraArgs]);
   const worker = await startProcess('worker');
   log(`api pid ${api.pid} on ${api.url}, worker pid ${worker.pid}`);
 
