@@ -19,6 +19,7 @@ import { ApiKeyModule } from './api-key/api-key.module';
 import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
 import { RobotModule } from './execution/robot/robot.module';
+import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { LimitsModule } from './limits/limits.module';
@@ -62,6 +63,7 @@ export class AppModule {
         LimitsModule,
         execution,
         ...(config.servesApi ? [McpModule.register(execution)] : []),
+        ...(config.servesApi ? [GatewayModule.register(execution)] : []),
         AdminModule.register({ http: config.servesApi, execution }),
         WebhookModule.register({ config, ...roles, execution }),
         ScheduleModule.register({ config, ...roles, execution }),

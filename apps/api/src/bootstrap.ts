@@ -9,6 +9,7 @@ import { AppModule } from './app.module';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { MetricsService } from './metrics/metrics.service';
+import { RedisIoAdapter } from './gateway/redis-io.adapter';
 
 function setupDocs(app: NestExpressApplication): void {
   const document = () =>
@@ -64,6 +65,9 @@ export async function createApp(values: ConfigValues): Promise<NestExpressApplic
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   app.useGlobalPipes(createValidationPipe());
-  if (config.servesApi) setupDocs(app);
+  if (config.servesApi) {
+    app.useWebSocketAdapter(new RedisIoAdapter(app));
+    setupDocs(app);
+  }
   return app;
 }

@@ -1,0 +1,181 @@
+import { Logger, applyDecorators } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { AppException } from '@app/common';
+import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key/api-key.events';
+import { ExecutionEvent, ExecutionEventType } from '../execution/execution.events';
+import { ExecutionService } from '../execution/execution.service';
+import { WorkflowService } from '../workflow/workflow.service';
+import { ExecutionEventsEmitter } from './execution-events.emitter';
+import {
+  Ack,
+  EXECUTIONS_NAMESPACE,
+  ExecutionsNamespace,
+  ExecutionsSocket,
+  Rooms,
+  SubscriptionTarget,
+} from './gateway.types';
+import { RevokedKeys } from './revoked-keys';
+import { SocketAuthenticator } from './socket-authenticator';
+import { parseSubscriptionTarget } from './subscription-target';
+
+/** Rooms a socket may join through `subscribe`, besides its own user (and key) room. */
+export const MAX_SUBSCRIPTIONS_PER_SOCKET = 500;
+
+/** Listens to every execution event type of the domain stream. */
+const OnExecutionEvent = () =>
+  applyDecorators(...Object.values(ExecutionEventType).map((type) => OnEvent(type)));
+
+type RefusedHandshake = Error & { data: { error: string; message: string } };
+
+function refusal(err: unknown): RefusedHandshake {
+  const known = err instanceof AppException;
+  const code = known ? err.code : 'INTERNAL';
+  const refused = new Error(code) as RefusedHandshake;
+  refused.data = {
+    error: code,
+    message: known ? err.message : 'The handshake could not be checked; try again',
+  };
+  return refused;
+}
+
+/**
+ * Live events of DESIGN §8 on namespace `/executions`. It subscribes to the domain event
+ * stream (EventEmitter2, re-emitted from Redis on every process) and hands events to the
+ * typed emitter; nothing else pushes to sockets.
+ */
+@WebSocketGateway({
+  namespace: EXECUTIONS_NAMESPACE,
+  path: '/socket.io',
+  serveClient: true,
+  // Clients only send small subscribe/unsubscribe messages.
+  maxHttpBufferSize: 64 * 1024,
+})
+export class ExecutionsGateway implements OnGatewayInit, OnGatewayConnection {
+  private readonly logger = new Logger(ExecutionsGateway.name);
+  private readonly revoked = new RevokedKeys(60_000);
+
+  constructor(
+    private readonly emitter: ExecutionEventsEmitter,
+    private readonly socketAuth: SocketAuthenticator,
+    private readonly executions: ExecutionService,
+    private readonly workflows: WorkflowService,
+  ) {}
+
+  afterInit(namespace: ExecutionsNamespace): void {
+    this.emitter.bind(namespace);
+    namespace.use((socket, next) => {
+      this.handshake(socket).then(
+        () => next(),
+        (err: unknown) => {
+          if (!(err instanceof AppException)) this.logger.error({ err }, 'Handshake failed');
+          next(refusal(err));
+        },
+      );
+    });
+  }
+
+  /** Authenticates, then joins the user's room (and the key's, for revocation). */
+  private async handshake(socket: ExecutionsSocket): Promise<void> {
+    const data = await this.socketAuth.authenticate(socket.handshake);
+    if (this.revoked.has(data.keyId)) {
+      throw new AppException('UNAUTHENTICATED', 'Invalid, revoked or expired API key');
+    }
+    socket.data = data;
+    const rooms = [Rooms.user(data.userId)];
+    if (data.keyId !== undefined) rooms.push(Rooms.key(data.keyId));
+    // Joined before the socket counts as connected: a revocation from now on finds it.
+    await socket.join(rooms);
+  }
+
+  handleConnection(socket: ExecutionsSocket): void {
+    // A revocation that arrived between the handshake and now found the socket not yet
+    // connected, so disconnectSockets() skipped it.
+    if (this.revoked.has(socket.data.keyId)) socket.disconnect(true);
+  }
+
+  @SubscribeMessage('subscribe')
+  subscribe(@ConnectedSocket() socket: ExecutionsSocket, @MessageBody() payload: unknown) {
+    return this.answer('subscribe', async () => {
+      const room = await this.ownedRoom(socket, parseSubscriptionTarget(payload));
+      if (
+        !socket.rooms.has(room) &&
+        this.subscriptionCount(socket) >= MAX_SUBSCRIPTIONS_PER_SOCKET
+      ) {
+        return {
+          ok: false,
+          error: 'TOO_MANY_SUBSCRIPTIONS',
+          message: `A socket may hold at most ${MAX_SUBSCRIPTIONS_PER_SOCKET} subscriptions`,
+        };
+      }
+      // Joined before the acknowledgement: nothing published after the ack is missed.
+      await socket.join(room);
+      return { ok: true };
+    });
+  }
+
+  @SubscribeMessage('unsubscribe')
+  unsubscribe(@ConnectedSocket() socket: ExecutionsSocket, @MessageBody() payload: unknown) {
+    return this.answer('unsubscribe', async () => {
+      const target = parseSubscriptionTarget(payload);
+      await socket.leave(
+        'execution_id' in target
+          ? Rooms.execution(target.execution_id)
+          : Rooms.workflow(socket.data.userId, target.project_id),
+      );
+      return { ok: true };
+    });
+  }
+
+  @OnExecutionEvent()
+  onExecutionEvent(event: ExecutionEvent): void {
+    this.emitter.emit(event);
+  }
+
+  @OnEvent(ApiKeyEvents.Revoked)
+  onKeysRevoked(event: ApiKeyRevokedEvent): void {
+    const ids = (event.key_ids ?? []).filter((id) => Number.isInteger(id));
+    this.revoked.add(ids);
+    this.emitter.disconnectKeys(ids);
+  }
+
+  /** The room of a target the socket's user owns; another user's answers NOT_FOUND. */
+  private async ownedRoom(socket: ExecutionsSocket, target: SubscriptionTarget): Promise<string> {
+    const { userId } = socket.data;
+    if ('execution_id' in target) {
+      await this.executions.get(userId, target.execution_id);
+      return Rooms.execution(target.execution_id);
+    }
+    const workflow = await this.workflows.find(userId, target.project_id);
+    if (!workflow) {
+      throw new AppException('WORKFLOW_NOT_FOUND', `Workflow ${target.project_id} not found`);
+    }
+    return Rooms.workflow(userId, workflow.project_id);
+  }
+
+  private subscriptionCount(socket: ExecutionsSocket): number {
+    let count = 0;
+    for (const room of socket.rooms) {
+      if (room.startsWith('execution:') || room.startsWith('workflow:')) count++;
+    }
+    return count;
+  }
+
+  /** Every outcome is an acknowledgement; a bad message never reaches the exception layer. */
+  private async answer(action: string, work: () => Promise<Ack>): Promise<Ack> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof AppException) return { ok: false, error: err.code, message: err.message };
+      this.logger.error({ err }, `${action} failed`);
+      return { ok: false, error: 'INTERNAL', message: `Could not ${action}; try again` };
+    }
+  }
+}

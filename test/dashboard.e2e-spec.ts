@@ -1,0 +1,107 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Browser, chromium } from 'playwright-core';
+import { dropTestResources } from './support/cleanup';
+import { testEnv } from './support/env';
+import { UserApi } from './support/gateway';
+import { AppProcess, startAppProcess } from './support/gateway-processes';
+
+/** Debian's chromium package; a browser is never downloaded. */
+const CHROMIUM = '/usr/bin/chromium';
+const OUTPUT_DIR = join(process.cwd(), 'test-output');
+
+/** Runs in the page: records every status each row shows, as the page renders it. */
+const RECORD_STATUSES = `(() => {
+  const seen = (window.statusHistory = {});
+  const record = () => {
+    for (const row of document.querySelectorAll('tr[data-execution-id]')) {
+      const list = (seen[row.dataset.executionId] ??= []);
+      const status = row.querySelector('.status')?.textContent ?? '';
+      if (list.at(-1) !== status) list.push(status);
+    }
+  };
+  new MutationObserver(record).observe(document.querySelector('tbody'), {
+    subtree: true,
+    childList: true,
+    characterData: true,
+  });
+})()`;
+
+describe('Dashboard in headless Chromium (e2e, built service)', () => {
+  const env = testEnv();
+  let app: AppProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    app = await startAppProcess(env, 'all');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await dropTestResources(env);
+  });
+
+  it('should list recent executions and show a new one go live from PENDING/RUNNING to COMPLETED', async () => {
+    const erin = new UserApi(app.url, 'erin');
+    await erin.workflow('wf-erin');
+    const { key } = await erin.createKey(['read', 'execute']);
+    const earlier = await erin.start(key, 'wf-erin', { delay_ms: 0 });
+
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
+    await page.goto(`${app.url}/dashboard?key=${encodeURIComponent(key)}`);
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 20_000 });
+    // The key leaves the address bar at once.
+    expect(page.url()).toBe(`${app.url}/dashboard`);
+    await page
+      .locator(`tr[data-execution-id="${earlier}"] .status`)
+      .filter({ hasText: 'COMPLETED' })
+      .waitFor({ timeout: 20_000 });
+
+    await page.evaluate(RECORD_STATUSES);
+
+    const live = await erin.start(key, 'wf-erin', {
+      delay_ms: 2500,
+      progress_steps: 5,
+      log_lines: 3,
+    });
+    const status = page.locator(`tr[data-execution-id="${live}"] .status`);
+    await status.filter({ hasText: 'COMPLETED' }).waitFor({ timeout: 30_000 });
+
+    mkdirSync(OUTPUT_DIR, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT_DIR, 'dashboard.png'), fullPage: true });
+
+    const history = (await page.evaluate(
+      `window.statusHistory[${JSON.stringify(live)}]`,
+    )) as string[];
+    expect(history.at(-1)).toBe('COMPLETED');
+    expect(['PENDING', 'RUNNING']).toContain(history[0]);
+    expect(history).toContain('RUNNING');
+
+    const row = await page.locator(`tr[data-execution-id="${live}"]`).innerText();
+    expect(row).toContain(live.slice(0, 8));
+    expect(row).toContain('wf-erin');
+    expect(row).toContain('100%');
+    expect(row).toContain('step 3 of 3');
+    const text = await page.locator('body').innerText();
+    expect(text).toContain('Live');
+    expect(text).toContain(earlier.slice(0, 8));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
