@@ -1,7 +1,7 @@
 // npm run bench:pipeline — executions/s end to end and start→robot hand-off latency.
 // Needs MariaDB and Redis (as for the tests) and a build (npm run build).
 import { createConnection } from 'mysql2/promise';
-import { dropIsolated, isolatedEnv, json, median, percentile, pool, seed, start, waitHealthy } from './lib.mjs';
+import { dropIsolated, isolatedEnv, median, percentile, pool, request, seed, start, waitHealthy } from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const N = Number(process.env.BENCH_EXECUTIONS ?? 3000);
@@ -46,12 +46,12 @@ async function oneRun(run) {
     const key = await seed(api.url);
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const startOne = (params) =>
-      fetch(`${api.url}/workflows/bench/execute-async`, { method: 'POST', headers, body: JSON.stringify({ params }) }).then(json);
+      request(`${api.url}/workflows/bench/execute-async`, { method: 'POST', headers, body: { params } });
 
     // Baseline measured in the same run: creates sent straight to the robot simulator.
     const baseStart = performance.now();
     await pool(N, CONCURRENCY, (i) =>
-      fetch(`${sim.url}/workflows/execute-async`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ project_id: 'direct', params: { i } }) }).then((r) => r.json()),
+      request(`${sim.url}/workflows/execute-async`, { method: 'POST', body: { project_id: 'direct', params: { i } } }),
     );
     const baselinePerSec = N / ((performance.now() - baseStart) / 1000);
     await fetch(`${sim.url}/sim/reset`, { method: 'POST' });

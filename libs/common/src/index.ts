@@ -9,3 +9,4 @@ export * from './lifecycle';
 export * from './types/json';
 export * from './util/sleep';
 export * from './validation';
+export * from './util/invalidating-cache';

@@ -1,5 +1,5 @@
 import { ExecutionEntity } from './entities/execution.entity';
-import { ExecutionEvent, ExecutionEventType } from './execution.events';
+import { ExecutionEvent, ExecutionEventType, FINAL_EVENT_TYPES } from './execution.events';
 
 /** The event payload of DESIGN §8 for an execution as it stands. */
 export function toEvent(execution: ExecutionEntity, type: ExecutionEventType): ExecutionEvent {
@@ -16,5 +16,6 @@ export function toEvent(execution: ExecutionEntity, type: ExecutionEventType): E
   if (type === ExecutionEventType.Failed || type === ExecutionEventType.Cancelled) {
     event.error = execution.error;
   }
+  if (FINAL_EVENT_TYPES.includes(type) && execution.callback_url) event.has_callback = true;
   return event;
 }

@@ -7,11 +7,27 @@ import { ExecutionEvent } from './execution.events';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionRunner } from './execution-runner.service';
+import { ExecutionStore } from './execution.store';
 import { RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
 
-/** The few repository methods the runner uses, over an in-memory table. */
+/** The ExecutionStore methods the runner uses, over an in-memory table. */
 class FakeExecutions {
   readonly rows = new Map<string, ExecutionEntity>();
+
+  async findById(id: string): Promise<ExecutionEntity | null> {
+    return this.findOneBy({ id });
+  }
+
+  async transition(
+    id: string,
+    from: readonly ExecutionStatus[],
+    patch: Partial<ExecutionEntity>,
+  ): Promise<boolean> {
+    const row = this.rows.get(id);
+    if (!row || !from.includes(row.status)) return false;
+    Object.assign(row, patch);
+    return true;
+  }
 
   async findOneBy({ id }: { id: string }): Promise<ExecutionEntity | null> {
     const row = this.rows.get(id);
@@ -104,7 +120,7 @@ describe(ExecutionRunner.name, () => {
     const bus = { publish: async (event: ExecutionEvent) => void events.push(event) };
     const cancellation = { track: () => controller.signal, untrack: () => undefined };
     sut = new ExecutionRunner(
-      executions as unknown as Repository<ExecutionEntity>,
+      executions as unknown as ExecutionStore,
       logs as unknown as Repository<ExecutionLogEntity>,
       robot as unknown as RobotClient,
       bus as unknown as ExecutionEventBus,

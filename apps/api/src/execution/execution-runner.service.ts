@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AppConfig, JsonObject, sleep } from '@app/common';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
 import {
@@ -13,6 +13,7 @@ import { ExecutionErrors } from './execution.constants';
 import { ExecutionEventType } from './execution.events';
 import { ExecutionCancellation, throwIfInterrupted } from './execution-cancellation.service';
 import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionStore } from './execution.store';
 import { toEvent } from './execution-event.factory';
 import { RobotCallContext, RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
 
@@ -30,7 +31,7 @@ export class ExecutionRunner {
   private readonly logger = new Logger(ExecutionRunner.name);
 
   constructor(
-    @InjectRepository(ExecutionEntity) private readonly executions: Repository<ExecutionEntity>,
+    private readonly store: ExecutionStore,
     @InjectRepository(ExecutionLogEntity) private readonly logs: Repository<ExecutionLogEntity>,
     private readonly robot: RobotClient,
     private readonly bus: ExecutionEventBus,
@@ -49,7 +50,7 @@ export class ExecutionRunner {
 
   /** Called when BullMQ has used up the job's attempts on internal errors. */
   async giveUp(executionId: string, reason: string): Promise<void> {
-    const execution = await this.executions.findOneBy({ id: executionId });
+    const execution = await this.store.findById(executionId);
     if (!execution || isFinal(execution.status)) return;
     await this.end(execution, {
       status: ExecutionStatus.Failed,
@@ -62,7 +63,7 @@ export class ExecutionRunner {
     signal: AbortSignal,
     requestId?: string,
   ): Promise<void> {
-    let execution = await this.executions.findOneBy({ id: executionId });
+    let execution = await this.store.findById(executionId);
     if (!execution) return;
     const ctx: RobotCallContext = {
       executionId,
@@ -143,11 +144,12 @@ export class ExecutionRunner {
     taskId: string,
   ): Promise<ExecutionEntity | null> {
     const startTime = execution.start_time ?? new Date();
-    const updated = await this.executions.update(
-      { id: execution.id, status: In([...ACTIVE_STATUSES]) },
-      { status: ExecutionStatus.Running, robot_task_id: taskId, start_time: startTime },
-    );
-    if (!updated.affected) return null;
+    const updated = await this.store.transition(execution.id, ACTIVE_STATUSES, {
+      status: ExecutionStatus.Running,
+      robot_task_id: taskId,
+      start_time: startTime,
+    });
+    if (!updated) return null;
     const running = {
       ...execution,
       status: ExecutionStatus.Running,
@@ -264,11 +266,7 @@ export class ExecutionRunner {
       end_time: new Date(),
       ...(outcome.status === ExecutionStatus.Completed ? { progress: 100 } : {}),
     };
-    const updated = await this.executions.update(
-      { id: execution.id, status: In([...ACTIVE_STATUSES]) },
-      patch,
-    );
-    if (!updated.affected) return false;
+    if (!(await this.store.transition(execution.id, ACTIVE_STATUSES, patch))) return false;
     const type =
       outcome.status === ExecutionStatus.Completed
         ? ExecutionEventType.Completed
@@ -280,10 +278,7 @@ export class ExecutionRunner {
   }
 
   private async recordProgress(execution: ExecutionEntity, progress: number): Promise<void> {
-    await this.executions.update(
-      { id: execution.id, status: ExecutionStatus.Running },
-      { progress },
-    );
+    await this.store.transition(execution.id, [ExecutionStatus.Running], { progress });
     await this.bus.publish({
       ...toEvent(execution, ExecutionEventType.Progress),
       status: ExecutionStatus.Running,

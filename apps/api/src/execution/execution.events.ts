@@ -43,6 +43,8 @@ export interface ExecutionEvent {
   project_id: string;
   /** Owner; used for routing (rooms, webhooks), never to authorise. */
   user_id: string;
+  /** On a final event: the run has a callback_url to deliver to (routing, like user_id). */
+  has_callback?: boolean;
   status: ExecutionStatus;
   progress?: number;
   log?: ExecutionLogLine;

@@ -14,6 +14,7 @@ import { ExecutionMetricsListener } from './execution-metrics.listener';
 import { ExecutionProcessor } from './execution.processor';
 import { ExecutionMaintenanceProcessor } from './execution-maintenance.processor';
 import { ExecutionQueue } from './execution.queue';
+import { ExecutionStore } from './execution.store';
 import { ExecutionRetention } from './execution-retention.service';
 import { ExecutionReconciler } from './execution-reconciler.service';
 import { ExecutionRunner } from './execution-runner.service';
@@ -58,6 +59,7 @@ export interface ExecutionModuleOptions {
     ExecutionQueue,
     ExecutionEventBus,
     ExecutionEventLog,
+    ExecutionStore,
     ExecutionCancellation,
     ExecutionRetention,
     ExecutionReconciler,

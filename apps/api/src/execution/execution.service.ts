@@ -19,6 +19,7 @@ import { ExecutionEventType } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionQueue } from './execution.queue';
+import { ExecutionStore } from './execution.store';
 import { toEvent } from './execution-event.factory';
 
 export interface StartExecutionInput {
@@ -54,6 +55,7 @@ export class ExecutionService {
     private readonly bus: ExecutionEventBus,
     private readonly cancellation: ExecutionCancellation,
     private readonly config: AppConfig,
+    private readonly store: ExecutionStore,
   ) {}
 
   /**
@@ -73,7 +75,7 @@ export class ExecutionService {
       const existing = await this.findByIdempotencyKey(input.userId, input.idempotencyKey);
       if (existing) return { execution: this.checkReplay(existing, input), replayed: true };
     }
-    const workflow = await this.workflows.find(input.userId, input.project_id);
+    const workflow = await this.workflows.findForStart(input.userId, input.project_id);
     if (!workflow)
       throw new AppException('WORKFLOW_NOT_FOUND', `Workflow ${input.project_id} not found`);
     if (Number(workflow.status) !== WorkflowStatus.Active) {
@@ -117,13 +119,7 @@ export class ExecutionService {
       updated_at: now,
     });
     try {
-      // updateEntity(false): every column is set here, so TypeORM's re-select is wasted work.
-      await this.executions
-        .createQueryBuilder()
-        .insert()
-        .values(execution)
-        .updateEntity(false)
-        .execute();
+      await this.store.insert(execution);
     } catch (err) {
       if (input.idempotencyKey === undefined || !isDuplicateKey(err)) throw err;
       // A concurrent request with the same key won the race: answer with its execution.

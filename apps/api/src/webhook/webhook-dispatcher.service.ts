@@ -130,8 +130,10 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy, BeforeA
     return hooks.filter((hook) => hook.events.includes(event.type));
   }
 
+  /** Most events have nothing to deliver: decided without Redis or MySQL. */
   private async mayDeliver(event: ExecutionEvent): Promise<boolean> {
-    return isFinalEvent(event) || (await this.subscribed(event)).length > 0;
+    if (isFinalEvent(event) && event.has_callback) return true;
+    return (await this.subscribed(event)).length > 0;
   }
 
   private track(event: ExecutionEvent, run = () => this.handle(event)): void {

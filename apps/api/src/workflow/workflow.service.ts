@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
@@ -7,8 +7,11 @@ import {
   FieldError,
   JsonObject,
   JsonSchemaValidator,
+  InvalidatingCache,
   Page,
+  RedisService,
   isObjectSchema,
+  sleep,
   pageWindow,
 } from '@app/common';
 import { ListWorkflowsQueryDto } from './dto/workflow-query.dto';
@@ -20,13 +23,47 @@ const isDuplicateKey = (err: unknown): boolean =>
   err instanceof QueryFailedError &&
   (err.driverError as { code?: string })?.code === 'ER_DUP_ENTRY';
 
+/** Redis channel telling every process that a workflow changed (its cached copy is stale). */
+const WORKFLOW_CHANGED_CHANNEL = 'workflows:changed';
+
 @Injectable()
-export class WorkflowService {
+export class WorkflowService implements OnModuleInit, OnModuleDestroy {
+  /**
+   * project_id → workflow, for the start path only (every run looks its workflow up).
+   * Changes anywhere reach every process through Redis within milliseconds; the TTL only
+   * bounds staleness should such a message be lost.
+   */
+  private readonly startCache = new InvalidatingCache<WorkflowEntity>(30_000, 5_000);
+  private unsubscribe?: () => Promise<void>;
+
   constructor(
     @InjectRepository(WorkflowEntity) private readonly workflows: Repository<WorkflowEntity>,
     private readonly events: EventEmitter2,
     private readonly schemas: JsonSchemaValidator,
+    private readonly redis: RedisService,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.unsubscribe = await this.redis.subscribe(WORKFLOW_CHANGED_CHANNEL, (projectId) =>
+      this.startCache.invalidate([projectId]),
+    );
+    this.redis.onResubscribe(() => this.startCache.clear());
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.unsubscribe?.().catch(() => undefined);
+  }
+
+  /** The caller's workflow as the start path sees it: cached, invalidated on every change. */
+  async findForStart(userId: string, projectId: string): Promise<WorkflowEntity | null> {
+    let workflow = this.startCache.get(projectId);
+    if (workflow === undefined) {
+      const generation = this.startCache.currentGeneration;
+      workflow = await this.workflows.findOneBy({ project_id: projectId });
+      this.startCache.set(projectId, workflow, generation);
+    }
+    return workflow && workflow.user_id === userId ? workflow : null;
+  }
 
   /**
    * Problems of `params` against the workflow's input schema (DESIGN §13), or null when they
@@ -87,7 +124,7 @@ export class WorkflowService {
       }
     }
     const workflow = await this.get(userId, dto.project_id);
-    this.publish(WorkflowEvents.Upserted, {
+    await this.publish(WorkflowEvents.Upserted, {
       project_id: workflow.project_id,
       user_id: userId,
       status: workflow.status,
@@ -128,10 +165,19 @@ export class WorkflowService {
     const result = await this.workflows.delete({ project_id: projectId, user_id: userId });
     if (!result.affected)
       throw new AppException('WORKFLOW_NOT_FOUND', `Workflow ${projectId} not found`);
-    this.publish(WorkflowEvents.Deleted, { project_id: projectId, user_id: userId });
+    await this.publish(WorkflowEvents.Deleted, { project_id: projectId, user_id: userId });
   }
 
-  private publish(name: string, event: WorkflowChangedEvent): void {
+  /**
+   * Other processes drop their cached copy before the change is acknowledged to the caller;
+   * should Redis be away, the cache's TTL bounds how long they may start a changed workflow.
+   */
+  private async publish(name: string, event: WorkflowChangedEvent): Promise<void> {
+    this.startCache.invalidate([event.project_id]);
     this.events.emit(name, event);
+    const sent = this.redis
+      .publish(WORKFLOW_CHANGED_CHANNEL, event.project_id)
+      .catch(() => undefined);
+    await Promise.race([sent, sleep(1000)]);
   }
 }

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { isolatedEnv, start, waitHealthy, seed, pool, request, dropIsolated } from './lib.mjs';
+const env = isolatedEnv({ ROBOT_MODE: 'simulator', SIM_DELAY_MS: '0', EXECUTION_CONCURRENCY: '200', DB_POOL_SIZE: '30' });
+const sim = start('sim', 'dist/apps/robot-sim/main.js', { SIM_DELAY_MS: '0' }, 18810);
+env.ROBOT_BASE_URL = sim.url;
+const api = start('api', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'api' }, 18811);
+await waitHealthy(sim); await waitHealthy(api);
+const worker = start('worker', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'worker' }, 18812);
+await waitHealthy(worker);
+const key = await seed(api.url);
+const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+const pids = { api: api.child.pid, worker: worker.child.pid, sim: sim.child.pid, bench: process.pid,
+  mariadb: Number(execSync('pgrep -x mariadbd').toString().trim().split('\n')[0]), redis: Number(execSync('pgrep -x redis-server').toString().trim().split('\n')[0]) };
+const cpu = (pid) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpu(p)]));
+const total0 = readFileSync('/proc/stat','utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+const t0 = performance.now();
+await pool(3000, 64, (i) => request(`${api.url}/workflows/bench/execute-async`, { method: "POST", headers, body: { params: { i } } }));
+const secs = (performance.now() - t0) / 1000;
+const total1 = readFileSync('/proc/stat','utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+const idle = (total1[3]-total0[3]) / total1.reduce((a,v,i)=>a+v-total0[i],0);
+console.log('accepted/s', (3000 / secs).toFixed(0), 'secs', secs.toFixed(1), 'machine idle', (idle*100).toFixed(0)+'%');
+for (const [k, p] of Object.entries(pids)) console.log(k, ((cpu(p) - before[k]) / secs * 100).toFixed(0) + '% of a core');
+await api.stop(); await worker.stop(); await sim.stop();
+await dropIsolated(env);

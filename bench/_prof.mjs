@@ -1,0 +1,16 @@
+import { isolatedEnv, start, waitHealthy, seed, pool, request, dropIsolated } from './lib.mjs';
+const env = isolatedEnv({ ROBOT_MODE: 'http', EXECUTION_CONCURRENCY: '200', DB_POOL_SIZE: '30' });
+const sim = start('sim', 'dist/apps/robot-sim/main.js', { SIM_DELAY_MS: '0' }, 18900);
+env.ROBOT_BASE_URL = sim.url;
+const api = start('api', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'api' }, 18901, ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-api']);
+await waitHealthy(sim); await waitHealthy(api);
+const worker = start('worker', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'worker' }, 18902, ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-worker']);
+await waitHealthy(worker);
+const key = await seed(api.url);
+const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+const t0 = performance.now();
+await pool(2000, 64, (i) => request(`${api.url}/workflows/bench/execute-async`, { method: 'POST', headers, body: { params: { i } } }));
+console.log('accepted/s', 2000 / ((performance.now() - t0) / 1000));
+await new Promise(r => setTimeout(r, 5000));
+await api.stop(); await worker.stop(); await sim.stop();
+await dropIsolated(env);

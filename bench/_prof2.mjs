@@ -1,0 +1,12 @@
+import { isolatedEnv, start, waitHealthy, seed, pool, request, dropIsolated } from './lib.mjs';
+const env = isolatedEnv({ ROBOT_MODE: 'simulator' });
+const api = start('api', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'api' }, 18921, ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-api2']);
+await waitHealthy(api);
+const key = await seed(api.url);
+const headers = { authorization: `Bearer ${key}` };
+await pool(500, 32, (i) => request(`${api.url}/workflows/bench/execute-async`, { method: 'POST', headers, body: { params: { i } } }));
+const t0 = performance.now();
+await pool(4000, 32, (i) => request(`${api.url}/workflows/bench/execute-async`, { method: 'POST', headers, body: { params: { i } } }));
+console.log('accepted/s (api alone)', (4000 / ((performance.now() - t0) / 1000)).toFixed(0));
+await api.stop();
+await dropIsolated(env);
