@@ -1,6 +1,7 @@
 // Shared helpers for the benchmarks: processes, isolated database/prefix, statistics.
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import Redis from 'ioredis';
@@ -126,7 +127,17 @@ export async function pool(n, concurrency, task) {
  * than fetch(), so that the client takes less of the CPU it shares with the service.
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-export function request(url, { method = 'GET', headers = {}, body } = {}) {
+export async function request(url, options = {}) {
+  try {
+    return await requestOnce(url, options);
+  } catch (err) {
+    // A pooled connection the server closed while idle: send again on a fresh one.
+    if (!err.reusedSocket || (err.code !== 'ECONNRESET' && err.code !== 'EPIPE')) throw err;
+    return requestOnce(url, options);
+  }
+}
+
+function requestOnce(url, { method = 'GET', headers = {}, body } = {}) {
   const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -152,7 +163,20 @@ export function request(url, { method = 'GET', headers = {}, body } = {}) {
         });
       },
     );
-    req.on('error', reject);
+    req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
     req.end(payload);
+  });
+}
+
+/** A TCP port nothing listens on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
   });
 }

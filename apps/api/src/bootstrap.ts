@@ -54,6 +54,8 @@ export async function createApp(values: ConfigValues): Promise<NestExpressApplic
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // JSON answers are never revalidated; hashing every body for an ETag is wasted work.
+  app.set('etag', false);
   // First in the chain, so that every answer (docs included) carries X-Request-ID.
   app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
     requestIdFor(req, res);

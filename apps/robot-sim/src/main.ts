@@ -26,6 +26,9 @@ async function main(): Promise<void> {
     { logger: ['error', 'warn'] },
   );
   app.useBodyParser('json', { limit: '5mb' });
+  app.set('etag', false);
+  // Longer than any client's idle pool timeout, so pooled connections rarely meet a close.
+  app.getHttpServer().keepAliveTimeout = 65_000;
   app.enableShutdownHooks();
   await app.listen(port, '0.0.0.0');
   process.stdout.write(`robot-sim listening on ${await app.getUrl()}\n`);

@@ -121,12 +121,33 @@ export class HttpRobotClient extends RobotClient implements OnApplicationShutdow
     return envelope.data;
   }
 
-  private send(
+  /**
+   * One request over the keep-alive pool. A pooled connection the robot closed while idle
+   * fails at once with ECONNRESET/EPIPE before the robot read anything: that request is
+   * sent again, once, on a fresh connection (what HTTP clients do for idle-connection races).
+   */
+  private async send(
     method: string,
     path: string,
     headers: Record<string, string>,
     body?: string,
     timeoutMs = this.config.robot.httpTimeoutMs,
+  ): Promise<RawAnswer> {
+    try {
+      return await this.sendOnce(method, path, headers, body, timeoutMs);
+    } catch (err) {
+      const { code, reusedSocket } = err as NodeJS.ErrnoException & { reusedSocket?: boolean };
+      if (!reusedSocket || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw err;
+      return this.sendOnce(method, path, headers, body, timeoutMs);
+    }
+  }
+
+  private sendOnce(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    timeoutMs: number,
   ): Promise<RawAnswer> {
     const target = new URL(this.baseUrl.pathname.replace(/\/$/, '') + path, this.baseUrl);
     const transport = target.protocol === 'https:' ? https : http;
@@ -155,7 +176,7 @@ export class HttpRobotClient extends RobotClient implements OnApplicationShutdow
           Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }),
         ),
       );
-      req.on('error', reject);
+      req.on('error', (err) => reject(Object.assign(err, { reusedSocket: req.reusedSocket })));
       req.end(body);
     });
   }
