@@ -4,6 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ModulesContainer } from '@nestjs/core';
 import { ExecutionEventBus } from '../apps/api/src/execution/execution-event-bus.service';
 import { ExecutionService } from '../apps/api/src/execution/execution.service';
+import { WorkflowService } from '../apps/api/src/workflow/workflow.service';
 import { McpToolsService } from '../apps/api/src/mcp/mcp-tools.service';
 import { TestApp, startTestApp } from './support/app';
 import { KeyForm, connectMcp, pollUntil } from './support/mcp';
@@ -456,6 +457,7 @@ describe('MCP (e2e)', () => {
 
       expect(instances(ExecutionService)).toHaveLength(1);
       expect(instances(ExecutionEventBus)).toHaveLength(1);
+      expect(instances(WorkflowService)).toHaveLength(1);
       expect(tools.executions).toBe(instances(ExecutionService)[0]);
       expect(tools.bus).toBe(instances(ExecutionEventBus)[0]);
     });

@@ -27,7 +27,7 @@ import { McpModule } from './mcp/mcp.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { WebhookModule } from './webhook/webhook.module';
-import { WorkflowModule } from './workflow/workflow.module';
+import { WorkflowHttpModule, WorkflowModule } from './workflow/workflow.module';
 
 /**
  * One image, three roles (DESIGN §2): `api` serves HTTP/WS/MCP, `worker` runs processors,
@@ -57,7 +57,8 @@ export class AppModule {
           }),
         }),
         ApiKeyModule.register({ http: config.servesApi }),
-        WorkflowModule.register({ http: config.servesApi }),
+        WorkflowModule,
+        ...(config.servesApi ? [WorkflowHttpModule] : []),
         LifecycleModule,
         MetricsModule,
         LimitsModule,

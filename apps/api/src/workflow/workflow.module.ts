@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JsonSchemaValidator } from '@app/common';
 import { WorkflowEntity } from './entities/workflow.entity';
@@ -6,17 +6,18 @@ import { WorkflowLegacyController } from './workflow-legacy.controller';
 import { WorkflowController } from './workflow.controller';
 import { WorkflowService } from './workflow.service';
 
+/** Workflows as a service; every module that needs them imports this one instance. */
 @Module({
   imports: [TypeOrmModule.forFeature([WorkflowEntity])],
   providers: [WorkflowService, JsonSchemaValidator],
-  exports: [WorkflowService],
+  exports: [WorkflowService, JsonSchemaValidator],
 })
-export class WorkflowModule {
-  static register(options: { http: boolean }): DynamicModule {
-    return {
-      module: WorkflowModule,
-      // Order matters: the legacy `/workflows/get` routes must win over `/workflows/:project_id`.
-      controllers: options.http ? [WorkflowLegacyController, WorkflowController] : [],
-    };
-  }
-}
+export class WorkflowModule {}
+
+/** The workflow routes, in processes that serve the API. */
+@Module({
+  imports: [WorkflowModule],
+  // Order matters: the legacy `/workflows/get` routes must win over `/workflows/:project_id`.
+  controllers: [WorkflowLegacyController, WorkflowController],
+})
+export class WorkflowHttpModule {}
