@@ -1,5 +1,6 @@
 import { TestApp, startTestApp } from './support/app';
 import { expectError } from './support/envelope';
+import { createKeyWithId } from './support/fixtures';
 import { waitFor } from './support/wait';
 
 const ALICE = { 'X-User-Id': 'alice' };
@@ -21,10 +22,7 @@ describe('API key revocation across instances (e2e)', () => {
     await a?.close();
   });
 
-  async function createKey(on: TestApp): Promise<{ id: number; key: string }> {
-    const res = await on.http.post('/api-keys').set(ALICE).send({ name: 'shared' }).expect(201);
-    return { id: res.body.data.id, key: res.body.data.api_key };
-  }
+  const createKey = (on: TestApp) => createKeyWithId(on.http, 'alice', { name: 'shared' });
 
   const useKey = (on: TestApp, key: string) =>
     on.http.get('/workflows').set('Authorization', `Bearer ${key}`);
@@ -82,7 +80,10 @@ describe('API key revocation across instances (e2e)', () => {
     await useKey(b, kept.key).expect(200);
 
     await a.http.delete(`/api-keys/${revoked.id}`).set(ALICE).expect(200);
-    await waitFor(async () => (await useKey(b, revoked.key)).status === 401, { timeoutMs: 1000 });
+    await waitFor(async () => (await useKey(b, revoked.key)).status === 401, {
+      timeoutMs: 1000,
+      what: 'instance B to refuse the revoked key',
+    });
 
     await useKey(a, kept.key).expect(200);
     await useKey(b, kept.key).expect(200);

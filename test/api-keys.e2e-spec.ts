@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { TestApp, startTestApp } from './support/app';
 import { columnsContaining } from './support/db';
 import { expectError, invalidFields, okData } from './support/envelope';
+import { bearer, createKeyWithId } from './support/fixtures';
 import { waitFor } from './support/wait';
 
 const ALICE = { 'X-User-Id': 'alice' };
@@ -35,13 +36,9 @@ describe('API keys (e2e)', () => {
     await sut.db.query('DELETE FROM workflows');
   });
 
-  const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
   const keyRows = () => sut.db.query('SELECT * FROM api_keys ORDER BY id') as Promise<KeyRow[]>;
-
-  async function createKey(headers = ALICE, name = 'engine'): Promise<{ id: number; key: string }> {
-    const res = await sut.http.post('/api-keys').set(headers).send({ name }).expect(201);
-    return { id: res.body.data.id, key: res.body.data.api_key };
-  }
+  const createKey = (as = ALICE, name = 'engine') =>
+    createKeyWithId(sut.http, as['X-User-Id'], { name });
 
   describe('POST /api-keys', () => {
     it('should answer 201 with the full key once and store only its prefix and HMAC', async () => {
@@ -391,10 +388,13 @@ describe('API keys (e2e)', () => {
 
       await sut.http.get('/workflows').set(bearer(key)).expect(200);
 
-      const row = await waitFor(async () => {
-        const [r] = await keyRows();
-        return r.last_used_at !== null && r;
-      });
+      const row = await waitFor(
+        async () => {
+          const [r] = await keyRows();
+          return r.last_used_at !== null && r;
+        },
+        { what: 'last_used_at to be written' },
+      );
       expect(row.last_used_at!.getTime()).toBeGreaterThanOrEqual(before - 1000);
     });
   });

@@ -5,6 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './wait';
 
+/**
+ * Child processes of the end-to-end tests: the built api (any APP_ROLE), the built robot
+ * simulator, a throw-away redis-server. `npm test` builds dist/ first.
+ */
+
 /** Repository root: vitest and the npm scripts run from it. */
 export const ROOT = process.cwd();
 export const API_MAIN = 'dist/apps/api/main.js';
@@ -13,6 +18,8 @@ export const ROBOT_SIM_MAIN = 'dist/apps/robot-sim/main.js';
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** When the exit was seen (epoch ms). */
+  at: number;
 }
 
 export interface ChildHandle {
@@ -23,13 +30,17 @@ export interface ChildHandle {
   exit(): Exit | undefined;
   stdout(): string;
   stderr(): string;
-  /** stdout and stderr interleaved in arrival order. */
+  /** stdout and stderr interleaved in arrival order: everything, never cut. */
   output(): string;
   /** Sends `signal`, escalates to SIGKILL after `graceMs`, resolves with the exit. */
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<Exit>;
+  /** kill -9, as in a crash: no shutdown hooks run, locks stay behind. */
+  crash(): Promise<Exit>;
 }
 
 export interface StartProcessOptions {
+  /** How failure messages name the process; default: the command line. */
+  name?: string;
   args?: string[];
   /** Default: the repository root. */
   cwd?: string;
@@ -79,7 +90,7 @@ function isolatedAppCwd(): string {
   return appCwd;
 }
 
-/** A TCP port nobody listens on right now. */
+/** A TCP port nobody listens on right now (the child binds it a moment later). */
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -105,6 +116,7 @@ export async function startProcess(
   options: StartProcessOptions = {},
 ): Promise<ChildHandle> {
   installExitHook();
+  const name = options.name ?? `${command} ${options.args?.join(' ') ?? ''}`.trim();
   const child = spawn(command, options.args ?? [], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
@@ -124,8 +136,8 @@ export async function startProcess(
   });
   let exit: Exit | undefined;
   const exited = new Promise<Exit>((resolve) => {
-    const done = (value: Exit) => {
-      exit ??= value;
+    const done = (value: Omit<Exit, 'at'>) => {
+      exit ??= { ...value, at: Date.now() };
       running.delete(child);
       resolve(exit);
     };
@@ -136,6 +148,16 @@ export async function startProcess(
     child.once('exit', (code, signal) => done({ code, signal }));
   });
 
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', graceMs = 10_000) => {
+    if (exit) return exit;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const handle: ChildHandle = {
     child,
     exited,
@@ -143,16 +165,8 @@ export async function startProcess(
     stdout: () => stdout,
     stderr: () => stderr,
     output: () => all,
-    stop: async (signal = 'SIGTERM', graceMs = 10_000) => {
-      if (exit) return exit;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-      try {
-        return await exited;
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    stop,
+    crash: () => stop('SIGKILL'),
   };
   const { ready } = options;
   if (!ready) return handle;
@@ -160,19 +174,17 @@ export async function startProcess(
   let failure: string | undefined;
   try {
     const state = await waitFor(async () => (exit ? 'exited' : (await ready(handle)) && 'ready'), {
+      what: `${name} to be ready`,
       timeoutMs: options.startTimeoutMs ?? 30_000,
       intervalMs: 100,
-      what: `${command} to be ready`,
     });
     if (state === 'exited') failure = `it exited early (${JSON.stringify(exit)})`;
   } catch (err) {
     failure = (err as Error).message;
   }
   if (failure) {
-    await handle.stop('SIGKILL');
-    throw new Error(
-      `${command} ${options.args?.join(' ') ?? ''} did not start: ${failure}\n${tail(all)}`,
-    );
+    await handle.crash();
+    throw new Error(`${name} did not start: ${failure}\n${tail(all)}`);
   }
   return handle;
 }
@@ -191,11 +203,14 @@ export interface SpawnNodeOptions {
   script: string;
   /** The child's whole environment besides PATH and PORT. */
   env: Record<string, string>;
+  /** How failure messages name the process; default: the script. */
+  name?: string;
   args?: string[];
   /** PORT given to the child (a string is passed as is); a free one when omitted. */
   port?: number | string;
   /** Path polled until it answers 2xx; null to return at once. Default /health. */
   readyPath?: string | null;
+  /** Default 90 s: migrations and a loaded machine make a start slow. */
   startTimeoutMs?: number;
 }
 
@@ -208,18 +223,41 @@ export async function spawnNode(options: SpawnNodeOptions): Promise<NodeProcess>
   const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const readyPath = options.readyPath === undefined ? '/health' : options.readyPath;
-  installExitHook();
   const handle = await startProcess(process.execPath, {
+    name: options.name ?? options.script,
     args: [script, ...(options.args ?? [])],
     cwd: isolatedAppCwd(),
     env: { ...options.env, PORT: String(port) },
-    startTimeoutMs: options.startTimeoutMs,
+    startTimeoutMs: options.startTimeoutMs ?? 90_000,
     ready:
       readyPath === null
         ? undefined
-        : async () => (await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(1000) })).ok,
+        : async () => (await fetch(`${url}${readyPath}`, { signal: AbortSignal.timeout(5000) })).ok,
   });
   return { ...handle, port: Number(port), url };
+}
+
+export interface SpawnApiOptions extends Omit<SpawnNodeOptions, 'script' | 'env'> {
+  /** APP_ROLE of the process; default: the one in `env`. */
+  role?: 'all' | 'api' | 'worker';
+}
+
+/**
+ * The built service (`node dist/apps/api/main.js`) with `env` (typically a testEnv or another
+ * app's env) in `role`, serving /health.
+ */
+export function spawnApi(
+  env: Record<string, string>,
+  options: SpawnApiOptions = {},
+): Promise<NodeProcess> {
+  const { role, ...rest } = options;
+  const appEnv = role ? { ...env, APP_ROLE: role } : env;
+  return spawnNode({ name: `api (${appEnv.APP_ROLE})`, ...rest, script: API_MAIN, env: appEnv });
+}
+
+/** The built robot simulator (`node dist/apps/robot-sim/main.js`): the robot over HTTP. */
+export function spawnRobotSim(env: Record<string, string> = {}): Promise<NodeProcess> {
+  return spawnNode({ name: 'robot-sim', script: ROBOT_SIM_MAIN, env });
 }
 
 /** Runs `node <script>` to its end (killed after timeoutMs) and answers what it printed. */

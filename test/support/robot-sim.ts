@@ -53,18 +53,21 @@ export async function startRobotSim(
     simulator,
     createCalls,
     queryCalls,
-    tasks: async () => {
-      const res = await fetch(`${url}/sim/tasks`);
-      const body = (await res.json()) as { data: { tasks: SimTaskRecord[] } };
-      return body.data.tasks;
-    },
+    tasks: () => simTasks(url),
     task: (taskId) => simulator.list().find((t) => t.task_id === taskId),
     close: () => app.close(),
   };
 }
 
+/** Every task a robot simulator (this one or a spawned one) holds: GET /sim/tasks. */
+export async function simTasks(baseUrl: string): Promise<SimTaskRecord[]> {
+  const res = await fetch(`${baseUrl}/sim/tasks`);
+  const body = (await res.json()) as { data: { tasks: SimTaskRecord[] } };
+  return body.data.tasks;
+}
+
 /** Environment that points an api process at a test simulator over HTTP. */
-export function robotHttpEnv(sim: TestRobotSim): Record<string, string> {
+export function robotHttpEnv(sim: { url: string }): Record<string, string> {
   return { ROBOT_MODE: 'http', ROBOT_BASE_URL: sim.url };
 }
 
