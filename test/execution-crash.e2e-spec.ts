@@ -6,16 +6,17 @@ import {
 import { ExecutionEvent, isFinalEvent } from '../apps/api/src/execution/execution.events';
 import { ExecutionEventBus } from '../apps/api/src/execution/execution-event-bus.service';
 import { TestApp, startTestApp } from './support/app';
-import { bearer, createApiKey, eventually, upsertWorkflow } from './support/pipeline';
-import { ApiProcess, spawnApi } from './support/processes';
+import { createKey, startRun, upsertWorkflow } from './support/fixtures';
+import { NodeProcess, spawnApi } from './support/process';
 import { PausableClock, TestRobotSim, robotHttpEnv, startRobotSim } from './support/robot-sim';
+import { waitFor } from './support/wait';
 
 const RUNS = 20;
 
 describe('Worker crash (e2e): kill -9 while executions are RUNNING', () => {
   let sim: TestRobotSim;
   let sut: TestApp;
-  const workers: ApiProcess[] = [];
+  const workers: NodeProcess[] = [];
   const events: ExecutionEvent[] = [];
   // The robot's time stands still until the new worker follows every task: no task can end
   // around the crash, however slow the machine.
@@ -40,26 +41,18 @@ describe('Worker crash (e2e): kill -9 while executions are RUNNING', () => {
   });
 
   it('should end every execution exactly once, following the one robot task of each', async () => {
-    const workerEnv = { ...sut.env, APP_ROLE: 'worker' };
-    workers.push(await spawnApi(workerEnv));
-    const key = await createApiKey(sut.url, 'frank');
+    workers.push(await spawnApi(sut.env, { role: 'worker' }));
+    const key = await createKey(sut.url, 'frank');
     await upsertWorkflow(sut.url, 'frank', 'wf-crash');
 
     clock.pause();
     const ids: string[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const res = await sut.http
-        .post('/executions')
-        .set(bearer(key))
-        .send({ project_id: 'wf-crash', params: { n: i } })
-        .expect(202);
-      ids.push(res.body.data.execution.id);
-    }
+    for (let i = 0; i < RUNS; i++) ids.push(await startRun(sut.http, key, 'wf-crash', { n: i }));
     const repo = sut.db.getRepository(ExecutionEntity);
-    await eventually(async () => {
-      const running = await repo.countBy({ id: In(ids), status: ExecutionStatus.Running });
-      return running === RUNS ? true : undefined;
-    }, 'every execution to be RUNNING');
+    await waitFor(() => repo.countBy({ id: In(ids), status: ExecutionStatus.Running }), {
+      what: `all ${RUNS} executions to be RUNNING`,
+      accept: (running) => running === RUNS,
+    });
 
     const tasksOfRuns = (await repo.findBy({ id: In(ids) })).map((r) => r.robot_task_id!);
     await workers[0].crash();
@@ -69,29 +62,21 @@ describe('Worker crash (e2e): kill -9 while executions are RUNNING', () => {
     expect(await repo.countBy({ id: In(ids), status: ExecutionStatus.Running })).toBe(RUNS);
     const left = () => Math.max(60_000 - (Date.now() - crashedAt), 1);
 
-    workers.push(await spawnApi(workerEnv));
+    workers.push(await spawnApi(sut.env, { role: 'worker' }));
     // The new worker takes the stalled jobs over and follows the stored tasks...
-    await eventually(
-      () =>
-        tasksOfRuns.every((t) => (sim.queryCalls.get(t) ?? 0) > queriesBefore.get(t)!)
-          ? true
-          : undefined,
-      'the new worker to follow every task',
-      left(),
-      100,
+    await waitFor(
+      () => tasksOfRuns.every((t) => (sim.queryCalls.get(t) ?? 0) > queriesBefore.get(t)!),
+      { what: 'the new worker to follow every task', timeoutMs: left(), intervalMs: 100 },
     );
     // ...which then end.
     clock.resume(5000);
 
-    const rows = await eventually(
-      async () => {
-        const all = await repo.findBy({ id: In(ids) });
-        return all.every((r) => r.status === ExecutionStatus.Completed) ? all : undefined;
-      },
-      'every execution to complete within 60 s of the crash',
-      left(),
-      200,
-    );
+    const rows = await waitFor(() => repo.findBy({ id: In(ids) }), {
+      what: 'every execution to complete within 60 s of the crash',
+      accept: (all) => all.every((r) => r.status === ExecutionStatus.Completed),
+      timeoutMs: left(),
+      intervalMs: 200,
+    });
     for (const row of rows) {
       expect(row.result).toEqual({ data: { n: (row.parameters as { n: number }).n } });
       expect(row.end_time).toBeInstanceOf(Date);
@@ -101,7 +86,7 @@ describe('Worker crash (e2e): kill -9 while executions are RUNNING', () => {
 
     // One terminal event per execution, and no second one (give stragglers a moment).
     const finals = () => events.filter((e) => isFinalEvent(e) && ids.includes(e.execution_id));
-    await eventually(() => (finals().length >= RUNS ? true : undefined), 'the final events');
+    await waitFor(() => finals().length >= RUNS, { what: 'the final events' });
     await new Promise((r) => setTimeout(r, 1000));
     expect(finals()).toHaveLength(RUNS);
     expect(new Set(finals().map((e) => e.execution_id)).size).toBe(RUNS);

@@ -1,12 +1,8 @@
 import { TestApp, startTestApp } from './support/app';
-import {
-  bearer,
-  createApiKey,
-  eventually,
-  upsertWorkflow,
-  waitForExecution,
-} from './support/pipeline';
+import { waitForExecution } from './support/executions';
+import { bearer, createKey, startRun, upsertWorkflow } from './support/fixtures';
 import { TestRobotSim, robotHttpEnv, startRobotSim } from './support/robot-sim';
+import { waitFor } from './support/wait';
 
 const TIMEOUT_MS = 1500;
 
@@ -32,8 +28,8 @@ describe('Execution failure paths (e2e, robot over HTTP)', () => {
         ROBOT_TIMEOUT_MS: String(TIMEOUT_MS),
       }),
     ]);
-    key = await createApiKey(sut.url, 'carol');
-    strictKey = await createApiKey(strict.url, 'carol');
+    key = await createKey(sut.url, 'carol');
+    strictKey = await createKey(strict.url, 'carol');
     await upsertWorkflow(sut.url, 'carol', 'wf-f');
     await upsertWorkflow(strict.url, 'carol', 'wf-f');
   });
@@ -42,14 +38,8 @@ describe('Execution failure paths (e2e, robot over HTTP)', () => {
     await sim?.close();
   });
 
-  const start = async (app: TestApp, apiKey: string, sim: Record<string, unknown>) => {
-    const res = await app.http
-      .post('/executions')
-      .set(bearer(apiKey))
-      .send({ project_id: 'wf-f', params: { marker: Math.random(), __sim: sim } })
-      .expect(202);
-    return res.body.data.execution.id as string;
-  };
+  const start = (app: TestApp, apiKey: string, sim: Record<string, unknown>) =>
+    startRun(app.http, apiKey, 'wf-f', { marker: Math.random(), __sim: sim });
   /** The robot tasks created for a run, found by its unique marker param. */
   const tasksOf = async (row: { parameters: Record<string, unknown> | null }) =>
     (await sim.tasks()).filter((t) => t.params.marker === row.parameters?.marker);
@@ -123,10 +113,10 @@ describe('Execution failure paths (e2e, robot over HTTP)', () => {
     expect(row.error).toBe(`Robot task timed out after ${TIMEOUT_MS} ms`);
     // The limit counts from when the run began, which is after it was created.
     expect(row.end_time!.getTime() - row.created_at.getTime()).toBeGreaterThanOrEqual(TIMEOUT_MS);
-    await eventually(
-      () => (sim.task(row.robot_task_id!)?.status === 'CANCELLED' ? true : undefined),
-      'the robot task to be cancelled',
-    );
+    await waitFor(() => sim.task(row.robot_task_id!)?.status, {
+      what: 'the robot task to be cancelled',
+      accept: (status) => status === 'CANCELLED',
+    });
   });
 
   it('should honour a shorter per-run timeout_ms', async () => {

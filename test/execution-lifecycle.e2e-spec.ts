@@ -1,16 +1,10 @@
 import { ExecutionStatus } from '../apps/api/src/execution/entities/execution.entity';
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
-import {
-  bearer,
-  createApiKey,
-  executionLogRows,
-  executionRow,
-  openSse,
-  upsertWorkflow,
-  waitForExecution,
-} from './support/pipeline';
+import { executionLogRows, executionRow, waitForExecution } from './support/executions';
+import { bearer, createKey, upsertWorkflow } from './support/fixtures';
 import { TestRobotSim, robotHttpEnv, startRobotSim } from './support/robot-sim';
+import { openSse } from './support/sse';
 
 const LOG_LIMIT = 5;
 const SYNC_TIMEOUT_MS = 3000;
@@ -29,11 +23,11 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       SYNC_EXECUTE_TIMEOUT_MS: String(SYNC_TIMEOUT_MS),
       LOG_LEVEL: 'error',
     });
-    aliceKey = await createApiKey(sut.url, 'alice');
-    bobKey = await createApiKey(sut.url, 'bob');
+    aliceKey = await createKey(sut.url, 'alice');
+    bobKey = await createKey(sut.url, 'bob');
     await upsertWorkflow(sut.url, 'alice', 'wf-a');
     await upsertWorkflow(sut.url, 'alice', 'wf-b');
-    await upsertWorkflow(sut.url, 'alice', 'wf-off', 0);
+    await upsertWorkflow(sut.url, 'alice', 'wf-off', { status: 0 });
     await upsertWorkflow(sut.url, 'bob', 'wf-bob');
   });
   afterAll(async () => {

@@ -1,13 +1,9 @@
 import { TestApp, startTestApp } from './support/app';
-import {
-  bearer,
-  createApiKey,
-  eventually,
-  openSse,
-  upsertWorkflow,
-  waitForExecution,
-} from './support/pipeline';
+import { waitForExecution } from './support/executions';
+import { bearer, createKey, startRun, upsertWorkflow } from './support/fixtures';
 import { TestRobotSim, robotHttpEnv, startRobotSim } from './support/robot-sim';
+import { openSse } from './support/sse';
+import { waitFor } from './support/wait';
 
 interface RpaFinal {
   code: number;
@@ -25,7 +21,7 @@ describe('Execution streams (e2e, robot over HTTP)', () => {
   beforeAll(async () => {
     sim = await startRobotSim({ delay_ms: 50 });
     sut = await startTestApp({ ...robotHttpEnv(sim), SSE_PING_MS: '100', LOG_LEVEL: 'error' });
-    key = await createApiKey(sut.url, 'dave');
+    key = await createKey(sut.url, 'dave');
     await upsertWorkflow(sut.url, 'dave', 'wf-s');
   });
   afterAll(async () => {
@@ -123,12 +119,15 @@ describe('Execution streams (e2e, robot over HTTP)', () => {
         params: { __sim: { delay_ms: 1200 } },
       });
       await stream.waitFor((s) => s.comments.length > 0, 'a keep-alive');
-      const row = await eventually(async () => {
-        const rows = await sut.db.query('SELECT id FROM executions WHERE reference = ?', [
-          reference,
-        ]);
-        return rows[0] as { id: string } | undefined;
-      }, 'the execution row');
+      const row = await waitFor(
+        async () => {
+          const rows = await sut.db.query('SELECT id FROM executions WHERE reference = ?', [
+            reference,
+          ]);
+          return rows[0] as { id: string } | undefined;
+        },
+        { what: 'the execution row' },
+      );
       stream.disconnect();
       await stream.ended;
       expect(stream.events).toEqual([]);
@@ -149,15 +148,9 @@ describe('Execution streams (e2e, robot over HTTP)', () => {
 
   describe('GET /executions/{id}/events', () => {
     it('should send a snapshot, then progress, log and completed events, then close', async () => {
-      const started = await sut.http
-        .post('/executions')
-        .set(bearer(key))
-        .send({
-          project_id: 'wf-s',
-          params: { __sim: { delay_ms: 2000, progress_steps: 4, log_lines: 3 } },
-        })
-        .expect(202);
-      const id = started.body.data.execution.id as string;
+      const id = await startRun(sut.http, key, 'wf-s', {
+        __sim: { delay_ms: 2000, progress_steps: 4, log_lines: 3 },
+      });
       const stream = await openSse(`${sut.url}/executions/${id}/events`, {
         headers: { 'X-User-Id': 'dave' },
       });
@@ -209,12 +202,7 @@ describe('Execution streams (e2e, robot over HTTP)', () => {
     });
 
     it('should end with the cancelled event when the run is cancelled', async () => {
-      const started = await sut.http
-        .post('/executions')
-        .set(bearer(key))
-        .send({ project_id: 'wf-s', params: { __sim: { hang: true } } })
-        .expect(202);
-      const id = started.body.data.execution.id as string;
+      const id = await startRun(sut.http, key, 'wf-s', { __sim: { hang: true } });
       await waitForExecution(sut.db, id, (row) => row.status === 'RUNNING');
       const stream = await openSse(`${sut.url}/executions/${id}/events`, { headers: bearer(key) });
       await stream.waitFor((s) => s.events.length > 0, 'the snapshot');

@@ -1,15 +1,10 @@
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
-import {
-  bearer,
-  createApiKey,
-  eventually,
-  executionRow,
-  upsertWorkflow,
-  waitForExecution,
-} from './support/pipeline';
-import { ApiProcess, spawnApi } from './support/processes';
+import { executionRow, waitForExecution } from './support/executions';
+import { bearer, createKey, startRun, upsertWorkflow } from './support/fixtures';
+import { NodeProcess, spawnApi } from './support/process';
 import { TestRobotSim, robotHttpEnv, startRobotSim } from './support/robot-sim';
+import { waitFor } from './support/wait';
 
 /**
  * The api serves HTTP in this process (APP_ROLE=api); the processor runs in a separate
@@ -19,14 +14,14 @@ import { TestRobotSim, robotHttpEnv, startRobotSim } from './support/robot-sim';
 describe('Cancel with the processor in a separate worker process (e2e)', () => {
   let sim: TestRobotSim;
   let sut: TestApp;
-  let worker: ApiProcess | undefined;
+  let worker: NodeProcess | undefined;
   let key: string;
 
   beforeAll(async () => {
     sim = await startRobotSim({ delay_ms: 50 });
     sut = await startTestApp({ ...robotHttpEnv(sim), APP_ROLE: 'api', LOG_LEVEL: 'error' });
-    worker = await spawnApi({ ...sut.env, APP_ROLE: 'worker', EXECUTION_CONCURRENCY: '1' });
-    key = await createApiKey(sut.url, 'erin');
+    worker = await spawnApi({ ...sut.env, EXECUTION_CONCURRENCY: '1' }, { role: 'worker' });
+    key = await createKey(sut.url, 'erin');
     await upsertWorkflow(sut.url, 'erin', 'wf-w');
   });
   afterAll(async () => {
@@ -35,14 +30,8 @@ describe('Cancel with the processor in a separate worker process (e2e)', () => {
     await sim?.close();
   });
 
-  const start = async (sim: Record<string, unknown> = {}) => {
-    const res = await sut.http
-      .post('/executions')
-      .set(bearer(key))
-      .send({ project_id: 'wf-w', params: { __sim: sim } })
-      .expect(202);
-    return res.body.data.execution.id as string;
-  };
+  const start = (sim: Record<string, unknown> = {}) =>
+    startRun(sut.http, key, 'wf-w', { __sim: sim });
   const cancel = (id: string) => sut.http.post(`/executions/${id}/cancel`).set(bearer(key));
 
   it('should cancel a waiting job and a running one, and their robot task', async () => {
@@ -70,10 +59,10 @@ describe('Cancel with the processor in a separate worker process (e2e)', () => {
     // The running one: the worker hears it through Redis and cancels the robot task.
     const cancelledRunning = await cancel(busy).expect(200);
     expect(cancelledRunning.body.data.execution).toMatchObject({ status: 'CANCELLED' });
-    await eventually(
-      () => (sim.task(running.robot_task_id!)?.status === 'CANCELLED' ? true : undefined),
-      'the robot task to be cancelled',
-    );
+    await waitFor(() => sim.task(running.robot_task_id!)?.status, {
+      what: 'the robot task to be cancelled',
+      accept: (status) => status === 'CANCELLED',
+    });
     const endTime = (await executionRow(sut.db, busy))?.end_time;
     expect(endTime).toBeInstanceOf(Date);
 
@@ -101,7 +90,7 @@ describe('Cancel with the processor in a separate worker process (e2e)', () => {
 
   it('should cancel a run whose create is being retried', async () => {
     const id = await start({ create_status: 500 });
-    await eventually(() => (sim.createCalls.get(id) ? true : undefined), 'the first create');
+    await waitFor(() => sim.createCalls.get(id), { what: 'the first create' });
     await cancel(id).expect(200);
     // The worker's job ends; the slot serves the next run.
     const next = await start({ delay_ms: 50 });

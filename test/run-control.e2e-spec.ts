@@ -1,68 +1,10 @@
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ExecutionEventLog } from '../apps/api/src/execution/execution-event-log.service';
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
-
-interface SseEvent {
-  id?: string;
-  event?: string;
-  data: unknown;
-}
-
-/** Reads an SSE stream until it ends or `stopAfter` says so; returns the events read. */
-function readSse(
-  url: string,
-  headers: Record<string, string>,
-  stopAfter: (events: SseEvent[]) => boolean = () => false,
-): Promise<SseEvent[]> {
-  return new Promise((resolve, reject) => {
-    const events: SseEvent[] = [];
-    const req = http.get(url, { headers }, (res) => {
-      if (res.statusCode !== 200) {
-        reject(new Error(`SSE answered ${res.statusCode}`));
-        return;
-      }
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let index: number;
-        while ((index = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, index);
-          buffer = buffer.slice(index + 2);
-          const event: SseEvent = { data: null };
-          let data = '';
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) event.id = line.slice(4);
-            else if (line.startsWith('event: ')) event.event = line.slice(7);
-            else if (line.startsWith('data: ')) data += line.slice(6);
-          }
-          if (!data) continue;
-          event.data = JSON.parse(data);
-          events.push(event);
-          if (stopAfter(events)) {
-            req.destroy();
-            resolve(events);
-            return;
-          }
-        }
-      });
-      res.on('end', () => resolve(events));
-    });
-    req.on('error', (err) => (events.length ? resolve(events) : reject(err)));
-  });
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { createKey, upsertWorkflow } from './support/fixtures';
+import { openSse } from './support/sse';
+import { waitFor } from './support/wait';
 
 const ADMIN = 'admin-token-for-run-control-tests';
 
@@ -72,13 +14,17 @@ describe('Run control (e2e)', () => {
   const user = 'run-control-user';
 
   const waitEnded = (id: string) =>
-    until(async () => {
-      const res = await sut.http.get(`/executions/${id}`).set('Authorization', `Bearer ${key}`);
-      const execution = res.body.data.execution;
-      return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(execution.status)
-        ? execution
-        : undefined;
-    });
+    waitFor(
+      async () => {
+        const res = await sut.http.get(`/executions/${id}`).set('Authorization', `Bearer ${key}`);
+        return res.body.data.execution;
+      },
+      {
+        what: `execution ${id} to end`,
+        accept: (execution) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(execution.status),
+        failFast: true,
+      },
+    );
 
   beforeAll(async () => {
     sut = await startTestApp({
@@ -86,31 +32,20 @@ describe('Run control (e2e)', () => {
       SIM_DELAY_MS: '100',
       ADMIN_TOKEN: ADMIN,
     });
-    key = (
-      await sut.http.post('/api-keys').set('X-User-Id', user).send({ name: 'all' }).expect(201)
-    ).body.data.api_key;
-    await sut.http
-      .post('/workflows/upsert')
-      .set('X-User-Id', user)
-      .send({ project_id: 'plain', name: 'Plain' })
-      .expect(200);
-    await sut.http
-      .post('/workflows/upsert')
-      .set('X-User-Id', user)
-      .send({
-        project_id: 'typed',
-        name: 'Typed',
-        parameters: {
-          type: 'object',
-          properties: {
-            month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' },
-            count: { type: 'integer', minimum: 1 },
-          },
-          required: ['month'],
-          additionalProperties: false,
+    key = await createKey(sut.http, user, { name: 'all' });
+    await upsertWorkflow(sut.http, user, 'plain', { name: 'Plain' });
+    await upsertWorkflow(sut.http, user, 'typed', {
+      name: 'Typed',
+      parameters: {
+        type: 'object',
+        properties: {
+          month: { type: 'string', pattern: '^\\d{4}-\\d{2}$' },
+          count: { type: 'integer', minimum: 1 },
         },
-      })
-      .expect(200);
+        required: ['month'],
+        additionalProperties: false,
+      },
+    });
   });
 
   afterAll(async () => {
@@ -125,10 +60,13 @@ describe('Run control (e2e)', () => {
       .set(auth)
       .send({ project_id: 'plain', params: { __sim: { delay_ms: 1500 } } })
       .expect(202);
-    await until(async () => {
-      const res = await sut.http.get(`/executions/${blocker.body.data.execution.id}`).set(auth);
-      return res.body.data.execution.status === 'RUNNING' ? true : undefined;
-    });
+    await waitFor(
+      async () => {
+        const res = await sut.http.get(`/executions/${blocker.body.data.execution.id}`).set(auth);
+        return res.body.data.execution.status;
+      },
+      { what: 'the blocker to run', accept: (status) => status === 'RUNNING', failFast: true },
+    );
     const low: string[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await sut.http
@@ -291,16 +229,25 @@ describe('Run control (e2e)', () => {
     const url = `${sut.url}/executions/${execution.id}/events`;
 
     // First connection: the snapshot and two live events, then the client drops.
-    const first = await readSse(url, auth, (events) => events.length >= 3);
+    const firstStream = await openSse(url, {
+      headers: auth,
+      stopWhen: (events) => events.length >= 3,
+    });
+    expect(firstStream.status).toBe(200);
+    await firstStream.ended;
+    const first = firstStream.events;
     expect(first[0].event).toBe('snapshot');
     const lastSeen = first[first.length - 1].id as string;
     expect(lastSeen).toMatch(/^\d+-\d+$/);
     await new Promise((r) => setTimeout(r, 700));
 
-    const second = await readSse(url, { ...auth, 'Last-Event-ID': lastSeen });
+    const secondStream = await openSse(url, { headers: { ...auth, 'Last-Event-ID': lastSeen } });
+    expect(secondStream.status).toBe(200);
+    await secondStream.ended;
+    const second = secondStream.events;
     expect(second.length).toBeGreaterThan(0);
     expect(second.some((e) => e.event === 'snapshot')).toBe(false);
-    expect((second[second.length - 1].data as { type: string }).type).toBe('execution.completed');
+    expect(JSON.parse(second[second.length - 1].data).type).toBe('execution.completed');
 
     const stored = await sut.app.get(ExecutionEventLog).since(execution.id, lastSeen);
     expect(second.map((e) => e.id)).toEqual(stored.map((e) => e.id));
@@ -359,12 +306,17 @@ describe('Run control (e2e)', () => {
       .get('/executions')
       .set('Authorization', `Bearer ${expiring.api_key}`)
       .expect(200);
-    await until(async () => {
-      const res = await sut.http
-        .get('/executions')
-        .set('Authorization', `Bearer ${expiring.api_key}`);
-      return res.status === 401 ? res : undefined;
-    }, 10_000);
+    await waitFor(
+      async () =>
+        (await sut.http.get('/executions').set('Authorization', `Bearer ${expiring.api_key}`))
+          .status,
+      {
+        what: 'the expired key to be refused',
+        accept: (status) => status === 401,
+        timeoutMs: 10_000,
+        failFast: true,
+      },
+    );
     const expired = await sut.http
       .get('/executions')
       .set('Authorization', `Bearer ${expiring.api_key}`)
