@@ -8,8 +8,9 @@ import {
 } from '../apps/api/src/execution/entities/execution.entity';
 import { EXECUTION_QUEUE } from '../apps/api/src/execution/execution.constants';
 import { TestApp, startTestApp } from './support/app';
-import { createKey, insertExecution, startExecution, upsertWorkflow } from './support/ops-helpers';
-import { eventually } from './support/ops-processes';
+import { insertExecution } from './support/executions';
+import { createKey, startRun, upsertWorkflow } from './support/fixtures';
+import { waitFor } from './support/wait';
 
 const TOKEN = 'admin-token-for-tests-0123456789';
 const bearer = `Bearer ${TOKEN}`;
@@ -88,8 +89,8 @@ describe('Admin (e2e)', () => {
   it('should report queue counts by state and pause and resume the queue everywhere', async () => {
     await upsertWorkflow(sut.http, 'alice', 'p-alice');
     const key = await createKey(sut.http, 'alice');
-    await startExecution(sut.http, key, 'p-alice').expect(202);
-    await startExecution(sut.http, key, 'p-alice').expect(202);
+    await startRun(sut.http, key, 'p-alice');
+    await startRun(sut.http, key, 'p-alice');
 
     const status = await sut.http.get('/admin/queue').set('Authorization', bearer).expect(200);
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'failed', 'completed');
@@ -129,7 +130,7 @@ describe('Admin (e2e)', () => {
   it('should move failed jobs back to waiting', async () => {
     await upsertWorkflow(sut.http, 'bob', 'p-bob');
     const key = await createKey(sut.http, 'bob');
-    await startExecution(sut.http, key, 'p-bob').expect(202);
+    await startRun(sut.http, key, 'p-bob');
     const failedId = await finishNextJob('failed');
     expect(await queue.getJobState(failedId)).toBe('failed');
 
@@ -145,7 +146,7 @@ describe('Admin (e2e)', () => {
   it('should remove finished jobs older than the given age and validate the request', async () => {
     await upsertWorkflow(sut.http, 'carol', 'p-carol');
     const key = await createKey(sut.http, 'carol');
-    await startExecution(sut.http, key, 'p-carol').expect(202);
+    await startRun(sut.http, key, 'p-carol');
     const doneId = await finishNextJob('completed');
     expect(await queue.getJobState(doneId)).toBe('completed');
 
@@ -232,8 +233,7 @@ describe('Admin (e2e)', () => {
   it('should cancel any user’s execution and remove its waiting job', async () => {
     await upsertWorkflow(sut.http, 'frank', 'p-frank');
     const key = await createKey(sut.http, 'frank');
-    const started = await startExecution(sut.http, key, 'p-frank').expect(202);
-    const id = started.body.data.execution.id as string;
+    const id = await startRun(sut.http, key, 'p-frank');
     expect(await queue.getJob(id)).toBeDefined();
 
     const res = await sut.http
@@ -341,13 +341,10 @@ describe('Admin (e2e)', () => {
     );
     expect(rows.map((r) => Number(r.is_active))).toEqual([0, 0]);
     for (const key of keys) {
-      await eventually(
+      await waitFor(
         async () =>
-          (await sut.http.get('/executions').set('Authorization', `Bearer ${key}`)).status === 401
-            ? true
-            : undefined,
-        5000,
-        'revoked key refused',
+          (await sut.http.get('/executions').set('Authorization', `Bearer ${key}`)).status === 401,
+        { what: 'the revoked key to be refused', timeoutMs: 5000 },
       );
     }
   });

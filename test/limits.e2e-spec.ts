@@ -4,8 +4,8 @@ import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
-import { createKey, startExecution, upsertWorkflow } from './support/ops-helpers';
-import { ChildApp, spawnApi } from './support/ops-processes';
+import { createKey, startExecution, startRun, upsertWorkflow } from './support/fixtures';
+import { NodeProcess, spawnApi } from './support/process';
 
 const RATE = 4;
 const CAP = 6;
@@ -18,13 +18,13 @@ describe('Limits across two api processes sharing Redis (e2e)', () => {
     BODY_LIMIT: '4kb',
     LOG_LEVEL: 'warn',
   });
-  let a: ChildApp;
-  let b: ChildApp;
+  let a: NodeProcess;
+  let b: NodeProcess;
 
   beforeAll(async () => {
     // One after the other: the first creates the database and runs the migrations.
-    a = await spawnApi('api-a', env);
-    b = await spawnApi('api-b', env);
+    a = await spawnApi(env, { name: 'api-a' });
+    b = await spawnApi(env, { name: 'api-b' });
     await upsertWorkflow(a.url, 'olga', 'p-limits');
   });
   afterAll(async () => {
@@ -41,7 +41,7 @@ describe('Limits across two api processes sharing Redis (e2e)', () => {
   };
 
   it('should hold one start budget per key across both processes and every start route', async () => {
-    const key = await createKey(a.url, 'olga', 'first');
+    const key = await createKey(a.url, 'olga', { name: 'first' });
     const auth = `Bearer ${key}`;
     // Alternate processes and start routes: all draw from the same budget.
     const starts = [
@@ -95,11 +95,11 @@ describe('Limits across two api processes sharing Redis (e2e)', () => {
 
   it('should cap a user’s PENDING+RUNNING executions across processes, whatever the key', async () => {
     // olga has RATE executions PENDING (no worker runs them); a second key has its own budget.
-    const key = await createKey(b.url, 'olga', 'second');
+    const key = await createKey(b.url, 'olga', { name: 'second' });
     const room = CAP - (await countRows('olga'));
     expect(room).toBe(CAP - RATE);
     for (let i = 0; i < room; i++) {
-      await startExecution(i % 2 ? a.url : b.url, key, 'p-limits').expect(202);
+      await startRun(i % 2 ? a.url : b.url, key, 'p-limits');
     }
     for (const url of [a.url, b.url]) {
       const refused = await startExecution(url, key, 'p-limits');
@@ -112,14 +112,14 @@ describe('Limits across two api processes sharing Redis (e2e)', () => {
     // Another user is not affected.
     await upsertWorkflow(a.url, 'pete', 'p-pete');
     const pete = await createKey(a.url, 'pete');
-    await startExecution(b.url, pete, 'p-pete').expect(202);
+    await startRun(b.url, pete, 'p-pete');
 
     // An execution that ends frees a slot (a fresh key: refused starts used this one's budget).
     const list = await request(a.url).get('/executions?pageSize=1').set('X-User-Id', 'olga');
     const id = list.body.data.records[0].id as string;
     await request(b.url).post(`/executions/${id}/cancel`).set('X-User-Id', 'olga').expect(200);
-    const third = await createKey(a.url, 'olga', 'third');
-    await startExecution(a.url, third, 'p-limits').expect(202);
+    const third = await createKey(a.url, 'olga', { name: 'third' });
+    await startRun(a.url, third, 'p-limits');
     expect((await startExecution(b.url, third, 'p-limits')).body.msg).toMatch(/active executions/);
   });
 
@@ -190,7 +190,7 @@ describe('Per-user cap in one process (e2e)', () => {
   it('should refuse the start over the cap with 429 and queue nothing', async () => {
     await upsertWorkflow(sut.http, 'rita', 'p-rita');
     const key = await createKey(sut.http, 'rita');
-    await startExecution(sut.http, key, 'p-rita').expect(202);
+    await startRun(sut.http, key, 'p-rita');
     await request(sut.url)
       .post('/workflows/p-rita/execute-async')
       .set('Authorization', `Bearer ${key}`)

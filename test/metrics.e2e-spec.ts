@@ -2,8 +2,11 @@ import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.en
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { MetricsService } from '../apps/api/src/metrics/metrics.service';
 import { TestApp, startTestApp } from './support/app';
-import { createKey, metricValue, startExecution, upsertWorkflow } from './support/ops-helpers';
-import { eventually } from './support/ops-processes';
+import { waitForExecution } from './support/executions';
+import { bearer, createKey, startRun, upsertWorkflow } from './support/fixtures';
+import { metricValue } from './support/metrics';
+import { openSse } from './support/sse';
+import { waitFor } from './support/wait';
 
 /** docs/operating.md lists these; each has its TYPE line and at least one sample. */
 const SERIES: Array<[name: string, sample: string]> = [
@@ -42,16 +45,8 @@ describe('Metrics (e2e)', () => {
   };
 
   async function runToEnd(params: Record<string, unknown>): Promise<ExecutionEntity> {
-    const res = await startExecution(sut.http, key, 'p-metrics', params).expect(202);
-    const id = res.body.data.execution.id as string;
-    return eventually(
-      async () => {
-        const row = await sut.db.getRepository(ExecutionEntity).findOneBy({ id });
-        return row && row.end_time ? row : undefined;
-      },
-      30_000,
-      `execution ${id} ended`,
-    );
+    const id = await startRun(sut.http, key, 'p-metrics', params);
+    return waitForExecution(sut.db, id, (row) => row.end_time !== null);
   }
 
   it('should expose every listed series as Prometheus text without a token', async () => {
@@ -119,24 +114,17 @@ describe('Metrics (e2e)', () => {
   });
 
   it('should report open SSE streams, the socket gauge, queue depth and a paused queue', async () => {
-    const res = await startExecution(sut.http, key, 'p-metrics', { __sim: { hang: true } }).expect(
-      202,
-    );
-    const id = res.body.data.execution.id as string;
-    const controller = new AbortController();
-    const stream = await fetch(`${sut.url}/executions/${id}/events`, {
-      headers: { authorization: `Bearer ${key}` },
-      signal: controller.signal,
-    });
+    const id = await startRun(sut.http, key, 'p-metrics', { __sim: { hang: true } });
+    const stream = await openSse(`${sut.url}/executions/${id}/events`, { headers: bearer(key) });
     expect(stream.status).toBe(200);
     try {
-      await eventually(
-        async () => ((metricValue(await scrape(), 'rpa_sse_streams') ?? 0) >= 1 ? true : undefined),
-        10_000,
-        'an open SSE stream counted',
-      );
+      await waitFor(async () => metricValue(await scrape(), 'rpa_sse_streams') ?? 0, {
+        what: 'an open SSE stream counted',
+        accept: (streams) => streams >= 1,
+        timeoutMs: 10_000,
+      });
     } finally {
-      controller.abort();
+      stream.disconnect();
     }
     sut.app.get(MetricsService).setSocketConnections(3);
     expect(metricValue(await scrape(), 'rpa_socket_connections')).toBe(3);
@@ -146,7 +134,7 @@ describe('Metrics (e2e)', () => {
     const queue = sut.app.get(ExecutionQueue).queue;
     await queue.pause();
     try {
-      await startExecution(sut.http, key, 'p-metrics').expect(202);
+      await startRun(sut.http, key, 'p-metrics');
       const text = await scrape();
       expect(metricValue(text, 'rpa_queue_paused', { queue: 'executions' })).toBe(1);
       const queued =

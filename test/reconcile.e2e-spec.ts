@@ -3,16 +3,18 @@ import {
   ExecutionStatus,
 } from '../apps/api/src/execution/entities/execution.entity';
 import { TestApp, startTestApp } from './support/app';
-import { insertExecution, upsertWorkflow } from './support/ops-helpers';
-import { ChildApp, eventually, simTasks, spawnApi, spawnRobotSim } from './support/ops-processes';
+import { insertExecution, waitForExecution } from './support/executions';
+import { upsertWorkflow } from './support/fixtures';
+import { NodeProcess, spawnApi, spawnRobotSim } from './support/process';
+import { robotHttpEnv, simTasks } from './support/robot-sim';
 
 describe('Start-up reconciliation (e2e)', () => {
-  let sim: ChildApp;
+  let sim: NodeProcess;
   let api: TestApp;
-  let worker: ChildApp | undefined;
+  let worker: NodeProcess | undefined;
 
   beforeAll(async () => {
-    sim = await spawnRobotSim(300);
+    sim = await spawnRobotSim({ SIM_DELAY_MS: '300' });
     // api role: it never reconciles at start, the worker below does.
     api = await startTestApp({ APP_ROLE: 'api' });
   });
@@ -41,22 +43,12 @@ describe('Start-up reconciliation (e2e)', () => {
       start_time: new Date(),
     });
 
-    worker = await spawnApi('worker', {
-      ...api.env,
-      APP_ROLE: 'worker',
-      ROBOT_MODE: 'http',
-      ROBOT_BASE_URL: sim.url,
-      LOG_LEVEL: 'info',
-    });
+    worker = await spawnApi(
+      { ...api.env, ...robotHttpEnv(sim), LOG_LEVEL: 'info' },
+      { role: 'worker' },
+    );
     for (const id of [pending.id, running.id]) {
-      const ended = await eventually(
-        async () => {
-          const current = await api.db.getRepository(ExecutionEntity).findOneByOrFail({ id });
-          return current.end_time ? current : undefined;
-        },
-        60_000,
-        `execution ${id} ended`,
-      );
+      const ended = await waitForExecution(api.db, id, (row) => row.end_time !== null, 60_000);
       expect(ended.status).toBe(ExecutionStatus.Completed);
     }
     expect(worker.output()).toMatch(/Start-up reconciliation: 1 requeued, 1 resumed/);
@@ -64,6 +56,6 @@ describe('Start-up reconciliation (e2e)', () => {
     expect(final.robot_task_id).toBe(taskId);
     expect(final.result).toEqual({ data: { mark: 'running' } });
     // One task for the resumed run (the one made before the crash), one for the other.
-    expect(await simTasks(sim)).toHaveLength(2);
+    expect(await simTasks(sim.url)).toHaveLength(2);
   }, 120_000);
 });

@@ -8,46 +8,36 @@ import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
-import { createKey, metricValue, startExecution, upsertWorkflow } from './support/ops-helpers';
-import { ChildApp, eventually, simTasks, spawnApi, spawnRobotSim } from './support/ops-processes';
+import { waitForExecution } from './support/executions';
+import { bearer, createKey, startRun, upsertWorkflow } from './support/fixtures';
+import { metricValue } from './support/metrics';
+import { NodeProcess, spawnApi, spawnRobotSim } from './support/process';
+import { robotHttpEnv, simTasks } from './support/robot-sim';
+import { openSse } from './support/sse';
+import { waitFor } from './support/wait';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** How long stop() waits before SIGKILL: far past every SHUTDOWN_TIMEOUT_MS here, so the exit is the app's own. */
+const GRACE_MS = 60_000;
 const RUNS = 50;
 const FINAL = new Set(['execution.completed', 'execution.failed', 'execution.cancelled']);
 
-/** Reads a streamed answer as it comes; `ended` resolves with all of it once it closes. */
-function collect(res: Response): { text: () => string; ended: Promise<string> } {
-  let text = '';
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const ended = (async () => {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return text;
-      text += decoder.decode(value, { stream: true });
-    }
-  })();
-  return { text: () => text, ended };
-}
-
 describe('Graceful shutdown of a worker during 50 running executions (e2e)', () => {
-  let sim: ChildApp;
+  let sim: NodeProcess;
   let api: TestApp;
   let workerEnv: Record<string, string>;
-  const workers: ChildApp[] = [];
+  const workers: NodeProcess[] = [];
   let events: Redis;
   /** Final events seen on the domain event channel, per execution. */
   const finals = new Map<string, string[]>();
 
   beforeAll(async () => {
     // Robot tasks of a few seconds, served over HTTP by the simulator as its own process.
-    sim = await spawnRobotSim(4000);
+    sim = await spawnRobotSim({ SIM_DELAY_MS: '4000' });
     api = await startTestApp({ APP_ROLE: 'api', RATE_LIMIT_START_PER_MINUTE: '0' });
     workerEnv = {
       ...api.env,
-      APP_ROLE: 'worker',
-      ROBOT_MODE: 'http',
-      ROBOT_BASE_URL: sim.url,
+      ...robotHttpEnv(sim),
       ROBOT_POLL_MIN_MS: '200',
       ROBOT_POLL_MAX_MS: '500',
       EXECUTION_CONCURRENCY: '100',
@@ -74,27 +64,25 @@ describe('Graceful shutdown of a worker during 50 running executions (e2e)', () 
     const key = await createKey(api.http, 'sam');
     const ids: string[] = [];
     for (let n = 0; n < RUNS; n++) {
-      const res = await startExecution(api.http, key, 'p-shutdown', { n }).expect(202);
-      ids.push(res.body.data.execution.id as string);
+      ids.push(await startRun(api.http, key, 'p-shutdown', { n }));
     }
     const repo = api.db.getRepository(ExecutionEntity);
     const statuses = async () => (await repo.find()).map((e) => e.status);
 
-    const first = await spawnApi('worker-1', workerEnv);
+    const first = await spawnApi(workerEnv, { role: 'worker', name: 'worker-1' });
     workers.push(first);
-    await eventually(
-      async () =>
-        (await statuses()).filter((s) => s === 'RUNNING').length === RUNS ? true : undefined,
-      60_000,
-      'all executions RUNNING on worker-1',
-    );
+    await waitFor(async () => (await statuses()).filter((s) => s === 'RUNNING').length, {
+      what: 'all executions RUNNING on worker-1',
+      accept: (running) => running === RUNS,
+      timeoutMs: 60_000,
+    });
     const metrics = await request(first.url).get('/metrics').expect(200);
     expect(metricValue(metrics.text, 'rpa_executions_started_total', { role: 'worker' })).toBe(
       RUNS,
     );
 
     const signalledAt = Date.now();
-    const exit = await first.stop('SIGTERM');
+    const exit = await first.stop('SIGTERM', GRACE_MS);
     const tookMs = exit.at - signalledAt;
     console.info(`worker-1 drained ${RUNS} running executions and exited in ${tookMs} ms`);
     // 0 means it finished its drain; past the timeout it would have exited with 1.
@@ -118,29 +106,28 @@ describe('Graceful shutdown of a worker during 50 running executions (e2e)', () 
     const queued = await queue.getJobs(['waiting', 'prioritized']);
     expect(queued.map((job) => job.attemptsMade).filter((n) => n > 0)).toEqual([]);
 
-    const second = await spawnApi('worker-2', workerEnv);
+    const second = await spawnApi(workerEnv, { role: 'worker', name: 'worker-2' });
     workers.push(second);
-    await eventually(
-      async () => ((await statuses()).every((s) => s === 'COMPLETED') ? true : undefined),
-      90_000,
-      'every execution COMPLETED on worker-2',
-    );
-    await eventually(
-      async () => (finals.size === RUNS ? true : undefined),
-      10_000,
-      'a final event for every execution',
-    );
+    await waitFor(async () => (await statuses()).every((s) => s === 'COMPLETED'), {
+      what: 'every execution COMPLETED on worker-2',
+      timeoutMs: 90_000,
+    });
+    await waitFor(() => finals.size, {
+      what: 'a final event for every execution',
+      accept: (count) => count === RUNS,
+      timeoutMs: 10_000,
+    });
     for (const id of ids)
       expect({ id, finals: finals.get(id) }).toEqual({ id, finals: ['execution.completed'] });
 
     // One robot task per execution: the resumed runs followed their stored task.
-    const tasks = await simTasks(sim);
+    const tasks = await simTasks(sim.url);
     expect(tasks).toHaveLength(RUNS);
     const rows = await repo.find();
     expect(new Set(rows.map((r) => r.robot_task_id))).toEqual(new Set(tasks.map((t) => t.task_id)));
     expect(new Set(tasks.map((t) => t.params.n)).size).toBe(RUNS);
 
-    expect(await second.stop('SIGTERM')).toMatchObject({ code: 0 });
+    expect(await second.stop('SIGTERM', GRACE_MS)).toMatchObject({ code: 0 });
   }, 240_000);
 });
 
@@ -151,10 +138,10 @@ describe('Graceful shutdown of an api process (e2e)', () => {
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     LOG_LEVEL: 'info',
   });
-  let api: ChildApp;
+  let api: NodeProcess;
   beforeAll(async () => {
     // No worker anywhere: every execution stays PENDING, so every wait is still open.
-    api = await spawnApi('api', env);
+    api = await spawnApi(env);
   });
   afterAll(async () => {
     await api?.stop('SIGKILL');
@@ -164,18 +151,14 @@ describe('Graceful shutdown of an api process (e2e)', () => {
   it('should tell open streams and waiting callers, answer them, and exit', async () => {
     await upsertWorkflow(api.url, 'tess', 'p-api-stop');
     const key = await createKey(api.url, 'tess');
-    const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
 
-    const started = await startExecution(api.url, key, 'p-api-stop').expect(202);
-    const id = started.body.data.execution.id as string;
-    const sse = collect(await fetch(`${api.url}/executions/${id}/events`, { headers: auth }));
-    const rpa = collect(
-      await fetch(`${api.url}/rpa/v1/exec`, {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ project_id: 'p-api-stop', sid: 'engine-1' }),
-      }),
-    );
+    const id = await startRun(api.url, key, 'p-api-stop');
+    const sse = await openSse(`${api.url}/executions/${id}/events`, { headers: bearer(key) });
+    const rpa = await openSse(`${api.url}/rpa/v1/exec`, {
+      method: 'POST',
+      headers: bearer(key),
+      body: { project_id: 'p-api-stop', sid: 'engine-1' },
+    });
     const sync = request(api.url)
       .post('/workflows/p-api-stop/execute')
       .set('Authorization', `Bearer ${key}`)
@@ -186,27 +169,26 @@ describe('Graceful shutdown of an api process (e2e)', () => {
       .set('Authorization', `Bearer ${key}`)
       .send({ project_id: 'p-api-stop' })
       .then((res) => res);
-    await eventually(
-      async () => (sse.text().includes('event: snapshot') ? true : undefined),
-      10_000,
-      'snapshot',
-    );
-    await eventually(
+    await sse.waitFor((s) => s.text().includes('event: snapshot'), 'snapshot', 10_000);
+    await waitFor(
       async () => {
         const res = await request(api.url).get('/executions?pageSize=1').set('X-User-Id', 'tess');
-        return res.body.data.total === 4 ? true : undefined;
+        return res.body.data.total;
       },
-      10_000,
-      'four executions written',
+      { what: 'four executions written', accept: (total) => total === 4, timeoutMs: 10_000 },
     );
 
-    const exit = api.stop('SIGTERM');
+    const exit = api.stop('SIGTERM', GRACE_MS);
 
     // The event stream is told and closed; EventSource clients reconnect elsewhere.
-    const streamed = await sse.ended;
-    expect(streamed).toMatch(/retry: 1000\nevent: shutdown\ndata: \{"reason":"shutdown"/);
+    await sse.ended;
+    expect(sse.text()).toMatch(/retry: 1000\nevent: shutdown\ndata: \{"reason":"shutdown"/);
     // The engine's stream ends with its usual final line (still running: 55003) and the id.
-    const lines = (await rpa.ended).split('\n').filter((l) => l.startsWith('data: '));
+    await rpa.ended;
+    const lines = rpa
+      .text()
+      .split('\n')
+      .filter((l) => l.startsWith('data: '));
     const last = JSON.parse(lines[lines.length - 1].slice('data: '.length));
     expect(last).toMatchObject({ code: 55003, sid: 'engine-1', execution_id: expect.any(String) });
     // Waiting callers get the execution as it stands, as when their wait runs out.
@@ -225,11 +207,11 @@ describe('Graceful shutdown of an api process (e2e)', () => {
 
 describe('Shutdown timeout of a stuck worker (e2e)', () => {
   let api: TestApp;
-  let sim: ChildApp;
+  let sim: NodeProcess;
   let lock: QueryRunner | undefined;
-  const workers: ChildApp[] = [];
+  const workers: NodeProcess[] = [];
   beforeAll(async () => {
-    sim = await spawnRobotSim(200);
+    sim = await spawnRobotSim({ SIM_DELAY_MS: '200' });
     api = await startTestApp({ APP_ROLE: 'api', RATE_LIMIT_START_PER_MINUTE: '0' });
   });
   afterAll(async () => {
@@ -243,8 +225,7 @@ describe('Shutdown timeout of a stuck worker (e2e)', () => {
   it('should still exit when SHUTDOWN_TIMEOUT_MS runs out, and the job is taken over', async () => {
     await upsertWorkflow(api.http, 'uma', 'p-stuck');
     const key = await createKey(api.http, 'uma');
-    const res = await startExecution(api.http, key, 'p-stuck').expect(202);
-    const id = res.body.data.execution.id as string;
+    const id = await startRun(api.http, key, 'p-stuck');
     // A transaction holding the execution's row: the worker's first update waits on it and
     // cannot be interrupted, which is what a stuck shutdown looks like.
     lock = api.db.createQueryRunner();
@@ -254,26 +235,22 @@ describe('Shutdown timeout of a stuck worker (e2e)', () => {
     const locks = {
       JOB_LOCK_MS: '2000',
       JOB_STALLED_INTERVAL_MS: '1000',
-      ROBOT_MODE: 'http',
-      ROBOT_BASE_URL: sim.url,
+      ...robotHttpEnv(sim),
     };
-    const worker = await spawnApi('stuck-worker', {
-      ...api.env,
-      ...locks,
-      APP_ROLE: 'worker',
-      SHUTDOWN_TIMEOUT_MS: '2000',
-      LOG_LEVEL: 'info',
-    });
+    const worker = await spawnApi(
+      { ...api.env, ...locks, SHUTDOWN_TIMEOUT_MS: '2000', LOG_LEVEL: 'info' },
+      { role: 'worker', name: 'stuck-worker' },
+    );
     workers.push(worker);
     const queue = api.app.get(ExecutionQueue).queue;
-    await eventually(
-      async () => ((await queue.getJobState(id)) === 'active' ? true : undefined),
-      30_000,
-      'the job taken by the stuck worker',
-    );
+    await waitFor(() => queue.getJobState(id), {
+      what: 'the job taken by the stuck worker',
+      accept: (state) => state === 'active',
+      timeoutMs: 30_000,
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    const exit = await worker.stop('SIGTERM');
+    const exit = await worker.stop('SIGTERM', GRACE_MS);
     expect(exit).toMatchObject({ code: 1, signal: null });
     expect(worker.output()).toMatch(/Shutdown did not finish within 2000 ms: exiting now/);
     await lock.rollbackTransaction();
@@ -286,20 +263,9 @@ describe('Shutdown timeout of a stuck worker (e2e)', () => {
     expect(['PENDING', 'RUNNING']).toContain(row.status);
     expect(await queue.getJobState(id)).toBe('active');
 
-    const next = await spawnApi('next-worker', {
-      ...api.env,
-      ...locks,
-      APP_ROLE: 'worker',
-    });
+    const next = await spawnApi({ ...api.env, ...locks }, { role: 'worker', name: 'next-worker' });
     workers.push(next);
-    const ended = await eventually(
-      async () => {
-        const current = await api.db.getRepository(ExecutionEntity).findOneByOrFail({ id });
-        return current.end_time ? current : undefined;
-      },
-      60_000,
-      'the execution taken over and ended',
-    );
+    const ended = await waitForExecution(api.db, id, (row) => row.end_time !== null, 60_000);
     expect({ status: ended.status, error: ended.error }).toEqual({
       status: 'COMPLETED',
       error: null,
@@ -310,7 +276,7 @@ describe('Shutdown timeout of a stuck worker (e2e)', () => {
 describe('Shutdown of a worker waiting on an unanswered robot call (e2e)', () => {
   let blackHole: Server;
   let api: TestApp;
-  const workers: ChildApp[] = [];
+  const workers: NodeProcess[] = [];
   beforeAll(async () => {
     // A robot service that accepts connections and never answers.
     blackHole = createServer(() => undefined);
@@ -327,26 +293,27 @@ describe('Shutdown of a worker waiting on an unanswered robot call (e2e)', () =>
     const port = (blackHole.address() as AddressInfo).port;
     await upsertWorkflow(api.http, 'vic', 'p-silent');
     const key = await createKey(api.http, 'vic');
-    const res = await startExecution(api.http, key, 'p-silent').expect(202);
-    const id = res.body.data.execution.id as string;
-    const worker = await spawnApi('silent-robot-worker', {
-      ...api.env,
-      APP_ROLE: 'worker',
-      ROBOT_MODE: 'http',
-      ROBOT_BASE_URL: `http://127.0.0.1:${port}`,
-      ROBOT_HTTP_TIMEOUT_MS: '600000',
-      SHUTDOWN_TIMEOUT_MS: '5000',
-      LOG_LEVEL: 'info',
-    });
+    const id = await startRun(api.http, key, 'p-silent');
+    const worker = await spawnApi(
+      {
+        ...api.env,
+        ROBOT_MODE: 'http',
+        ROBOT_BASE_URL: `http://127.0.0.1:${port}`,
+        ROBOT_HTTP_TIMEOUT_MS: '600000',
+        SHUTDOWN_TIMEOUT_MS: '5000',
+        LOG_LEVEL: 'info',
+      },
+      { role: 'worker', name: 'silent-robot-worker' },
+    );
     workers.push(worker);
     const queue = api.app.get(ExecutionQueue).queue;
-    await eventually(
-      async () => ((await queue.getJobState(id)) === 'active' ? true : undefined),
-      30_000,
-      'the job taken by the worker',
-    );
+    await waitFor(() => queue.getJobState(id), {
+      what: 'the job taken by the worker',
+      accept: (state) => state === 'active',
+      timeoutMs: 30_000,
+    });
 
-    const exit = await worker.stop('SIGTERM');
+    const exit = await worker.stop('SIGTERM', GRACE_MS);
     expect(exit).toMatchObject({ code: 0, signal: null });
     expect(worker.output()).toMatch(/1 active run\(s\) returned to the queue/);
     expect(['waiting', 'prioritized']).toContain(await queue.getJobState(id));
