@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
-import { UserApi } from './support/gateway';
-import { AppProcess, startAppProcess } from './support/gateway-processes';
+import { createKey, startRun, upsertWorkflow } from './support/fixtures';
+import { NodeProcess, spawnApi } from './support/process';
 
 /** Debian's chromium package; a browser is never downloaded. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -29,11 +29,11 @@ const RECORD_STATUSES = `(() => {
 
 describe('Dashboard in headless Chromium (e2e, built service)', () => {
   const env = testEnv();
-  let app: AppProcess;
+  let app: NodeProcess;
   let browser: Browser;
 
   beforeAll(async () => {
-    app = await startAppProcess(env, 'all');
+    app = await spawnApi(env, { role: 'all' });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -55,10 +55,9 @@ describe('Dashboard in headless Chromium (e2e, built service)', () => {
   });
 
   it('should list recent executions and show a new one go live from PENDING/RUNNING to COMPLETED', async () => {
-    const erin = new UserApi(app.url, 'erin');
-    await erin.workflow('wf-erin');
-    const { key } = await erin.createKey(['read', 'execute']);
-    const earlier = await erin.start(key, 'wf-erin', { delay_ms: 0 });
+    await upsertWorkflow(app.url, 'erin', 'wf-erin');
+    const key = await createKey(app.url, 'erin', { scopes: ['read', 'execute'] });
+    const earlier = await startRun(app.url, key, 'wf-erin', { n: 1, __sim: { delay_ms: 0 } });
 
     const page = await browser.newPage();
     const problems: string[] = [];
@@ -75,10 +74,9 @@ describe('Dashboard in headless Chromium (e2e, built service)', () => {
 
     await page.evaluate(RECORD_STATUSES);
 
-    const live = await erin.start(key, 'wf-erin', {
-      delay_ms: 2500,
-      progress_steps: 5,
-      log_lines: 3,
+    const live = await startRun(app.url, key, 'wf-erin', {
+      n: 1,
+      __sim: { delay_ms: 2500, progress_steps: 5, log_lines: 3 },
     });
     const status = page.locator(`tr[data-execution-id="${live}"] .status`);
     await status.filter({ hasText: 'COMPLETED' }).waitFor({ timeout: 30_000 });

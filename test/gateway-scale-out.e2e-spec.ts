@@ -1,8 +1,16 @@
 import Redis from 'ioredis';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
-import { LiveClient, UserApi, expectOrderedRun, until } from './support/gateway';
-import { AppProcess, startAppProcess } from './support/gateway-processes';
+import {
+  createKey,
+  createKeyWithId,
+  revokeKey,
+  startRun,
+  upsertWorkflow,
+} from './support/fixtures';
+import { LiveClient, expectOrderedRun } from './support/live-events';
+import { NodeProcess, spawnApi } from './support/process';
+import { waitFor } from './support/wait';
 
 /**
  * DESIGN §2/§8 with real processes of the built service: two api processes and one worker
@@ -10,19 +18,19 @@ import { AppProcess, startAppProcess } from './support/gateway-processes';
  */
 describe('Live events across processes (e2e, built service)', () => {
   const env = testEnv();
-  const processes: AppProcess[] = [];
-  let apiA: AppProcess;
-  let apiB: AppProcess;
-  let worker: AppProcess;
+  const processes: NodeProcess[] = [];
+  let apiA: NodeProcess;
+  let apiB: NodeProcess;
+  let worker: NodeProcess;
   const clients: LiveClient[] = [];
 
   beforeAll(async () => {
     // The first process creates the schema; the others then start against it.
-    apiA = await startAppProcess(env, 'api');
+    apiA = await spawnApi(env, { role: 'api' });
     processes.push(apiA);
     [apiB, worker] = await Promise.all([
-      startAppProcess(env, 'api'),
-      startAppProcess(env, 'worker'),
+      spawnApi(env, { role: 'api' }),
+      spawnApi(env, { role: 'worker' }),
     ]);
     processes.push(apiB, worker);
   });
@@ -33,29 +41,30 @@ describe('Live events across processes (e2e, built service)', () => {
   });
 
   it('should deliver to a socket on api B the events of an execution started through api A', async () => {
-    const onA = new UserApi(apiA.url, 'carol');
-    await onA.workflow('wf-carol');
-    const { key } = await onA.createKey();
+    await upsertWorkflow(apiA.url, 'carol', 'wf-carol');
+    const key = await createKey(apiA.url, 'carol');
     const client = await LiveClient.connect(apiB.url, { token: key });
     clients.push(client);
     expect(await client.request('subscribe', { project_id: 'wf-carol' })).toEqual({ ok: true });
 
     const run = { delay_ms: 900, progress_steps: 4, log_lines: 3 };
-    const id = await onA.start(key, 'wf-carol', run);
+    const id = await startRun(apiA.url, key, 'wf-carol', { n: 1, __sim: run });
     expect(await client.request('subscribe', { execution_id: id })).toEqual({ ok: true });
     const events = await client.untilFinal(id, 30_000);
     expectOrderedRun(events, run.log_lines);
   });
 
   it('should disconnect on api B the sockets of a key revoked through api A', async () => {
-    const onA = new UserApi(apiA.url, 'dave');
-    const doomed = await onA.createKey();
+    const doomed = await createKeyWithId(apiA.url, 'dave');
     const client = await LiveClient.connect(apiB.url, { token: doomed.key });
     clients.push(client);
 
     const revokedAt = Date.now();
-    await onA.revokeKey(doomed.id);
-    await until(() => client.disconnectedAt, 'the socket on api B to be disconnected', 10_000);
+    await revokeKey(apiA.url, 'dave', doomed.id);
+    await waitFor(() => client.disconnectedAt, {
+      what: 'the socket on api B to be disconnected',
+      timeoutMs: 10_000,
+    });
     console.info(
       `socket on api B disconnected ${client.disconnectedAt! - revokedAt} ms after the revocation on api A`,
     );

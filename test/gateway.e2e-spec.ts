@@ -1,12 +1,12 @@
 import { TestApp, startTestApp } from './support/app';
-import { LiveClient, UserApi, expectOrderedRun, until } from './support/gateway';
+import { bearer, createKeyWithId, revokeKey, startRun, upsertWorkflow } from './support/fixtures';
+import { LiveClient, expectOrderedRun } from './support/live-events';
+import { waitFor } from './support/wait';
 
 const RUN = { delay_ms: 900, progress_steps: 4, log_lines: 3 };
 
 describe('Live events gateway (e2e)', () => {
   let sut: TestApp;
-  let alice: UserApi;
-  let bob: UserApi;
   let aliceKey: { key: string; id: number };
   let bobKey: { key: string; id: number };
   const clients: LiveClient[] = [];
@@ -15,15 +15,17 @@ describe('Live events gateway (e2e)', () => {
     clients.push(client);
     return client;
   };
+  /** A simulated run of alice's workflow: `sim` steers the robot simulator. */
+  const startAlice = (sim: Record<string, unknown>) =>
+    startRun(sut.http, aliceKey.key, 'wf-alice', { n: 1, __sim: sim });
+  const executionOf = (id: string) => sut.http.get(`/executions/${id}`).set(bearer(aliceKey.key));
 
   beforeAll(async () => {
     sut = await startTestApp();
-    alice = new UserApi(sut.url, 'alice');
-    bob = new UserApi(sut.url, 'bob');
-    await alice.workflow('wf-alice');
-    await bob.workflow('wf-bob');
-    aliceKey = await alice.createKey();
-    bobKey = await bob.createKey();
+    await upsertWorkflow(sut.http, 'alice', 'wf-alice');
+    await upsertWorkflow(sut.http, 'bob', 'wf-bob');
+    aliceKey = await createKeyWithId(sut.http, 'alice');
+    bobKey = await createKeyWithId(sut.http, 'bob');
   });
   afterEach(() => {
     clients.splice(0).forEach((client) => client.close());
@@ -66,14 +68,14 @@ describe('Live events gateway (e2e)', () => {
     });
 
     it('should refuse a revoked key with UNAUTHENTICATED', async () => {
-      const revoked = await alice.createKey();
-      await alice.revokeKey(revoked.id);
+      const revoked = await createKeyWithId(sut.http, 'alice');
+      await revokeKey(sut.http, 'alice', revoked.id);
       const err = await LiveClient.refusal(sut.url, { token: revoked.key });
       expect(err.message).toBe('UNAUTHENTICATED');
     });
 
     it('should refuse a key without the read scope with FORBIDDEN', async () => {
-      const executeOnly = await alice.createKey(['execute']);
+      const executeOnly = await createKeyWithId(sut.http, 'alice', { scopes: ['execute'] });
       const err = await LiveClient.refusal(sut.url, { token: executeOnly.key });
       expect(err.message).toBe('FORBIDDEN');
       expect(err.data?.message).toContain('read');
@@ -85,7 +87,7 @@ describe('Live events gateway (e2e)', () => {
       const client = await connect({ token: aliceKey.key });
       // Also in the workflow room: the user, workflow and execution rooms overlap.
       expect(await client.request('subscribe', { project_id: 'wf-alice' })).toEqual({ ok: true });
-      const id = await alice.start(aliceKey.key, 'wf-alice', RUN);
+      const id = await startAlice(RUN);
       expect(await client.request('subscribe', { execution_id: id })).toEqual({ ok: true });
 
       const events = await client.untilFinal(id);
@@ -96,21 +98,20 @@ describe('Live events gateway (e2e)', () => {
         progress: 100,
         result: { data: { n: 1 } },
       });
-      const stored = await alice.execution(aliceKey.key, id);
+      const stored = await executionOf(id);
       expect(stored.body.data.execution.status).toBe('COMPLETED');
     });
 
     it('should give a late subscriber every event after its acknowledgement', async () => {
       const watcher = await connect({ token: aliceKey.key });
-      const id = await alice.start(aliceKey.key, 'wf-alice', { ...RUN, delay_ms: 1500 });
-      await until(
-        () => watcher.of(id).some((e) => e.type === 'execution.started'),
-        'the start of the run',
-      );
+      const id = await startAlice({ ...RUN, delay_ms: 1500 });
+      await waitFor(() => watcher.of(id).some((e) => e.type === 'execution.started'), {
+        what: 'the start of the run',
+      });
 
       const late = await connect({ token: aliceKey.key });
       expect(await late.request('subscribe', { execution_id: id })).toEqual({ ok: true });
-      const state = await alice.execution(aliceKey.key, id);
+      const state = await executionOf(id);
       expect(['RUNNING', 'COMPLETED']).toContain(state.body.data.execution.status);
 
       const all = await watcher.untilFinal(id);
@@ -125,7 +126,7 @@ describe('Live events gateway (e2e)', () => {
     it('should refuse another user’s execution and workflow and deliver none of their events', async () => {
       const watcher = await connect({ token: aliceKey.key });
       const intruder = await connect({ token: bobKey.key });
-      const id = await alice.start(aliceKey.key, 'wf-alice', RUN);
+      const id = await startAlice(RUN);
 
       expect(await intruder.request('subscribe', { execution_id: id })).toMatchObject({
         ok: false,
@@ -176,7 +177,7 @@ describe('Live events gateway (e2e)', () => {
 
       expect(await client.request('subscribe', { project_id: 'wf-alice' })).toEqual({ ok: true });
       expect(await client.request('unsubscribe', { project_id: 'wf-alice' })).toEqual({ ok: true });
-      const id = await alice.start(aliceKey.key, 'wf-alice', { delay_ms: 50 });
+      const id = await startAlice({ delay_ms: 50 });
       expect(await client.untilFinal(id)).not.toHaveLength(0);
       expect(client.socket.connected).toBe(true);
     });
@@ -184,20 +185,19 @@ describe('Live events gateway (e2e)', () => {
 
   describe('revocation', () => {
     it('should disconnect the sockets of a revoked key within a second, and only those', async () => {
-      const doomed = await alice.createKey();
-      const other = await alice.createKey();
+      const doomed = await createKeyWithId(sut.http, 'alice');
+      const other = await createKeyWithId(sut.http, 'alice');
       const first = await connect({ token: doomed.key });
       const second = await connect({ token: doomed.key });
       const survivor = await connect({ token: other.key });
       const header = await connect({ userId: 'alice' });
 
       const revokedAt = Date.now();
-      await alice.revokeKey(doomed.id);
-      await until(
-        () => first.disconnectedAt && second.disconnectedAt,
-        'the revoked sockets',
-        10_000,
-      );
+      await revokeKey(sut.http, 'alice', doomed.id);
+      await waitFor(() => first.disconnectedAt && second.disconnectedAt, {
+        what: 'the revoked sockets to be disconnected',
+        timeoutMs: 10_000,
+      });
       const elapsed = Math.max(first.disconnectedAt!, second.disconnectedAt!) - revokedAt;
       console.info(`revoked key's sockets disconnected after ${elapsed} ms`);
       // The contract is 1 s; the generous bound keeps a loaded machine from failing the test.
