@@ -1,7 +1,8 @@
-import request from 'supertest';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
-import { BuiltApi, connectMcp, spawnBuiltApi } from './support/mcp';
+import { createKey, upsertWorkflow } from './support/fixtures';
+import { connectMcp } from './support/mcp';
+import { NodeProcess, spawnApi } from './support/process';
 
 /**
  * The built service, logging at debug level, used over MCP with the key in the URL (the
@@ -10,19 +11,13 @@ import { BuiltApi, connectMcp, spawnBuiltApi } from './support/mcp';
 describe('MCP key secrecy of the built service (e2e)', () => {
   const env = testEnv({ LOG_LEVEL: 'debug' });
   const badKey = 'rpa_ThisIsNotAValidKeyButMustNotBeLoggedEither0123456789';
-  let api: BuiltApi | undefined;
+  let api: NodeProcess | undefined;
   let key = '';
 
   beforeAll(async () => {
-    api = await spawnBuiltApi(env);
-    const http = request(api.url);
-    const created = await http.post('/api-keys').set('X-User-Id', 'alice').send({ name: 'mcp' });
-    key = created.body.data.api_key;
-    await http
-      .post('/workflows/upsert')
-      .set('X-User-Id', 'alice')
-      .send({ project_id: 'k1', name: 'Echo' })
-      .expect(200);
+    api = await spawnApi(env);
+    key = await createKey(api.url, 'alice', { name: 'mcp' });
+    await upsertWorkflow(api.url, 'alice', 'k1', { name: 'Echo' });
 
     const viaQuery = await connectMcp(api.url, key, 'query');
     await viaQuery.listTools();

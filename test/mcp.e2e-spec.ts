@@ -7,7 +7,9 @@ import { ExecutionService } from '../apps/api/src/execution/execution.service';
 import { WorkflowService } from '../apps/api/src/workflow/workflow.service';
 import { McpToolsService } from '../apps/api/src/mcp/mcp-tools.service';
 import { TestApp, startTestApp } from './support/app';
-import { KeyForm, connectMcp, pollUntil } from './support/mcp';
+import { WorkflowFields, createKeyWithId, upsertWorkflow } from './support/fixtures';
+import { KeyForm, connectMcp } from './support/mcp';
+import { waitFor } from './support/wait';
 
 const INVOICE_SCHEMA = {
   type: 'object',
@@ -33,18 +35,14 @@ const summaryOf = (result: unknown) =>
 const textOf = (result: unknown) =>
   (result as CallToolResult).content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
-async function createKey(sut: TestApp, user: string, scopes?: string[]) {
-  const res = await sut.http
-    .post('/api-keys')
-    .set('X-User-Id', user)
-    .send({ name: `mcp ${user}`, ...(scopes ? { scopes } : {}) })
-    .expect(201);
-  return { key: res.body.data.api_key as string, id: res.body.data.id as number };
-}
+const createKey = (sut: TestApp, user: string, scopes?: string[]) =>
+  createKeyWithId(sut.http, user, { name: `mcp ${user}`, scopes });
 
-async function upsert(sut: TestApp, user: string, workflow: Record<string, unknown>) {
-  await sut.http.post('/workflows/upsert').set('X-User-Id', user).send(workflow).expect(200);
-}
+const upsert = (
+  sut: TestApp,
+  user: string,
+  { project_id, ...fields }: WorkflowFields & { project_id: string },
+) => upsertWorkflow(sut.http, user, project_id, fields);
 
 async function executionCount(sut: TestApp, projectId: string): Promise<number> {
   const [row] = await sut.db.query('SELECT COUNT(*) AS n FROM executions WHERE project_id = ?', [
@@ -321,13 +319,15 @@ describe('MCP (e2e)', () => {
         ]);
         return row?.status as string | undefined;
       };
-      await pollUntil(statusOf, { what: 'the execution to be created' });
+      await waitFor(statusOf, { what: 'the execution to be created', failFast: true });
 
       gone.abort();
 
       await expect(call).rejects.toThrow();
-      await pollUntil(async () => (await statusOf()) === 'COMPLETED', {
+      await waitFor(statusOf, {
         what: 'the execution to complete',
+        accept: (status) => status === 'COMPLETED',
+        failFast: true,
       });
       const client = await connect(aliceKey);
       expect((await client.listTools()).tools).toHaveLength(5);
@@ -389,13 +389,13 @@ describe('MCP (e2e)', () => {
 
       await sut.http.delete(`/api-keys/${id}`).set('X-User-Id', 'alice').expect(200);
 
-      const err = await pollUntil(
+      const err = await waitFor(
         async () =>
           client.callTool({ name: 'workflow_rep', arguments: {} }).then(
             () => undefined,
             (e: unknown) => e as McpError,
           ),
-        { what: 'the revoked key to be refused' },
+        { what: 'the revoked key to be refused', failFast: true },
       );
       expect(err.message).toContain('Invalid, revoked or expired API key');
       expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['get_execution']);
@@ -501,9 +501,9 @@ describe('MCP tool timeout (e2e)', () => {
 
   beforeAll(async () => {
     sut = await startTestApp({ MCP_TOOL_TIMEOUT_MS: '300' });
-    const res = await sut.http.post('/api-keys').set('X-User-Id', 'carol').send({ name: 'c' });
+    const key = await createKeyWithId(sut.http, 'carol', { name: 'c' });
     await upsert(sut, 'carol', { project_id: 'slow', name: 'Slow job' });
-    client = await connectMcp(sut.url, res.body.data.api_key as string);
+    client = await connectMcp(sut.url, key.key);
     await client.listTools();
   });
   afterAll(async () => {
@@ -525,17 +525,20 @@ describe('MCP tool timeout (e2e)', () => {
       `Call get_execution with {"execution_id": "${running.execution_id}"}`,
     );
 
-    const ended = await pollUntil(
-      async () => {
-        const polled = summaryOf(
+    const ended = await waitFor(
+      async () =>
+        summaryOf(
           await client.callTool({
             name: 'get_execution',
             arguments: { execution_id: running.execution_id },
           }),
-        );
-        return polled.done && polled;
+        ),
+      {
+        what: 'the execution to end',
+        accept: (polled) => polled.done,
+        intervalMs: 200,
+        failFast: true,
       },
-      { what: 'the execution to end', intervalMs: 200 },
     );
     expect(ended).toMatchObject({
       execution_id: running.execution_id,

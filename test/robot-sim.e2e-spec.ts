@@ -1,4 +1,4 @@
-import { ServiceProcess, spawnRobotSim } from './support/processes';
+import { NodeProcess, spawnRobotSim } from './support/process';
 
 interface SimEnvelope {
   code: string;
@@ -12,7 +12,7 @@ interface SimEnvelope {
 
 /** The simulator as its own process (DESIGN §6): `node dist/apps/robot-sim/main.js`. */
 describe('Robot simulator process (e2e)', () => {
-  let sut: ServiceProcess;
+  let sut: NodeProcess;
   const token = 'sim-token-0123456789';
   const call = async (method: string, path: string, body?: unknown, auth = true) => {
     const res = await fetch(`${sut.url}${path}`, {

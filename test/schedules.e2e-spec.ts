@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { TestApp, startTestApp } from './support/app';
-import { eventually } from './support/webhook-receiver';
+import { upsertWorkflow } from './support/fixtures';
+import { waitFor } from './support/wait';
 
 const USER = 'schedule-user';
 const as = { 'X-User-Id': USER };
@@ -10,12 +11,8 @@ describe('Schedules (e2e)', () => {
   let sut: TestApp;
   let ticks: Queue;
 
-  const upsert = (projectId: string, status = 1) =>
-    sut.http
-      .post('/workflows/upsert')
-      .set(as)
-      .send({ project_id: projectId, name: 'Scheduled', status })
-      .expect(200);
+  const upsert = (projectId: string, status: 0 | 1 = 1) =>
+    upsertWorkflow(sut.http, USER, projectId, { name: 'Scheduled', status });
   const createSchedule = async (projectId: string, body: object) =>
     (await sut.http.post(`/workflows/${projectId}/schedules`).set(as).send(body).expect(201)).body
       .data.schedule;
@@ -142,10 +139,11 @@ describe('Schedules (e2e)', () => {
       priority: 3,
     });
     expect(await schedulerIds()).toContain(schedule.id);
-    await eventually(
-      async () => ((await runsOf(schedule.id)).length >= 2 ? true : undefined),
-      'two runs',
-    );
+    await waitFor(async () => (await runsOf(schedule.id)).length, {
+      what: 'two runs',
+      accept: (runs) => runs >= 2,
+      failFast: true,
+    });
 
     const run = await sut.http
       .get(`/executions/${(await runsOf(schedule.id))[0].id}`)
@@ -162,20 +160,22 @@ describe('Schedules (e2e)', () => {
     expect(shown.body.data.schedule.last_execution_id).toEqual(expect.any(String));
 
     await upsert('sched-run', 0);
-    await eventually(
-      async () => ((await schedulerIds()).includes(schedule.id) ? undefined : true),
-      'the job scheduler to be removed',
-    );
+    await waitFor(schedulerIds, {
+      what: 'the job scheduler to be removed',
+      accept: (ids) => !ids.includes(schedule.id),
+      failFast: true,
+    });
     await sleep(1500); // a tick that was already running may still end
     const whileInactive = (await runsOf(schedule.id)).length;
     await sleep(2500);
     expect((await runsOf(schedule.id)).length).toBe(whileInactive);
 
     await upsert('sched-run', 1);
-    await eventually(
-      async () => ((await runsOf(schedule.id)).length > whileInactive ? true : undefined),
-      'runs to resume',
-    );
+    await waitFor(async () => (await runsOf(schedule.id)).length, {
+      what: 'runs to resume',
+      accept: (runs) => runs > whileInactive,
+      failFast: true,
+    });
     await sut.http.delete(`/schedules/${schedule.id}`).set(as).expect(200);
   });
 
@@ -184,10 +184,11 @@ describe('Schedules (e2e)', () => {
     const schedule = await createSchedule('sched-heal', { cron: '0 0 1 1 *' });
     await ticks.removeJobScheduler(schedule.id);
     expect(await schedulerIds()).not.toContain(schedule.id);
-    await eventually(
-      async () => ((await schedulerIds()).includes(schedule.id) ? true : undefined),
-      'the re-sync to restore the job scheduler',
-    );
+    await waitFor(schedulerIds, {
+      what: 'the re-sync to restore the job scheduler',
+      accept: (ids) => ids.includes(schedule.id),
+      failFast: true,
+    });
     const scheduler = await ticks.getJobScheduler(schedule.id);
     expect(scheduler).toMatchObject({ pattern: '0 0 1 1 *', tz: 'UTC' });
 
@@ -206,13 +207,16 @@ describe('Schedules (e2e)', () => {
     expect(await schedulerIds()).toEqual(expect.arrayContaining([a.id, b.id]));
 
     await sut.http.delete('/workflows/sched-delete').set(as).expect(200);
-    await eventually(async () => {
-      const rows = await sut.db.query('SELECT id FROM schedules WHERE project_id = ?', [
-        'sched-delete',
-      ]);
-      const ids = await schedulerIds();
-      return rows.length === 0 && !ids.includes(a.id) && !ids.includes(b.id) ? true : undefined;
-    }, 'the schedules to be removed');
+    await waitFor(
+      async () => {
+        const rows = await sut.db.query('SELECT id FROM schedules WHERE project_id = ?', [
+          'sched-delete',
+        ]);
+        const ids = await schedulerIds();
+        return rows.length === 0 && !ids.includes(a.id) && !ids.includes(b.id);
+      },
+      { what: 'the schedules to be removed', failFast: true },
+    );
     await sut.http.get(`/schedules/${a.id}`).set(as).expect(404);
     await sut.http.get('/workflows/sched-delete/schedules').set(as).expect(404);
   });

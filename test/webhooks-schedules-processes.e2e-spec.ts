@@ -5,8 +5,10 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
-import { ApiProcess, spawnApi } from './support/processes';
-import { Receiver, eventually, startReceiver } from './support/webhook-receiver';
+import { createKey, upsertWorkflow } from './support/fixtures';
+import { NodeProcess, spawnApi } from './support/process';
+import { waitFor } from './support/wait';
+import { Receiver, startReceiver } from './support/webhook-receiver';
 
 const USER = 'multi-user';
 const as = { 'X-User-Id': USER };
@@ -26,8 +28,8 @@ describe('Webhooks and schedules across processes (e2e)', () => {
     JOB_STALLED_INTERVAL_MS: '1000',
     SIM_DELAY_MS: '50',
   });
-  let api: ApiProcess;
-  let workers: ApiProcess[] = [];
+  let api: NodeProcess;
+  let workers: NodeProcess[] = [];
   let http: TestAgent;
   let db: Connection;
   let ticks: Queue;
@@ -35,10 +37,10 @@ describe('Webhooks and schedules across processes (e2e)', () => {
   const receivers: Receiver[] = [];
 
   const startAll = async () => {
-    api = await spawnApi({ ...env, APP_ROLE: 'api' });
+    api = await spawnApi(env, { role: 'api' });
     workers = await Promise.all([
-      spawnApi({ ...env, APP_ROLE: 'worker' }),
-      spawnApi({ ...env, APP_ROLE: 'worker' }),
+      spawnApi(env, { role: 'worker' }),
+      spawnApi(env, { role: 'worker' }),
     ]);
     http = request(api.url);
   };
@@ -53,12 +55,20 @@ describe('Webhooks and schedules across processes (e2e)', () => {
       .send(body)
       .expect(202);
     const id = res.body.data.executionId as string;
-    return eventually(async () => {
-      const [row] = await rows<{ status: string }>('SELECT status FROM executions WHERE id = ?', [
-        id,
-      ]);
-      return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(row?.status) ? id : undefined;
-    }, `execution ${id} to end`);
+    await waitFor(
+      async () => {
+        const [row] = await rows<{ status: string }>('SELECT status FROM executions WHERE id = ?', [
+          id,
+        ]);
+        return row?.status;
+      },
+      {
+        what: `execution ${id} to end`,
+        accept: (status) => ['COMPLETED', 'FAILED', 'CANCELLED'].includes(status),
+        failFast: true,
+      },
+    );
+    return id;
   };
 
   beforeAll(async () => {
@@ -69,13 +79,8 @@ describe('Webhooks and schedules across processes (e2e)', () => {
       connection: { host: '127.0.0.1', port: 6379 },
       prefix: `${env.REDIS_PREFIX}:bull`,
     });
-    const created = await http.post('/api-keys').set(as).send({ name: 'multi' }).expect(201);
-    key = created.body.data.api_key;
-    await http
-      .post('/workflows/upsert')
-      .set(as)
-      .send({ project_id: 'multi', name: 'Multi' })
-      .expect(200);
+    key = await createKey(http, USER, { name: 'multi' });
+    await upsertWorkflow(http, USER, 'multi', { name: 'Multi' });
   });
 
   afterAll(async () => {
@@ -130,10 +135,10 @@ describe('Webhooks and schedules across processes (e2e)', () => {
       ).map((r) => ({ tick: Number(r.idempotency_key.split(':').pop()), trigger: r.trigger }));
 
     // Wait until the ticks of the five seconds after creation have all been handled.
-    await eventually(
-      async () => ((await tickRuns()).some((r) => r.tick > t0 + 6000) ? true : undefined),
-      'ticks past the five-second window',
-    );
+    await waitFor(async () => (await tickRuns()).some((r) => r.tick > t0 + 6000), {
+      what: 'ticks past the five-second window',
+      failFast: true,
+    });
     const runs = await tickRuns();
     const window = runs.filter((r) => r.tick > t0 && r.tick <= t0 + 5000);
     expect(window.length).toBeGreaterThanOrEqual(4);
@@ -154,11 +159,7 @@ describe('Webhooks and schedules across processes (e2e)', () => {
   });
 
   it("should remove a deleted workflow's schedules from MySQL and Redis", async () => {
-    await http
-      .post('/workflows/upsert')
-      .set(as)
-      .send({ project_id: 'doomed', name: 'Doomed' })
-      .expect(200);
+    await upsertWorkflow(http, USER, 'doomed', { name: 'Doomed' });
     const created = await http
       .post('/workflows/doomed/schedules')
       .set(as)
@@ -168,11 +169,14 @@ describe('Webhooks and schedules across processes (e2e)', () => {
     expect((await ticks.getJobSchedulers()).map((s) => s.key)).toContain(scheduleId);
 
     await http.delete('/workflows/doomed').set(as).expect(200);
-    await eventually(async () => {
-      const left = await rows('SELECT id FROM schedules WHERE project_id = ?', ['doomed']);
-      const ids = (await ticks.getJobSchedulers()).map((s) => s.key);
-      return left.length === 0 && !ids.includes(scheduleId) ? true : undefined;
-    }, 'the schedule to be removed');
+    await waitFor(
+      async () => {
+        const left = await rows('SELECT id FROM schedules WHERE project_id = ?', ['doomed']);
+        const ids = (await ticks.getJobSchedulers()).map((s) => s.key);
+        return left.length === 0 && !ids.includes(scheduleId);
+      },
+      { what: 'the schedule to be removed', failFast: true },
+    );
   });
 
   it(
@@ -188,25 +192,39 @@ describe('Webhooks and schedules across processes (e2e)', () => {
         .expect(201);
       await runToEnd();
       // Crash once the first attempt (a 503) is logged and the retry waits in Redis.
-      await eventually(async () => {
-        const [row] = await rows<{ attempts: number }>(
-          'SELECT attempts FROM webhook_deliveries WHERE webhook_id = ?',
-          [hook.body.data.id],
-        );
-        return row?.attempts === 1 ? true : undefined;
-      }, 'the first attempt to be logged');
+      await waitFor(
+        async () => {
+          const [row] = await rows<{ attempts: number }>(
+            'SELECT attempts FROM webhook_deliveries WHERE webhook_id = ?',
+            [hook.body.data.id],
+          );
+          return row?.attempts;
+        },
+        {
+          what: 'the first attempt to be logged',
+          accept: (attempts) => attempts === 1,
+          failFast: true,
+        },
+      );
 
       await stopAll('crash');
       target.respondWith(() => 200);
       await startAll();
 
-      await eventually(async () => {
-        const [row] = await rows<{ status: string; attempts: number }>(
-          'SELECT status, attempts FROM webhook_deliveries WHERE webhook_id = ?',
-          [hook.body.data.id],
-        );
-        return row?.status === 'succeeded' ? row : undefined;
-      }, 'the delivery to succeed after the restart');
+      await waitFor(
+        async () => {
+          const [row] = await rows<{ status: string; attempts: number }>(
+            'SELECT status, attempts FROM webhook_deliveries WHERE webhook_id = ?',
+            [hook.body.data.id],
+          );
+          return row;
+        },
+        {
+          what: 'the delivery to succeed after the restart',
+          accept: (row) => row?.status === 'succeeded',
+          failFast: true,
+        },
+      );
       expect(target.requests).toHaveLength(2);
       expect(target.requests[1].body).toBe(target.requests[0].body);
       const attempts = await rows<{ attempt: number; status_code: number }>(

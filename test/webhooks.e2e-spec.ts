@@ -4,7 +4,9 @@ import Redis from 'ioredis';
 import { WebhookRetention } from '../apps/api/src/webhook/webhook-retention.service';
 import { deterministicUuid } from '../apps/api/src/webhook/webhook-signature';
 import { TestApp, startTestApp } from './support/app';
-import { ReceivedRequest, Receiver, eventually, startReceiver } from './support/webhook-receiver';
+import { createKey, upsertWorkflow } from './support/fixtures';
+import { waitFor } from './support/wait';
+import { ReceivedRequest, Receiver, startReceiver } from './support/webhook-receiver';
 
 const USER = 'webhook-user';
 
@@ -19,17 +21,9 @@ function verify(secret: string, request: ReceivedRequest): boolean {
 }
 
 async function seed(sut: TestApp, user: string, projectId: string): Promise<string> {
-  const key = await sut.http
-    .post('/api-keys')
-    .set('X-User-Id', user)
-    .send({ name: 'k' })
-    .expect(201);
-  await sut.http
-    .post('/workflows/upsert')
-    .set('X-User-Id', user)
-    .send({ project_id: projectId, name: 'Hooked' })
-    .expect(200);
-  return key.body.data.api_key as string;
+  const key = await createKey(sut.http, user, { name: 'k' });
+  await upsertWorkflow(sut.http, user, projectId, { name: 'Hooked' });
+  return key;
 }
 
 async function runToEnd(sut: TestApp, key: string, projectId: string, body: object = {}) {
@@ -39,10 +33,12 @@ async function runToEnd(sut: TestApp, key: string, projectId: string, body: obje
     .send(body)
     .expect(202);
   const id = started.body.data.executionId as string;
-  return eventually(async () => {
-    const res = await sut.http.get(`/executions/${id}`).set('X-User-Id', USER).expect(200);
-    return res.body.data.execution.end_time ? res.body.data.execution : undefined;
-  }, `execution ${id} to end`);
+  return waitFor(
+    async () =>
+      (await sut.http.get(`/executions/${id}`).set('X-User-Id', USER).expect(200)).body.data
+        .execution,
+    { what: `execution ${id} to end`, accept: (execution) => !!execution.end_time, failFast: true },
+  );
 }
 
 async function createWebhook(sut: TestApp, url: string, events: string[], user = USER) {
@@ -71,11 +67,12 @@ async function deliveriesOf(sut: TestApp, webhookId: string) {
 }
 
 async function settledDelivery(sut: TestApp, webhookId: string, attempts: number) {
-  return eventually(async () => {
-    const page = await deliveriesOf(sut, webhookId);
-    const done = page.records.find((d) => d.status !== 'pending' && d.attempts.length >= attempts);
-    return done ? page : undefined;
-  }, `a settled delivery with ${attempts} attempts`);
+  return waitFor(() => deliveriesOf(sut, webhookId), {
+    what: `a settled delivery with ${attempts} attempts`,
+    accept: (page) =>
+      page.records.some((d) => d.status !== 'pending' && d.attempts.length >= attempts),
+    failFast: true,
+  });
 }
 
 describe('Webhooks (e2e)', () => {
@@ -202,13 +199,20 @@ describe('Webhooks (e2e)', () => {
     expect(JSON.parse(last.body).id).toBe(failed.event_id);
     expect(last.body).toBe(requests[0].body);
     expect(verify(hook.secret, last)).toBe(true);
-    const done = await eventually(async () => {
-      const res = await sut.http
-        .get(`/webhooks/deliveries/${redelivery.id}`)
-        .set('X-User-Id', USER)
-        .expect(200);
-      return res.body.data.delivery.status === 'succeeded' ? res.body.data.delivery : undefined;
-    }, 'the redelivery to succeed');
+    const done = await waitFor(
+      async () => {
+        const res = await sut.http
+          .get(`/webhooks/deliveries/${redelivery.id}`)
+          .set('X-User-Id', USER)
+          .expect(200);
+        return res.body.data.delivery;
+      },
+      {
+        what: 'the redelivery to succeed',
+        accept: (delivery) => delivery.status === 'succeeded',
+        failFast: true,
+      },
+    );
     expect(done.attempts).toMatchObject([{ attempt: 1, status_code: 200 }]);
   });
 
@@ -436,14 +440,20 @@ describe('Webhook SSRF guard (e2e)', () => {
 
   it('should refuse, at delivery time, a callback_url on loopback without retrying it', async () => {
     const execution = await runToEnd(sut, key, 'guarded', { callback_url: target.url });
-    const delivery = await eventually(async () => {
-      const res = await sut.http
-        .get(`/webhooks/deliveries?execution_id=${execution.id}`)
-        .set('X-User-Id', USER)
-        .expect(200);
-      const [d] = res.body.data.records;
-      return d?.status === 'failed' ? d : undefined;
-    }, 'the callback delivery to fail');
+    const delivery = await waitFor(
+      async () => {
+        const res = await sut.http
+          .get(`/webhooks/deliveries?execution_id=${execution.id}`)
+          .set('X-User-Id', USER)
+          .expect(200);
+        return res.body.data.records[0];
+      },
+      {
+        what: 'the callback delivery to fail',
+        accept: (d) => d?.status === 'failed',
+        failFast: true,
+      },
+    );
     expect(delivery).toMatchObject({ attempt_count: 1, attempts: [{ status_code: null }] });
     expect(delivery.last_error).toContain('resolves to 127.0.0.1');
     expect(target.requests).toHaveLength(0);

@@ -1,5 +1,6 @@
 import { IncomingHttpHeaders, Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { waitFor } from './wait';
 
 export interface ReceivedRequest {
   method: string;
@@ -45,13 +46,12 @@ export async function startReceiver(status: (n: number) => number = () => 200): 
     url: `http://127.0.0.1:${port}/hook`,
     requests,
     async waitFor(count, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (requests.length < count) {
-        if (Date.now() > deadline) {
-          throw new Error(`receiver got ${requests.length} of ${count} requests`);
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await waitFor(() => requests.length, {
+        what: `${count} requests at the webhook receiver`,
+        accept: (received) => received >= count,
+        timeoutMs,
+        intervalMs: 20,
+      });
       return requests;
     },
     respondWith(next) {
@@ -63,19 +63,4 @@ export async function startReceiver(status: (n: number) => number = () => 200): 
         server.close(() => resolve());
       }),
   };
-}
-
-/** Polls `probe` until it returns a value that is not undefined (generous deadline). */
-export async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
