@@ -12,6 +12,7 @@ import { AppException } from '@app/common';
 import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key/api-key.events';
 import { ExecutionEvent, ExecutionEventType } from '../execution/execution.events';
 import { ExecutionService } from '../execution/execution.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { WorkflowService } from '../workflow/workflow.service';
 import { ExecutionEventsEmitter } from './execution-events.emitter';
 import {
@@ -67,10 +68,12 @@ export class ExecutionsGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly socketAuth: SocketAuthenticator,
     private readonly executions: ExecutionService,
     private readonly workflows: WorkflowService,
+    private readonly metrics: MetricsService,
   ) {}
 
   afterInit(namespace: ExecutionsNamespace): void {
     this.emitter.bind(namespace);
+    this.metrics.countSocketsWith(() => this.emitter.localCount);
     namespace.use((socket, next) => {
       this.handshake(socket).then(
         () => next(),
