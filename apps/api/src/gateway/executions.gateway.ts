@@ -101,7 +101,26 @@ export class ExecutionsGateway implements OnGatewayInit, OnGatewayConnection {
   handleConnection(socket: ExecutionsSocket): void {
     // A revocation that arrived between the handshake and now found the socket not yet
     // connected, so disconnectSockets() skipped it.
-    if (this.revoked.has(socket.data.keyId)) socket.disconnect(true);
+    if (this.revoked.has(socket.data.keyId)) {
+      socket.disconnect(true);
+      return;
+    }
+    this.disconnectAtExpiry(socket);
+  }
+
+  /** A key that expires while its socket is open stops working there too, on time. */
+  private disconnectAtExpiry(socket: ExecutionsSocket): void {
+    const { expiresAt } = socket.data;
+    if (expiresAt === undefined) return;
+    // setTimeout holds at most ~24.8 days; a later expiry is re-armed when that fires.
+    const wait = Math.min(expiresAt - Date.now(), 2 ** 31 - 1);
+    if (wait <= 0) {
+      socket.disconnect(true);
+      return;
+    }
+    const timer = setTimeout(() => this.disconnectAtExpiry(socket), wait);
+    timer.unref();
+    socket.once('disconnect', () => clearTimeout(timer));
   }
 
   @SubscribeMessage('subscribe')
