@@ -1,6 +1,6 @@
+import { io } from 'socket.io-client';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
-import { MetricsService } from '../apps/api/src/metrics/metrics.service';
 import { TestApp, startTestApp } from './support/app';
 import { waitForExecution } from './support/executions';
 import { bearer, createKey, startRun, upsertWorkflow } from './support/fixtures';
@@ -126,8 +126,16 @@ describe('Metrics (e2e)', () => {
     } finally {
       stream.disconnect();
     }
-    sut.app.get(MetricsService).setSocketConnections(3);
-    expect(metricValue(await scrape(), 'rpa_socket_connections')).toBe(3);
+    const socket = io(`${sut.url}/executions`, { auth: { token: key }, transports: ['websocket'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', reject);
+      });
+      expect(metricValue(await scrape(), 'rpa_socket_connections')).toBe(1);
+    } finally {
+      socket.disconnect();
+    }
 
     await sut.http.post(`/executions/${id}/cancel`).set('Authorization', `Bearer ${key}`);
 

@@ -66,7 +66,13 @@ export class ApiKeyVerifierService
     if (!record || !hashMatches(rawKey, this.config.auth.apiKeyPepper, record.hash)) return null;
     if (record.expiresAt !== null && record.expiresAt <= Date.now()) return null;
     this.touched.set(record.keyId, new Date());
-    return { userId: record.userId, via: 'key', keyId: record.keyId, scopes: record.scopes };
+    return {
+      userId: record.userId,
+      via: 'key',
+      keyId: record.keyId,
+      scopes: record.scopes,
+      ...(record.expiresAt !== null ? { expiresAt: record.expiresAt } : {}),
+    };
   }
 
   /** Announces revoked keys to every process (this one included). */

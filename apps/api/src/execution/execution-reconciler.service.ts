@@ -75,8 +75,13 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
     private readonly config: AppConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Not awaited: a worker must start (and report not ready) while Redis or MySQL is away. */
+  onApplicationBootstrap(): void {
     if (!this.config.runsWorker || !this.config.reconcileOnStart) return;
+    void this.reconcileAtStart();
+  }
+
+  private async reconcileAtStart(): Promise<void> {
     try {
       const report = await this.reconcile();
       const acted = report.requeued + report.resumed + report.failed + report.errors;

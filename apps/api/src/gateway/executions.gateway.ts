@@ -12,6 +12,7 @@ import { AppException } from '@app/common';
 import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key/api-key.events';
 import { ExecutionEvent, ExecutionEventType } from '../execution/execution.events';
 import { ExecutionService } from '../execution/execution.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { WorkflowService } from '../workflow/workflow.service';
 import { ExecutionEventsEmitter } from './execution-events.emitter';
 import {
@@ -67,10 +68,12 @@ export class ExecutionsGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly socketAuth: SocketAuthenticator,
     private readonly executions: ExecutionService,
     private readonly workflows: WorkflowService,
+    private readonly metrics: MetricsService,
   ) {}
 
   afterInit(namespace: ExecutionsNamespace): void {
     this.emitter.bind(namespace);
+    this.metrics.countSocketsWith(() => this.emitter.localCount);
     namespace.use((socket, next) => {
       this.handshake(socket).then(
         () => next(),
@@ -98,7 +101,26 @@ export class ExecutionsGateway implements OnGatewayInit, OnGatewayConnection {
   handleConnection(socket: ExecutionsSocket): void {
     // A revocation that arrived between the handshake and now found the socket not yet
     // connected, so disconnectSockets() skipped it.
-    if (this.revoked.has(socket.data.keyId)) socket.disconnect(true);
+    if (this.revoked.has(socket.data.keyId)) {
+      socket.disconnect(true);
+      return;
+    }
+    this.disconnectAtExpiry(socket);
+  }
+
+  /** A key that expires while its socket is open stops working there too, on time. */
+  private disconnectAtExpiry(socket: ExecutionsSocket): void {
+    const { expiresAt } = socket.data;
+    if (expiresAt === undefined) return;
+    // setTimeout holds at most ~24.8 days; a later expiry is re-armed when that fires.
+    const wait = Math.min(expiresAt - Date.now(), 2 ** 31 - 1);
+    if (wait <= 0) {
+      socket.disconnect(true);
+      return;
+    }
+    const timer = setTimeout(() => this.disconnectAtExpiry(socket), wait);
+    timer.unref();
+    socket.once('disconnect', () => clearTimeout(timer));
   }
 
   @SubscribeMessage('subscribe')

@@ -29,6 +29,8 @@ export interface SocketData {
   via: AuthMethod;
   /** The API key the socket authenticated with; its revocation disconnects the socket. */
   keyId?: number;
+  /** When that key expires (ms since the epoch): the socket is disconnected then. */
+  expiresAt?: number;
 }
 
 export type ExecutionsNamespace = Namespace<

@@ -26,6 +26,11 @@ export class SocketAuthenticator {
     if (!principal.scopes.includes('read')) {
       throw new AppException('FORBIDDEN', 'This API key lacks the scope: read');
     }
-    return { userId: principal.userId, via: principal.via, keyId: principal.keyId };
+    return {
+      userId: principal.userId,
+      via: principal.via,
+      keyId: principal.keyId,
+      expiresAt: principal.expiresAt,
+    };
   }
 }

@@ -80,10 +80,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly socketConnections = new Gauge({
+  /** Set by the gateway of processes that serve Socket.IO; read at each scrape. */
+  private socketCount: () => number = () => 0;
+
+  readonly socketConnections: Gauge = new Gauge({
     name: 'rpa_socket_connections',
     help: 'Socket.IO connections open on this process',
     registers: [this.registry],
+    collect: (): void => this.socketConnections.set(this.socketCount()),
   });
 
   readonly sseStreams = new Gauge({
@@ -141,8 +145,8 @@ export class MetricsService {
   }
 
   /** For the Socket.IO gateway: the number of connections open on this process. */
-  setSocketConnections(count: number): void {
-    this.socketConnections.set(count);
+  countSocketsWith(source: () => number): void {
+    this.socketCount = source;
   }
 
   observeRobotCall(operation: RobotOperation, seconds: number, error?: RobotErrorKind): void {

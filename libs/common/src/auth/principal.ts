@@ -9,6 +9,8 @@ export interface Principal {
   via: AuthMethod;
   /** Set when the caller used an API key. */
   keyId?: number;
+  /** When the key stops working (ms since the epoch), if it expires. */
+  expiresAt?: number;
   scopes: readonly Scope[];
 }
 
