@@ -1,9 +1,9 @@
-import { io } from 'socket.io-client';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
 import { waitForExecution } from './support/executions';
 import { bearer, createKey, startRun, upsertWorkflow } from './support/fixtures';
+import { LiveClient } from './support/live-events';
 import { metricValue } from './support/metrics';
 import { openSse } from './support/sse';
 import { waitFor } from './support/wait';
@@ -126,15 +126,11 @@ describe('Metrics (e2e)', () => {
     } finally {
       stream.disconnect();
     }
-    const socket = io(`${sut.url}/executions`, { auth: { token: key }, transports: ['websocket'] });
+    const socket = await LiveClient.connect(sut.url, { token: key });
     try {
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('connect_error', reject);
-      });
       expect(metricValue(await scrape(), 'rpa_socket_connections')).toBe(1);
     } finally {
-      socket.disconnect();
+      socket.close();
     }
 
     await sut.http.post(`/executions/${id}/cancel`).set('Authorization', `Bearer ${key}`);

@@ -38,6 +38,8 @@ export async function upsertWorkflow(
 export interface KeyFields {
   name?: string;
   scopes?: string[];
+  /** ISO date-time; never, when left out. */
+  expires_at?: string;
 }
 
 /** A new API key of `userId`: the full key and its id. */
