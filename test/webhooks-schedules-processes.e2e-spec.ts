@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import { Connection, createConnection } from 'mysql2/promise';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
+import { WEBHOOK_DELIVERY_QUEUE } from '../apps/api/src/webhook/webhook.constants';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
 import { createKey, upsertWorkflow } from './support/fixtures';
@@ -33,6 +34,7 @@ describe('Webhooks and schedules across processes (e2e)', () => {
   let http: TestAgent;
   let db: Connection;
   let ticks: Queue;
+  let deliveries: Queue;
   let key: string;
   const receivers: Receiver[] = [];
 
@@ -75,10 +77,12 @@ describe('Webhooks and schedules across processes (e2e)', () => {
     await startAll();
     const database = env.DATABASE_URL.split('/').pop();
     db = await createConnection({ host: '127.0.0.1', user: 'root', database });
-    ticks = new Queue('schedule-ticks', {
+    const queueOptions = {
       connection: { host: '127.0.0.1', port: 6379 },
       prefix: `${env.REDIS_PREFIX}:bull`,
-    });
+    };
+    ticks = new Queue('schedule-ticks', queueOptions);
+    deliveries = new Queue(WEBHOOK_DELIVERY_QUEUE, queueOptions);
     key = await createKey(http, USER, { name: 'multi' });
     await upsertWorkflow(http, USER, 'multi', { name: 'Multi' });
   });
@@ -86,6 +90,7 @@ describe('Webhooks and schedules across processes (e2e)', () => {
   afterAll(async () => {
     await Promise.all(receivers.map((r) => r.close()));
     await ticks?.close();
+    await deliveries?.close();
     await db?.end();
     await stopAll();
     await dropTestResources(env);
@@ -194,15 +199,16 @@ describe('Webhooks and schedules across processes (e2e)', () => {
       // Crash once the first attempt (a 503) is logged and the retry waits in Redis.
       await waitFor(
         async () => {
-          const [row] = await rows<{ attempts: number }>(
-            'SELECT attempts FROM webhook_deliveries WHERE webhook_id = ?',
+          const [row] = await rows<{ id: string; attempts: number }>(
+            'SELECT id, attempts FROM webhook_deliveries WHERE webhook_id = ?',
             [hook.body.data.id],
           );
-          return row?.attempts;
+          // Logged in MySQL is not yet rescheduled in Redis (the job id is the delivery id).
+          return { attempts: row?.attempts, job: row && (await deliveries.getJobState(row.id)) };
         },
         {
-          what: 'the first attempt to be logged',
-          accept: (attempts) => attempts === 1,
+          what: 'the first attempt to be logged and its retry to wait in Redis',
+          accept: ({ attempts, job }) => attempts === 1 && job === 'delayed',
           failFast: true,
         },
       );
