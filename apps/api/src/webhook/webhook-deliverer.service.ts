@@ -46,6 +46,8 @@ export class WebhookDeliverer {
       .where('d.id = :deliveryId', { deliveryId })
       .getOne();
     if (!delivery || delivery.status !== DeliveryStatus.Pending) return { outcome: 'done' };
+    // A job run again after a crash did not count the try it was in; the attempt log did.
+    attempt = Math.max(attempt, (await this.loggedAttempts(delivery.id)) + 1);
     const secret =
       delivery.webhook_id === null
         ? await this.secrets.callbackSecret(delivery.user_id)
@@ -132,5 +134,14 @@ export class WebhookDeliverer {
       `Delivery ${delivery.id} (${delivery.event_type}) attempt ${attempt}/${maxAttempts} failed: ${error}`,
     );
     return last ? { outcome: 'failed', reason: error } : { outcome: 'retry', reason: error };
+  }
+
+  private async loggedAttempts(deliveryId: string): Promise<number> {
+    const row = await this.attempts
+      .createQueryBuilder('a')
+      .select('MAX(a.attempt)', 'max')
+      .where('a.delivery_id = :deliveryId', { deliveryId })
+      .getRawOne<{ max: number | null }>();
+    return Number(row?.max ?? 0);
   }
 }
