@@ -32,14 +32,26 @@ export function start(name, script, env, port, nodeArgs = []) {
   let output = '';
   child.stdout.on('data', (d) => (output = (output + d).slice(-20000)));
   child.stderr.on('data', (d) => (output = (output + d).slice(-20000)));
-  child.on('exit', (code, signal) => {
-    if (code && !child.stopping) process.stderr.write(`${name} exited ${code} ${signal}\n${output}\n`);
-  });
+  const exited = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      if (code && !child.stopping)
+        process.stderr.write(`${name} exited ${code} ${signal}\n${output}\n`);
+      resolve({ code, signal, at: Date.now() });
+    }),
+  );
   return {
     name,
     child,
     url: `http://127.0.0.1:${port}`,
     output: () => output,
+    /** Resolves with {code, signal, at} when the process has exited. */
+    exited,
+    /** Sends a signal and waits for the exit, without escalating. */
+    signal: async (sig) => {
+      child.stopping = true;
+      if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+      return exited;
+    },
     stop: async () => {
       child.stopping = true;
       if (child.exitCode !== null) return;
@@ -105,8 +117,22 @@ export async function json(res) {
 /** Creates a user's API key and one active workflow; returns the key. */
 export async function seed(api, projectId = 'bench') {
   const user = { 'x-user-id': 'bench-user', 'content-type': 'application/json' };
-  const key = (await json(await fetch(`${api}/api-keys`, { method: 'POST', headers: user, body: JSON.stringify({ name: 'bench' }) }))).data.api_key;
-  await json(await fetch(`${api}/workflows/upsert`, { method: 'POST', headers: user, body: JSON.stringify({ project_id: projectId, name: 'Bench' }) }));
+  const key = (
+    await json(
+      await fetch(`${api}/api-keys`, {
+        method: 'POST',
+        headers: user,
+        body: JSON.stringify({ name: 'bench' }),
+      }),
+    )
+  ).data.api_key;
+  await json(
+    await fetch(`${api}/workflows/upsert`, {
+      method: 'POST',
+      headers: user,
+      body: JSON.stringify({ project_id: projectId, name: 'Bench' }),
+    }),
+  );
   return key;
 }
 
@@ -138,14 +164,22 @@ export async function request(url, options = {}) {
 }
 
 function requestOnce(url, { method = 'GET', headers = {}, body } = {}) {
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const payload =
+    body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
       {
         method,
         agent,
-        headers: payload === undefined ? headers : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers },
+        headers:
+          payload === undefined
+            ? headers
+            : {
+                'content-type': 'application/json',
+                'content-length': Buffer.byteLength(payload),
+                ...headers,
+              },
       },
       (res) => {
         const chunks = [];
@@ -158,7 +192,8 @@ function requestOnce(url, { method = 'GET', headers = {}, body } = {}) {
           } catch {
             json = undefined;
           }
-          if (res.statusCode >= 400) reject(new Error(`${method} ${url}: ${res.statusCode} ${text.slice(0, 300)}`));
+          if (res.statusCode >= 400)
+            reject(new Error(`${method} ${url}: ${res.statusCode} ${text.slice(0, 300)}`));
           else resolve(json);
         });
       },
@@ -179,4 +214,21 @@ export function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** Starts a built app on a free port and waits until it answers /health. */
+export async function launch(name, script, env, nodeArgs = []) {
+  const proc = start(name, script, env, await freePort(), nodeArgs);
+  await waitHealthy(proc);
+  return proc;
+}
+
+/** Polls `check` until it is truthy, or throws naming `what`. */
+export async function waitUntil(check, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
 }

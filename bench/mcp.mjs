@@ -1,6 +1,15 @@
 // node bench/mcp.mjs (after npm run build) — MCP /mcp cost per request: tools/list with many
 // workflows, and tools/call end to end with an instant in-process robot. Needs MariaDB and Redis.
-import { dropIsolated, isolatedEnv, json, median, percentile, pool, start, waitHealthy } from './lib.mjs';
+import {
+  dropIsolated,
+  isolatedEnv,
+  json,
+  median,
+  percentile,
+  pool,
+  start,
+  waitHealthy,
+} from './lib.mjs';
 
 const WORKFLOWS = Number(process.env.BENCH_WORKFLOWS ?? 50);
 const LISTS = Number(process.env.BENCH_LISTS ?? 1000);
@@ -19,7 +28,10 @@ async function rpc(url, key, body) {
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...body }),
   });
   const text = await res.text();
-  const last = text.split('\n').filter((l) => l.startsWith('data: ')).pop();
+  const last = text
+    .split('\n')
+    .filter((l) => l.startsWith('data: '))
+    .pop();
   const message = JSON.parse(last.slice(6));
   if (message.error || message.result?.isError) throw new Error(JSON.stringify(message));
   return message.result;
@@ -48,7 +60,13 @@ try {
   await waitHealthy(api);
   const user = { 'x-user-id': 'bench-user', 'content-type': 'application/json' };
   const post = async (path, body) =>
-    json(await fetch(`${api.url}${path}`, { method: 'POST', headers: user, body: JSON.stringify(body) }));
+    json(
+      await fetch(`${api.url}${path}`, {
+        method: 'POST',
+        headers: user,
+        body: JSON.stringify(body),
+      }),
+    );
   const key = (await post('/api-keys', { name: 'bench' })).data.api_key;
   for (let i = 0; i < WORKFLOWS; i++) {
     await post('/workflows/upsert', {
@@ -66,7 +84,9 @@ try {
       params: { name: `Workflow_${i % WORKFLOWS}`, arguments: { n: i } },
     }),
   );
-  console.log(JSON.stringify({ workflows: WORKFLOWS, concurrency: CONCURRENCY, list, call }, null, 2));
+  console.log(
+    JSON.stringify({ workflows: WORKFLOWS, concurrency: CONCURRENCY, list, call }, null, 2),
+  );
 } finally {
   await api.stop();
   await dropIsolated(env);

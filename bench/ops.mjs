@@ -4,83 +4,16 @@
 //  2. start cost: POST /executions latency and throughput with the per-key rate limiter and
 //     the per-user cap off, then on (limits high enough never to refuse).
 // Settings: BENCH_DRAIN_RUNS (500), BENCH_STARTS (2000), BENCH_CONCURRENCY (32).
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
+import { dropIsolated, isolatedEnv, launch, percentile, waitUntil } from './lib.mjs';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const DRAIN_RUNS = Number(process.env.BENCH_DRAIN_RUNS ?? 500);
 const STARTS = Number(process.env.BENCH_STARTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
-function isolatedEnv(extra = {}) {
-  const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  return {
-    NODE_ENV: 'production',
-    DATABASE_URL: `mysql://root@127.0.0.1:3306/rpa_bench_${id}`,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `rpabench:${id}`,
-    LOG_LEVEL: 'warn',
-    AUTH_TRUST_USER_HEADER: 'true',
-    API_KEY_PEPPER: `bench-pepper-${id}-0123456789`,
-    ...extra,
-  };
-}
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function start(name, script, env) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [script], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output = (output + d).slice(-20000)));
-  child.stderr.on('data', (d) => (output = (output + d).slice(-20000)));
-  const exited = new Promise((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-  );
-  const proc = { name, child, url: `http://127.0.0.1:${port}`, output: () => output, exited };
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${name} exited: ${output}`);
-    if (await fetch(`${proc.url}/health`).then((r) => r.ok, () => false)) return proc;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${name} not healthy: ${output}`);
-}
-
-async function stop(proc, signal = 'SIGTERM') {
-  if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill(signal);
-  return proc.exited;
-}
-
-async function drop(env) {
-  const db = env.DATABASE_URL.split('/').pop();
-  const conn = await createConnection({ host: '127.0.0.1', user: 'root' });
-  await conn.query(`DROP DATABASE IF EXISTS \`${db}\``);
-  await conn.end();
-  const redis = new Redis(env.REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.REDIS_PREFIX}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
-}
+const start = (name, script, env) => launch(name, script, env);
+const stop = (proc, signal = 'SIGTERM') => proc.signal(signal);
+const drop = dropIsolated;
 
 async function call(url, method, path, { body, headers = {} } = {}) {
   const res = await fetch(url + path, {
@@ -96,20 +29,12 @@ async function seed(url, user, project) {
     headers: { 'x-user-id': user },
     body: { project_id: project, name: project },
   });
-  const key = await call(url, 'POST', '/api-keys', { headers: { 'x-user-id': user }, body: { name: 'bench' } });
+  const key = await call(url, 'POST', '/api-keys', {
+    headers: { 'x-user-id': user },
+    body: { name: 'bench' },
+  });
   return key.body.data.api_key;
 }
-
-async function until(check, ms, what) {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} did not happen within ${ms} ms`);
-}
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function drainBench() {
   const sim = await start('robot-sim', 'dist/apps/robot-sim/main.js', { SIM_DELAY_MS: '20000' });
@@ -140,12 +65,19 @@ async function drainBench() {
       ids.push(...batch.map((r) => r.body.data.execution.id));
     }
     const count = async (status) => {
-      const [rows] = await conn.query(`SELECT COUNT(*) AS n FROM \`${db}\`.executions WHERE status = ?`, [status]);
+      const [rows] = await conn.query(
+        `SELECT COUNT(*) AS n FROM \`${db}\`.executions WHERE status = ?`,
+        [status],
+      );
       return Number(rows[0].n);
     };
-    const w1 = await start('worker-1', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'worker', LOG_LEVEL: 'info' });
+    const w1 = await start('worker-1', 'dist/apps/api/main.js', {
+      ...env,
+      APP_ROLE: 'worker',
+      LOG_LEVEL: 'info',
+    });
     procs.push(w1);
-    await until(async () => (await count('RUNNING')) === DRAIN_RUNS, 120_000, 'all RUNNING');
+    await waitUntil(async () => (await count('RUNNING')) === DRAIN_RUNS, 120_000, 'all RUNNING');
     const signalled = Date.now();
     const exit = await stop(w1);
     const drainMs = exit.at - signalled;
@@ -154,7 +86,11 @@ async function drainBench() {
     const w2Started = Date.now();
     const w2 = await start('worker-2', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'worker' });
     procs.push(w2);
-    await until(async () => (await count('COMPLETED')) === DRAIN_RUNS, 180_000, 'all COMPLETED');
+    await waitUntil(
+      async () => (await count('COMPLETED')) === DRAIN_RUNS,
+      180_000,
+      'all COMPLETED',
+    );
     const takeoverMs = Date.now() - w2Started;
     const tasks = (await (await fetch(`${sim.url}/sim/tasks`)).json()).data.tasks;
     return {
@@ -214,7 +150,10 @@ async function startCost(label, limits) {
 
 const results = { drain: await drainBench(), start_cost: [] };
 results.start_cost.push(
-  await startCost('limits off', { RATE_LIMIT_START_PER_MINUTE: '0', MAX_ACTIVE_EXECUTIONS_PER_USER: '0' }),
+  await startCost('limits off', {
+    RATE_LIMIT_START_PER_MINUTE: '0',
+    MAX_ACTIVE_EXECUTIONS_PER_USER: '0',
+  }),
 );
 results.start_cost.push(
   await startCost('rate limit + cap on', {

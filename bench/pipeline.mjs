@@ -47,7 +47,12 @@ async function instantRobot(sim) {
 }
 
 async function oneRun(mode) {
-  const sim = start('robot-sim', 'dist/apps/robot-sim/main.js', { SIM_DELAY_MS: '0' }, await freePort());
+  const sim = start(
+    'robot-sim',
+    'dist/apps/robot-sim/main.js',
+    { SIM_DELAY_MS: '0' },
+    await freePort(),
+  );
   const env = isolatedEnv({
     ROBOT_MODE: mode,
     ROBOT_BASE_URL: sim.url,
@@ -62,18 +67,30 @@ async function oneRun(mode) {
   try {
     await waitHealthy(sim);
     await waitHealthy(api);
-    const worker = start('worker', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'worker' }, await freePort());
+    const worker = start(
+      'worker',
+      'dist/apps/api/main.js',
+      { ...env, APP_ROLE: 'worker' },
+      await freePort(),
+    );
     procs.push(worker);
     await waitHealthy(worker);
     const key = await seed(api.url);
     const headers = { authorization: `Bearer ${key}` };
     const startOne = (params) =>
-      request(`${api.url}/workflows/bench/execute-async`, { method: 'POST', headers, body: { params } });
+      request(`${api.url}/workflows/bench/execute-async`, {
+        method: 'POST',
+        headers,
+        body: { params },
+      });
 
     // 1. Baseline: the robot simulator's own create rate.
     const baseStart = performance.now();
     await pool(N, CONCURRENCY, (i) =>
-      request(`${sim.url}/workflows/execute-async`, { method: 'POST', body: { project_id: 'direct', params: { i } } }),
+      request(`${sim.url}/workflows/execute-async`, {
+        method: 'POST',
+        body: { project_id: 'direct', params: { i } },
+      }),
     );
     const baselinePerSec = N / ((performance.now() - baseStart) / 1000);
     await instantRobot(sim);
@@ -155,5 +172,7 @@ for (const mode of MODES) {
       `hand-off p50 ${m('p50')} ms, p99 ${m('p99')} ms at ${RATE} starts/s`,
   );
 }
-console.log(`\nmedians of ${RUNS} runs (N=${N}, ${CONCURRENCY} starts in flight, 1 api + 1 worker process):`);
+console.log(
+  `\nmedians of ${RUNS} runs (N=${N}, ${CONCURRENCY} starts in flight, 1 api + 1 worker process):`,
+);
 for (const line of summary) console.log(`  ${line}`);

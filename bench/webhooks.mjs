@@ -4,7 +4,17 @@
 // load. Both a webhook (execution.completed) and the run's callback_url are measured.
 import { createServer } from 'node:http';
 import { createConnection } from 'mysql2/promise';
-import { dropIsolated, isolatedEnv, json, median, percentile, pool, seed, start, waitHealthy } from './lib.mjs';
+import {
+  dropIsolated,
+  isolatedEnv,
+  json,
+  median,
+  percentile,
+  pool,
+  seed,
+  start,
+  waitHealthy,
+} from './lib.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const BURST = Number(process.env.BENCH_BURST ?? 200);
@@ -42,7 +52,11 @@ function receiver() {
 
 /** Per run: ms from the run's end_time to the creation of its webhook delivery row. */
 async function queuedMs(env, ids) {
-  const conn = await createConnection({ host: '127.0.0.1', user: 'root', database: env.DATABASE_URL.split('/').pop() });
+  const conn = await createConnection({
+    host: '127.0.0.1',
+    user: 'root',
+    database: env.DATABASE_URL.split('/').pop(),
+  });
   try {
     const [rows] = await conn.query(
       `SELECT TIMESTAMPDIFF(MICROSECOND, e.end_time, d.created_at) / 1000 AS ms
@@ -64,28 +78,57 @@ const stats = (values) => ({
 });
 
 async function main() {
-  const env = isolatedEnv({ ROBOT_MODE: 'simulator', SIM_DELAY_MS: '20', WEBHOOK_ALLOW_PRIVATE: 'true', DB_POOL_SIZE: '30' });
+  const env = isolatedEnv({
+    ROBOT_MODE: 'simulator',
+    SIM_DELAY_MS: '20',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
+    DB_POOL_SIZE: '30',
+  });
   const base = 18400;
   const procs = [];
   const hooks = receiver();
   const port = await hooks.listen();
   try {
-    const api = start('api', 'dist/apps/api/main.js', { ...env, APP_ROLE: TOPOLOGY === 'all' ? 'all' : 'api' }, base);
+    const api = start(
+      'api',
+      'dist/apps/api/main.js',
+      { ...env, APP_ROLE: TOPOLOGY === 'all' ? 'all' : 'api' },
+      base,
+    );
     procs.push(api);
     await waitHealthy(api);
     if (TOPOLOGY !== 'all') {
-      const worker = start('worker', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'worker' }, base + 1);
+      const worker = start(
+        'worker',
+        'dist/apps/api/main.js',
+        { ...env, APP_ROLE: 'worker' },
+        base + 1,
+      );
       procs.push(worker);
       await waitHealthy(worker);
     }
     const key = await seed(api.url);
     const user = { 'x-user-id': 'bench-user', 'content-type': 'application/json' };
-    await json(await fetch(`${api.url}/webhooks`, { method: 'POST', headers: user, body: JSON.stringify({ url: `http://127.0.0.1:${port}/hook`, events: ['execution.completed'] }) }));
+    await json(
+      await fetch(`${api.url}/webhooks`, {
+        method: 'POST',
+        headers: user,
+        body: JSON.stringify({
+          url: `http://127.0.0.1:${port}/hook`,
+          events: ['execution.completed'],
+        }),
+      }),
+    );
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const run = async () => {
       const body = JSON.stringify({ callback_url: `http://127.0.0.1:${port}/callback` });
-      const { data } = await json(await fetch(`${api.url}/workflows/bench/execute-async`, { method: 'POST', headers, body }));
-      await Promise.all([hooks.wait(`webhook:${data.executionId}`), hooks.wait(`callback:${data.executionId}`)]);
+      const { data } = await json(
+        await fetch(`${api.url}/workflows/bench/execute-async`, { method: 'POST', headers, body }),
+      );
+      await Promise.all([
+        hooks.wait(`webhook:${data.executionId}`),
+        hooks.wait(`callback:${data.executionId}`),
+      ]);
       return data.executionId;
     };
 
@@ -106,7 +149,11 @@ async function main() {
 
     const burst = [];
     await pool(BURST, 50, async () => burst.push(await run()));
-    result.burst = { runs: BURST, webhook: stats(pick(burst, 'webhook')), callback: stats(pick(burst, 'callback')) };
+    result.burst = {
+      runs: BURST,
+      webhook: stats(pick(burst, 'webhook')),
+      callback: stats(pick(burst, 'callback')),
+    };
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await hooks.close();

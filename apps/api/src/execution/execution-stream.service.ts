@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import { AppConfig, SseStream, openSse } from '@app/common';
 import { ExecutionDto } from './dto/execution.response';
 import { isFinal } from './entities/execution.entity';
-import { ExecutionEvent, isFinalEvent } from './execution.events';
+import { ExecutionEvent, isFinalEvent, publicEvent } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { compareStreamIds, isStreamId } from './execution-event-log.service';
 import { ExecutionService } from './execution.service';
@@ -44,7 +44,7 @@ export class ExecutionStreamService {
     const send = (event: ExecutionEvent): void => {
       if (stream.closed || !event.id) return;
       if (lastSent && compareStreamIds(event.id, lastSent) <= 0) return;
-      stream.send(event, { id: event.id, event: event.type });
+      stream.send(publicEvent(event), { id: event.id, event: event.type });
       lastSent = event.id;
       if (isFinalEvent(event)) stream.close();
     };

@@ -55,3 +55,11 @@ export interface ExecutionEvent {
 
 export const isFinalEvent = (event: ExecutionEvent): boolean =>
   FINAL_EVENT_TYPES.includes(event.type);
+
+/** What clients see of an event: without the fields that only route it (owner, callback). */
+export type PublicExecutionEvent = Omit<ExecutionEvent, 'user_id' | 'has_callback'>;
+
+export function publicEvent(event: ExecutionEvent): PublicExecutionEvent {
+  const { user_id: _owner, has_callback: _callback, ...visible } = event;
+  return visible;
+}

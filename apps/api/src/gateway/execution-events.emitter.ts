@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ExecutionEvent } from '../execution/execution.events';
+import { ExecutionEvent, publicEvent } from '../execution/execution.events';
 import { ExecutionsNamespace, LiveExecutionEvent, Rooms } from './gateway.types';
 
 /**
@@ -21,7 +21,7 @@ export class ExecutionEventsEmitter {
 
   emit(event: ExecutionEvent): void {
     if (!this.namespace) return;
-    const { type, user_id: _owner, ...payload } = event;
+    const { type, ...payload } = publicEvent(event);
     try {
       // One broadcast to the union of the rooms: a socket in several of them gets it once.
       this.namespace.local.to(Rooms.of(event)).emit(type, payload satisfies LiveExecutionEvent);

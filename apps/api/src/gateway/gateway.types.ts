@@ -1,12 +1,16 @@
 import type { Namespace, Socket } from 'socket.io';
 import { AuthMethod, ErrorCode } from '@app/common';
-import { ExecutionEvent, ExecutionEventType } from '../execution/execution.events';
+import {
+  ExecutionEvent,
+  ExecutionEventType,
+  PublicExecutionEvent,
+} from '../execution/execution.events';
 
 /** Socket.IO namespace of DESIGN §8 (path `/socket.io`). */
 export const EXECUTIONS_NAMESPACE = '/executions';
 
 /** What a client receives: the §8 payload; the event name carries the type. */
-export type LiveExecutionEvent = Omit<ExecutionEvent, 'type' | 'user_id'>;
+export type LiveExecutionEvent = Omit<PublicExecutionEvent, 'type'>;
 
 /** `subscribe` / `unsubscribe` payload: one execution or every run of one workflow. */
 export type SubscriptionTarget = { execution_id: string } | { project_id: string };
