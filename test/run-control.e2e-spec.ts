@@ -253,6 +253,11 @@ describe('Run control (e2e)', () => {
     expect(second.map((e) => e.id)).toEqual(stored.map((e) => e.id));
     const ids = [...first.slice(1), ...second].map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
+    // Events reach clients without the fields that only route them.
+    for (const event of second) {
+      expect(Object.keys(event.data as object)).not.toContain('user_id');
+      expect(Object.keys(event.data as object)).not.toContain('has_callback');
+    }
   });
 
   it('should forbid starting runs with a read-only key on every start route, and refuse expired keys', async () => {
