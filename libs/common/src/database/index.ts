@@ -1,2 +1,3 @@
 export * from './database.logger';
 export * from './database.options';
+export * from './timestamp-columns';

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAtColumn, UpdatedAtColumn } from '@app/common';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Only a recognisable prefix and an HMAC of the whole key are stored, never the key. */
 @Entity('api_keys')
@@ -35,15 +36,9 @@ export class ApiKeyEntity {
   @Column({ type: 'datetime', precision: 3, nullable: true })
   revoked_at!: Date | null;
 
-  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  @CreatedAtColumn()
   created_at!: Date;
 
-  // Maintained by MySQL (ON UPDATE CURRENT_TIMESTAMP(3)); TypeORM would write whole seconds.
-  @Column({
-    type: 'datetime',
-    precision: 3,
-    default: () => 'CURRENT_TIMESTAMP(3)',
-    onUpdate: 'CURRENT_TIMESTAMP(3)',
-  })
+  @UpdatedAtColumn()
   updated_at!: Date;
 }

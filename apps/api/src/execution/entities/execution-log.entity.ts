@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAtColumn } from '@app/common';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** A robot's log line for one execution; at most EXECUTION_LOG_LIMIT lines are kept per run. */
 @Entity('execution_logs')
@@ -19,6 +20,6 @@ export class ExecutionLogEntity {
   @Column({ type: 'text' })
   message!: string;
 
-  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  @CreatedAtColumn()
   created_at!: Date;
 }

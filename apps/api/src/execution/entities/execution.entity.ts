@@ -1,5 +1,5 @@
-import { JsonObject } from '@app/common';
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { CreatedAtColumn, JsonObject, UpdatedAtColumn } from '@app/common';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export enum ExecutionStatus {
   Pending = 'PENDING',
@@ -89,15 +89,9 @@ export class ExecutionEntity {
   @Column({ type: 'datetime', precision: 3, nullable: true })
   end_time!: Date | null;
 
-  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  @CreatedAtColumn()
   created_at!: Date;
 
-  // Maintained by MySQL (ON UPDATE CURRENT_TIMESTAMP(3)); TypeORM would write whole seconds.
-  @Column({
-    type: 'datetime',
-    precision: 3,
-    default: () => 'CURRENT_TIMESTAMP(3)',
-    onUpdate: 'CURRENT_TIMESTAMP(3)',
-  })
+  @UpdatedAtColumn()
   updated_at!: Date;
 }

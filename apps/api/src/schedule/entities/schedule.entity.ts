@@ -1,5 +1,5 @@
-import { JsonObject } from '@app/common';
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { CreatedAtColumn, JsonObject, UpdatedAtColumn } from '@app/common';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * A calendar that starts a workflow without a caller. This table is the source of truth; the
@@ -44,14 +44,9 @@ export class ScheduleEntity {
   @Column({ type: 'varchar', length: 500, nullable: true })
   last_error!: string | null;
 
-  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  @CreatedAtColumn()
   created_at!: Date;
 
-  @Column({
-    type: 'datetime',
-    precision: 3,
-    default: () => 'CURRENT_TIMESTAMP(3)',
-    onUpdate: 'CURRENT_TIMESTAMP(3)',
-  })
+  @UpdatedAtColumn()
   updated_at!: Date;
 }

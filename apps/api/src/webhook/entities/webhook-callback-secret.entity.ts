@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { CreatedAtColumn } from '@app/common';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** The secret that signs a user's per-run `callback_url` deliveries (encrypted at rest). */
 @Entity('webhook_callback_secrets')
@@ -9,6 +10,6 @@ export class WebhookCallbackSecretEntity {
   @Column({ type: 'varchar', length: 255 })
   secret!: string;
 
-  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  @CreatedAtColumn()
   created_at!: Date;
 }

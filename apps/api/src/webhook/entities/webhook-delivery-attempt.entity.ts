@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { CreatedAtColumn } from '@app/common';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** One HTTP attempt of a delivery: what the target answered, or why it could not. */
 @Entity('webhook_delivery_attempts')
@@ -26,6 +27,6 @@ export class WebhookDeliveryAttemptEntity {
   @Column({ type: 'int', unsigned: true })
   duration_ms!: number;
 
-  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  @CreatedAtColumn()
   created_at!: Date;
 }

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { CreatedAtColumn, UpdatedAtColumn } from '@app/common';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export enum DeliveryStatus {
   Pending = 'pending',
@@ -61,14 +62,9 @@ export class WebhookDeliveryEntity {
   @Column({ type: 'datetime', precision: 3, nullable: true })
   completed_at!: Date | null;
 
-  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  @CreatedAtColumn()
   created_at!: Date;
 
-  @Column({
-    type: 'datetime',
-    precision: 3,
-    default: () => 'CURRENT_TIMESTAMP(3)',
-    onUpdate: 'CURRENT_TIMESTAMP(3)',
-  })
+  @UpdatedAtColumn()
   updated_at!: Date;
 }

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { CreatedAtColumn, UpdatedAtColumn } from '@app/common';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** A user's endpoint that receives the execution events it subscribed to. */
 @Entity('webhooks')
@@ -24,15 +25,10 @@ export class WebhookEntity {
   @Column({ type: 'varchar', length: 255, select: false })
   secret!: string;
 
-  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  @CreatedAtColumn()
   created_at!: Date;
 
-  @Column({
-    type: 'datetime',
-    precision: 3,
-    default: () => 'CURRENT_TIMESTAMP(3)',
-    onUpdate: 'CURRENT_TIMESTAMP(3)',
-  })
+  @UpdatedAtColumn()
   updated_at!: Date;
 }
 

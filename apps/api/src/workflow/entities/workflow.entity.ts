@@ -1,5 +1,5 @@
-import { JsonObject } from '@app/common';
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { CreatedAtColumn, JsonObject, UpdatedAtColumn } from '@app/common';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export enum WorkflowStatus {
   Inactive = 0,
@@ -33,15 +33,9 @@ export class WorkflowEntity {
   @Column({ type: 'json', nullable: true })
   parameters!: JsonObject | null;
 
-  @CreateDateColumn({ type: 'datetime', precision: 3 })
+  @CreatedAtColumn()
   created_at!: Date;
 
-  // Maintained by MySQL (ON UPDATE CURRENT_TIMESTAMP(3)); TypeORM would write whole seconds.
-  @Column({
-    type: 'datetime',
-    precision: 3,
-    default: () => 'CURRENT_TIMESTAMP(3)',
-    onUpdate: 'CURRENT_TIMESTAMP(3)',
-  })
+  @UpdatedAtColumn()
   updated_at!: Date;
 }
