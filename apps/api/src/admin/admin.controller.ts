@@ -10,7 +10,7 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiEnvelope, ApiErrors, Auth } from '@app/common';
+import { ApiEnvelope, ApiErrors, Auth, mapPage } from '@app/common';
 import { ApiKeyService } from '../api-key/api-key.service';
 import {
   ExecutionDto,
@@ -110,8 +110,7 @@ export class AdminController {
   @ApiEnvelope(ExecutionPageDto)
   @ApiErrors(400, 401, 404)
   async listExecutions(@Query() query: AdminListExecutionsQueryDto): Promise<ExecutionPageDto> {
-    const page = await this.executions.list(query.user_id, query);
-    return { total: page.total, records: page.records.map(ExecutionDto.from) };
+    return mapPage(await this.executions.list(query.user_id, query), ExecutionDto.from);
   }
 
   @Post('executions/:id/cancel')

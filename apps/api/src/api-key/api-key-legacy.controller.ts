@@ -6,6 +6,7 @@ import {
   Auth,
   CurrentPrincipal,
   LegacyRoute,
+  mapPage,
   PageQueryDto,
   Principal,
 } from '@app/common';
@@ -31,8 +32,7 @@ export class ApiKeyLegacyController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: PageQueryDto,
   ): Promise<ApiKeyPageDto> {
-    const page = await this.keys.list(principal.userId, query);
-    return { total: page.total, records: page.records.map(MaskedApiKeyDto.from) };
+    return mapPage(await this.keys.list(principal.userId, query), MaskedApiKeyDto.from);
   }
 
   @Post('create')

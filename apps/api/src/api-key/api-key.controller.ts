@@ -15,6 +15,7 @@ import {
   ApiErrors,
   Auth,
   CurrentPrincipal,
+  mapPage,
   PageQueryDto,
   Principal,
 } from '@app/common';
@@ -49,8 +50,7 @@ export class ApiKeyController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: PageQueryDto,
   ): Promise<ApiKeyPageDto> {
-    const page = await this.keys.list(principal.userId, query);
-    return { total: page.total, records: page.records.map(MaskedApiKeyDto.from) };
+    return mapPage(await this.keys.list(principal.userId, query), MaskedApiKeyDto.from);
   }
 
   @Delete(':id')

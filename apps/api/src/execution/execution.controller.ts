@@ -6,6 +6,7 @@ import {
   ApiErrors,
   Auth,
   CurrentPrincipal,
+  mapPage,
   PageQueryDto,
   Principal,
   RawResponse,
@@ -74,8 +75,7 @@ export class ExecutionController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListExecutionsQueryDto,
   ): Promise<ExecutionPageDto> {
-    const page = await this.executions.list(principal.userId, query);
-    return { total: page.total, records: page.records.map(ExecutionDto.from) };
+    return mapPage(await this.executions.list(principal.userId, query), ExecutionDto.from);
   }
 
   @Get(':id')
@@ -135,8 +135,10 @@ export class ExecutionController {
     @Param('id') id: string,
     @Query() query: PageQueryDto,
   ): Promise<ExecutionLogPageDto> {
-    const page = await this.executions.listLogs(principal.userId, id, query);
-    return { total: page.total, records: page.records.map(ExecutionLogDto.from) };
+    return mapPage(
+      await this.executions.listLogs(principal.userId, id, query),
+      ExecutionLogDto.from,
+    );
   }
 
   @Get(':id/events')

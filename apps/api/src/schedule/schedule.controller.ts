@@ -5,6 +5,7 @@ import {
   ApiErrors,
   Auth,
   CurrentPrincipal,
+  mapPage,
   PageQueryDto,
   Principal,
   Scopes,
@@ -46,8 +47,7 @@ export class ScheduleController {
     @Param('project_id') projectId: string,
     @Query() query: PageQueryDto,
   ): Promise<SchedulePageDto> {
-    const page = await this.schedules.list(principal.userId, projectId, query);
-    return { total: page.total, records: page.records.map(ScheduleDto.from) };
+    return mapPage(await this.schedules.list(principal.userId, projectId, query), ScheduleDto.from);
   }
 
   @Get('schedules/:id')

@@ -5,6 +5,8 @@ import {
   ApiErrors,
   Auth,
   CurrentPrincipal,
+  mapPage,
+  Page,
   PageQueryDto,
   Principal,
   Scopes,
@@ -23,10 +25,8 @@ import {
 } from './dto/webhook.response';
 import { DeliveryWithAttempts, WebhookService } from './webhook.service';
 
-const toPage = (page: { total: number; records: DeliveryWithAttempts[] }): DeliveryPageDto => ({
-  total: page.total,
-  records: page.records.map((r) => DeliveryDto.from(r.delivery, r.attempts)),
-});
+const toPage = (page: Page<DeliveryWithAttempts>): DeliveryPageDto =>
+  mapPage(page, (r) => DeliveryDto.from(r.delivery, r.attempts));
 
 /** DESIGN §14. Static paths come before `:id` so that they win. */
 @ApiTags('webhooks')
@@ -61,8 +61,7 @@ export class WebhookController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: PageQueryDto,
   ): Promise<WebhookPageDto> {
-    const page = await this.webhooks.list(principal.userId, query);
-    return { total: page.total, records: page.records.map(WebhookDto.from) };
+    return mapPage(await this.webhooks.list(principal.userId, query), WebhookDto.from);
   }
 
   @Get('callback-secret')

@@ -6,6 +6,7 @@ import {
   Auth,
   CurrentPrincipal,
   LegacyRoute,
+  mapPage,
   Principal,
   Scopes,
 } from '@app/common';
@@ -35,8 +36,7 @@ export class WorkflowLegacyController {
     @Query() query: LegacyGetWorkflowsQueryDto,
   ): Promise<WorkflowPageDto | WorkflowEnvelopeDto | null> {
     if (query.project_id !== undefined) return this.one(principal.userId, query.project_id);
-    const page = await this.workflows.list(principal.userId, query);
-    return { total: page.total, records: page.records.map(WorkflowDto.from) };
+    return mapPage(await this.workflows.list(principal.userId, query), WorkflowDto.from);
   }
 
   @Get(':project_id')

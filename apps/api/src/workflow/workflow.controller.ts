@@ -6,6 +6,7 @@ import {
   Auth,
   CurrentPrincipal,
   LegacyRoute,
+  mapPage,
   Principal,
   Scopes,
 } from '@app/common';
@@ -51,8 +52,7 @@ export class WorkflowController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: ListWorkflowsQueryDto,
   ): Promise<WorkflowPageDto> {
-    const page = await this.workflows.list(principal.userId, query);
-    return { total: page.total, records: page.records.map(WorkflowDto.from) };
+    return mapPage(await this.workflows.list(principal.userId, query), WorkflowDto.from);
   }
 
   @Get(':project_id')

@@ -28,3 +28,9 @@ export const pageWindow = (q: PageQueryDto) => ({
   skip: (q.pageNo - 1) * q.pageSize,
   take: q.pageSize,
 });
+
+/** A page of entities as a page of response DTOs. */
+export const mapPage = <T, R>(page: Page<T>, map: (record: T) => R): Page<R> => ({
+  total: page.total,
+  records: page.records.map((record) => map(record)),
+});
