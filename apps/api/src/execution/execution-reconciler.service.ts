@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { JobState } from 'bullmq';
-import { In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AppConfig } from '@app/common';
 import {
   ACTIVE_STATUSES,
@@ -14,6 +14,7 @@ import { ExecutionEventType } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { toEvent } from './execution-event.factory';
 import { ExecutionQueue } from './execution.queue';
+import { ExecutionStore } from './execution.store';
 
 export type ReconcileAction = 'requeued' | 'resumed' | 'failed' | 'error';
 
@@ -73,6 +74,7 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
     private readonly queue: ExecutionQueue,
     private readonly bus: ExecutionEventBus,
     private readonly config: AppConfig,
+    private readonly store: ExecutionStore,
   ) {}
 
   /** Not awaited: a worker must start (and report not ready) while Redis or MySQL is away. */
@@ -184,11 +186,7 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
 
   private async fail(execution: ExecutionEntity, error: string): Promise<void> {
     const patch = { status: ExecutionStatus.Failed, error, end_time: new Date() };
-    const updated = await this.executions.update(
-      { id: execution.id, status: In([...ACTIVE_STATUSES]) },
-      patch,
-    );
-    if (updated.affected) {
+    if (await this.store.transition(execution.id, ACTIVE_STATUSES, patch)) {
       await this.bus.publish(
         toEvent({ ...execution, ...patch } as ExecutionEntity, ExecutionEventType.Failed),
       );

@@ -7,6 +7,7 @@ import { ExecutionEvent } from './execution.events';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionRunner } from './execution-runner.service';
+import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { ExecutionStore } from './execution.store';
 import { RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
 
@@ -121,7 +122,12 @@ describe(ExecutionRunner.name, () => {
     const cancellation = { track: () => controller.signal, untrack: () => undefined };
     sut = new ExecutionRunner(
       executions as unknown as ExecutionStore,
-      logs as unknown as Repository<ExecutionLogEntity>,
+      new ExecutionProgressRecorder(
+        executions as unknown as ExecutionStore,
+        logs as unknown as Repository<ExecutionLogEntity>,
+        bus as unknown as ExecutionEventBus,
+        config,
+      ),
       robot as unknown as RobotClient,
       bus as unknown as ExecutionEventBus,
       cancellation as unknown as ExecutionCancellation,

@@ -1,8 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { AppConfig, JsonObject, sleep } from '@app/common';
-import { ExecutionLogEntity } from './entities/execution-log.entity';
 import {
   ACTIVE_STATUSES,
   ExecutionEntity,
@@ -14,6 +11,7 @@ import { ExecutionEventType } from './execution.events';
 import { ExecutionCancellation, throwIfInterrupted } from './execution-cancellation.service';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionStore } from './execution.store';
+import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { toEvent } from './execution-event.factory';
 import { RobotCallContext, RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
 
@@ -32,7 +30,7 @@ export class ExecutionRunner {
 
   constructor(
     private readonly store: ExecutionStore,
-    @InjectRepository(ExecutionLogEntity) private readonly logs: Repository<ExecutionLogEntity>,
+    private readonly recorder: ExecutionProgressRecorder,
     private readonly robot: RobotClient,
     private readonly bus: ExecutionEventBus,
     private readonly cancellation: ExecutionCancellation,
@@ -175,7 +173,7 @@ export class ExecutionRunner {
     let failures = 0;
     let progress = Number(execution.progress);
     // Only a resumed run can have stored lines already; a fresh one skips the query.
-    let loggedLines = resumed ? await this.storedLogCount(execution.id) : 0;
+    let loggedLines = resumed ? await this.recorder.storedLogCount(execution.id) : 0;
 
     // The first query goes out at once: an instant task must not wait a poll interval.
     for (;;) {
@@ -222,9 +220,9 @@ export class ExecutionRunner {
         if (state.progress !== null && state.progress !== progress && !this.isEnd(state)) {
           progress = state.progress;
           execution.progress = progress;
-          await this.recordProgress(execution, progress);
+          await this.recorder.progress(execution, progress);
         }
-        loggedLines = await this.recordLogs(execution, state, loggedLines);
+        loggedLines = await this.recorder.logs(execution, state, loggedLines);
         if (this.isEnd(state)) {
           await this.end(execution, this.outcomeOf(state));
           return;
@@ -275,54 +273,6 @@ export class ExecutionRunner {
           : ExecutionEventType.Failed;
     await this.bus.publish(toEvent({ ...execution, ...patch } as ExecutionEntity, type));
     return true;
-  }
-
-  private async recordProgress(execution: ExecutionEntity, progress: number): Promise<void> {
-    await this.store.transition(execution.id, [ExecutionStatus.Running], { progress });
-    await this.bus.publish({
-      ...toEvent(execution, ExecutionEventType.Progress),
-      status: ExecutionStatus.Running,
-      progress,
-    });
-  }
-
-  /** Stores new robot log lines (at most EXECUTION_LOG_LIMIT per run) and announces them. */
-  private async recordLogs(
-    execution: ExecutionEntity,
-    state: RobotTaskState,
-    seen: number,
-  ): Promise<number> {
-    const fresh = state.logs.slice(seen);
-    if (fresh.length === 0) return seen;
-    const limit = this.config.execution.logLimit;
-    const rows = fresh
-      .map((line, i) => ({
-        execution_id: execution.id,
-        seq: seen + i + 1,
-        level: (line.level ?? 'info').slice(0, 10),
-        message: line.message.slice(0, 8000),
-      }))
-      .filter((row) => row.seq <= limit);
-    if (rows.length) {
-      await this.logs.createQueryBuilder().insert().values(rows).updateEntity(false).execute();
-      for (const row of rows) {
-        await this.bus.publish({
-          ...toEvent(execution, ExecutionEventType.Log),
-          status: ExecutionStatus.Running,
-          log: { seq: row.seq, level: row.level, message: row.message },
-        });
-      }
-    }
-    return seen + fresh.length;
-  }
-
-  private async storedLogCount(executionId: string): Promise<number> {
-    const row = await this.logs
-      .createQueryBuilder('l')
-      .select('MAX(l.seq)', 'max')
-      .where('l.execution_id = :executionId', { executionId })
-      .getRawOne<{ max: number | null }>();
-    return Number(row?.max ?? 0);
   }
 
   private async cancelRobotTask(taskId: string, ctx: RobotCallContext): Promise<void> {

@@ -15,9 +15,11 @@ import { ExecutionProcessor } from './execution.processor';
 import { ExecutionMaintenanceProcessor } from './execution-maintenance.processor';
 import { ExecutionQueue } from './execution.queue';
 import { ExecutionStore } from './execution.store';
+import { ActiveExecutionCap } from './active-execution-cap';
 import { ExecutionRetention } from './execution-retention.service';
 import { ExecutionReconciler } from './execution-reconciler.service';
 import { ExecutionRunner } from './execution-runner.service';
+import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { ExecutionService } from './execution.service';
 import { ExecutionStreamService } from './execution-stream.service';
 import { RobotModule } from './robot/robot.module';
@@ -60,6 +62,7 @@ export interface ExecutionModuleOptions {
     ExecutionEventBus,
     ExecutionEventLog,
     ExecutionStore,
+    ActiveExecutionCap,
     ExecutionCancellation,
     ExecutionRetention,
     ExecutionReconciler,
@@ -83,7 +86,12 @@ export class ExecutionModule {
       providers: [
         ...(options.http ? [ExecutionStreamService, RpaExecService] : []),
         ...(options.worker
-          ? [ExecutionRunner, configuredProcessor(options.config), ExecutionMaintenanceProcessor]
+          ? [
+              ExecutionRunner,
+              ExecutionProgressRecorder,
+              configuredProcessor(options.config),
+              ExecutionMaintenanceProcessor,
+            ]
           : []),
       ],
     };

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsWhere, In, QueryFailedError, Repository } from 'typeorm';
+import { FindOptionsWhere, QueryFailedError, Repository } from 'typeorm';
 import { AppConfig, AppException, JsonObject, Page, PageQueryDto, pageWindow } from '@app/common';
 import { WorkflowStatus } from '../workflow/entities/workflow.entity';
 import { WorkflowService } from '../workflow/workflow.service';
@@ -20,6 +20,7 @@ import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionQueue } from './execution.queue';
 import { ExecutionStore } from './execution.store';
+import { ActiveExecutionCap } from './active-execution-cap';
 import { toEvent } from './execution-event.factory';
 
 export interface StartExecutionInput {
@@ -56,6 +57,7 @@ export class ExecutionService {
     private readonly cancellation: ExecutionCancellation,
     private readonly config: AppConfig,
     private readonly store: ExecutionStore,
+    private readonly activeCap: ActiveExecutionCap,
   ) {}
 
   /**
@@ -91,7 +93,7 @@ export class ExecutionService {
         },
       ]);
     }
-    await this.checkActiveCap(input.userId);
+    await this.activeCap.check(input.userId);
 
     const now = new Date();
     const execution = this.executions.create({
@@ -136,14 +138,11 @@ export class ExecutionService {
       );
     } catch (err) {
       this.logger.error({ err }, `Could not enqueue execution ${execution.id}`);
-      await this.executions.update(
-        { id: execution.id, status: ExecutionStatus.Pending },
-        {
-          status: ExecutionStatus.Failed,
-          error: ExecutionErrors.enqueueFailed,
-          end_time: new Date(),
-        },
-      );
+      await this.store.transition(execution.id, [ExecutionStatus.Pending], {
+        status: ExecutionStatus.Failed,
+        error: ExecutionErrors.enqueueFailed,
+        end_time: new Date(),
+      });
       this.bus.publishSafely({
         ...toEvent(execution, ExecutionEventType.Failed),
         status: ExecutionStatus.Failed,
@@ -184,14 +183,15 @@ export class ExecutionService {
 
   /** The caller's execution; another user's is indistinguishable from an absent one. */
   async get(userId: string, id: string): Promise<ExecutionEntity> {
-    const execution = await this.executions.findOneBy({ id, user_id: userId });
-    if (!execution) throw new AppException('EXECUTION_NOT_FOUND', `Execution ${id} not found`);
+    const execution = await this.store.findById(id);
+    if (!execution || execution.user_id !== userId)
+      throw new AppException('EXECUTION_NOT_FOUND', `Execution ${id} not found`);
     return execution;
   }
 
   /** Any user's execution (admin, internal). */
   async getAny(id: string): Promise<ExecutionEntity> {
-    const execution = await this.executions.findOneBy({ id });
+    const execution = await this.store.findById(id);
     if (!execution) throw new AppException('EXECUTION_NOT_FOUND', `Execution ${id} not found`);
     return execution;
   }
@@ -238,21 +238,21 @@ export class ExecutionService {
     if (isFinal(execution.status)) {
       throw new AppException('CONFLICT', `Execution ${id} already ended as ${execution.status}`);
     }
-    const endTime = new Date();
-    const updated = await this.executions.update(
-      { id, status: In([...ACTIVE_STATUSES]) },
-      { status: ExecutionStatus.Cancelled, error: ExecutionErrors.cancelled, end_time: endTime },
-    );
-    if (!updated.affected) {
+    const cancelled = await this.store.transition(id, ACTIVE_STATUSES, {
+      status: ExecutionStatus.Cancelled,
+      error: ExecutionErrors.cancelled,
+      end_time: new Date(),
+    });
+    if (!cancelled) {
       const now = await this.getAny(id);
       if (now.status === ExecutionStatus.Cancelled) return now;
       throw new AppException('CONFLICT', `Execution ${id} already ended as ${now.status}`);
     }
     await this.queue.removeIfIdle(id);
     await this.cancellation.requestCancel(id);
-    const cancelled = await this.getAny(id);
-    await this.bus.publish(toEvent(cancelled, ExecutionEventType.Cancelled));
-    return cancelled;
+    const current = await this.getAny(id);
+    await this.bus.publish(toEvent(current, ExecutionEventType.Cancelled));
+    return current;
   }
 
   /** Resolves with the execution once it has ended, or as it stands after `timeoutMs`. */
@@ -261,36 +261,12 @@ export class ExecutionService {
       id,
       timeoutMs,
       async () => {
-        const current = await this.executions.findOne({
-          where: { id },
-          select: { id: true, status: true },
-        });
+        const current = await this.store.findById(id);
         return !current || isFinal(current.status);
       },
       signal,
     );
     return this.getAny(id);
-  }
-
-  /**
-   * MAX_ACTIVE_EXECUTIONS_PER_USER, checked with a COUNT on the shared database so it holds
-   * across processes (the status index keeps it cheap: only active rows are read). Accepted
-   * race: starts of one user that run at the same instant may each see room for one more,
-   * so the cap can be passed by the number of such simultaneous starts, never by more.
-   */
-  private async checkActiveCap(userId: string): Promise<void> {
-    const cap = this.config.limits.maxActivePerUser;
-    if (cap <= 0) return;
-    const active = await this.executions.count({
-      where: { user_id: userId, status: In([...ACTIVE_STATUSES]) },
-    });
-    if (active >= cap) {
-      throw new AppException(
-        'RATE_LIMITED',
-        `Too many active executions: ${active} PENDING or RUNNING (limit ${cap}); ` +
-          'start again when one has ended',
-      );
-    }
   }
 
   private findByIdempotencyKey(userId: string, key: string): Promise<ExecutionEntity | null> {

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppConfig } from '@app/common';
+import { ExecutionLogEntity } from './entities/execution-log.entity';
+import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
+import { ExecutionEventType } from './execution.events';
+import { ExecutionEventBus } from './execution-event-bus.service';
+import { toEvent } from './execution-event.factory';
+import { ExecutionStore } from './execution.store';
+import { RobotTaskState } from './robot/robot-client';
+
+/** What a running task reports on its way: progress and log lines, stored and announced. */
+@Injectable()
+export class ExecutionProgressRecorder {
+  constructor(
+    private readonly store: ExecutionStore,
+    @InjectRepository(ExecutionLogEntity) private readonly lines: Repository<ExecutionLogEntity>,
+    private readonly bus: ExecutionEventBus,
+    private readonly config: AppConfig,
+  ) {}
+
+  async progress(execution: ExecutionEntity, progress: number): Promise<void> {
+    await this.store.transition(execution.id, [ExecutionStatus.Running], { progress });
+    await this.bus.publish({
+      ...toEvent(execution, ExecutionEventType.Progress),
+      status: ExecutionStatus.Running,
+      progress,
+    });
+  }
+
+  /** Stores new robot log lines (at most EXECUTION_LOG_LIMIT per run) and announces them. */
+  async logs(execution: ExecutionEntity, state: RobotTaskState, seen: number): Promise<number> {
+    const fresh = state.logs.slice(seen);
+    if (fresh.length === 0) return seen;
+    const limit = this.config.execution.logLimit;
+    const rows = fresh
+      .map((line, i) => ({
+        execution_id: execution.id,
+        seq: seen + i + 1,
+        level: (line.level ?? 'info').slice(0, 10),
+        message: line.message.slice(0, 8000),
+      }))
+      .filter((row) => row.seq <= limit);
+    if (rows.length) {
+      await this.lines.createQueryBuilder().insert().values(rows).updateEntity(false).execute();
+      for (const row of rows) {
+        await this.bus.publish({
+          ...toEvent(execution, ExecutionEventType.Log),
+          status: ExecutionStatus.Running,
+          log: { seq: row.seq, level: row.level, message: row.message },
+        });
+      }
+    }
+    return seen + fresh.length;
+  }
+
+  /** How many lines a resumed run already stored. */
+  async storedLogCount(executionId: string): Promise<number> {
+    const row = await this.lines
+      .createQueryBuilder('l')
+      .select('MAX(l.seq)', 'max')
+      .where('l.execution_id = :executionId', { executionId })
+      .getRawOne<{ max: number | null }>();
+    return Number(row?.max ?? 0);
+  }
+}
