@@ -78,7 +78,13 @@ export class ApiKeyVerifierService
   /** Announces revoked keys to every process (this one included). */
   async broadcastRevocation(event: ApiKeyRevokedEvent): Promise<void> {
     this.cache.invalidate(event.prefixes);
-    await this.redis.publish(API_KEY_REVOKED_CHANNEL, JSON.stringify(event));
+    try {
+      await this.redis.publish(API_KEY_REVOKED_CHANNEL, JSON.stringify(event));
+    } catch (err) {
+      // The key is revoked in MySQL and here; other processes drop their cached copy when the
+      // message arrives after Redis comes back, or when their subscription reconnects.
+      this.logger.warn(`Revocation announced late: ${(err as Error).message}`);
+    }
   }
 
   private async lookup(prefix: string): Promise<CachedKey | null> {

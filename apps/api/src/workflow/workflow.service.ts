@@ -11,7 +11,6 @@ import {
   Page,
   RedisService,
   isObjectSchema,
-  sleep,
   pageWindow,
 } from '@app/common';
 import { ListWorkflowsQueryDto } from './dto/workflow-query.dto';
@@ -175,9 +174,6 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
   private async publish(name: string, event: WorkflowChangedEvent): Promise<void> {
     this.startCache.invalidate([event.project_id]);
     this.events.emit(name, event);
-    const sent = this.redis
-      .publish(WORKFLOW_CHANGED_CHANNEL, event.project_id)
-      .catch(() => undefined);
-    await Promise.race([sent, sleep(1000)]);
+    await this.redis.publish(WORKFLOW_CHANGED_CHANNEL, event.project_id).catch(() => undefined);
   }
 }

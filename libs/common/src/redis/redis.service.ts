@@ -4,6 +4,8 @@ import { AppConfig } from '../config';
 
 type Handler = (message: string) => void;
 
+const PUBLISH_TIMEOUT_MS = 2000;
+
 /**
  * The process's Redis connections: one for commands, one dedicated to subscriptions
  * (a subscribed connection cannot run commands). Every key and channel is namespaced
@@ -58,8 +60,29 @@ export class RedisService implements OnApplicationShutdown {
     return connection;
   }
 
-  async publish(channel: string, message: string): Promise<void> {
-    await this.client.publish(this.key(channel), message);
+  /**
+   * Publishes on a namespaced channel. While Redis is away ioredis queues the command until it
+   * reconnects; the caller waits at most `timeoutMs` for that and gets an error, so that no
+   * request hangs on an outage (the message still goes out when Redis is back).
+   */
+  async publish(channel: string, message: string, timeoutMs = PUBLISH_TIMEOUT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.client.publish(this.key(channel), message),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(`Redis did not take a message on ${channel} within ${timeoutMs} ms`),
+              ),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
