@@ -22,6 +22,7 @@ import { ExecutionQueue } from './execution.queue';
 import { ExecutionStore } from './execution.store';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { toEvent } from './execution-event.factory';
+import { startRequestHash } from './start-request-hash';
 
 export interface StartExecutionInput {
   userId: string;
@@ -68,6 +69,7 @@ export class ExecutionService {
   async start(
     input: StartExecutionInput,
   ): Promise<{ execution: ExecutionEntity; replayed: boolean }> {
+    // Before the workflow lookup: a retry finds its run even if the workflow changed since.
     if (input.idempotencyKey !== undefined) {
       if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
         throw AppException.validation([
@@ -99,6 +101,7 @@ export class ExecutionService {
     const execution = this.executions.create({
       id: randomUUID(),
       project_id: workflow.project_id,
+      workflow_version: workflow.version,
       user_id: input.userId,
       status: ExecutionStatus.Pending,
       parameters: input.params ?? {},
@@ -114,6 +117,7 @@ export class ExecutionService {
       retry_of: input.retryOf ?? null,
       callback_url: input.callback_url ?? null,
       idempotency_key: input.idempotencyKey ?? null,
+      idempotency_hash: input.idempotencyKey === undefined ? null : startRequestHash(input),
       request_id: input.requestId ?? null,
       start_time: null,
       end_time: null,
@@ -269,15 +273,24 @@ export class ExecutionService {
     return this.getAny(id);
   }
 
-  private findByIdempotencyKey(userId: string, key: string): Promise<ExecutionEntity | null> {
+  /** The run started under `key` by this user, if any. */
+  findByIdempotencyKey(userId: string, key: string): Promise<ExecutionEntity | null> {
     return this.executions.findOneBy({ user_id: userId, idempotency_key: key });
   }
 
+  /**
+   * The same key and request give the first execution; a different request under the key is
+   * refused. Runs stored before requests were hashed are compared by workflow only.
+   */
   private checkReplay(existing: ExecutionEntity, input: StartExecutionInput): ExecutionEntity {
-    if (existing.project_id !== input.project_id) {
+    const same =
+      existing.idempotency_hash === null
+        ? existing.project_id === input.project_id
+        : existing.idempotency_hash === startRequestHash(input);
+    if (!same) {
       throw new AppException(
-        'CONFLICT',
-        'This Idempotency-Key was already used to start another workflow',
+        'IDEMPOTENCY_CONFLICT',
+        'This idempotency key was already used for a different request; use a new key for a new run',
       );
     }
     return existing;
