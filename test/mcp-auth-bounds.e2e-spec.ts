@@ -87,7 +87,7 @@ describe('MCP authentication and answer bounds (e2e)', () => {
       const res = await sut.http.post(`/mcp?key=${key}`).set('Accept', ACCEPT).send(listRequest(1));
 
       expect(res.status).toBe(401);
-      expect(res.body.error.message).toContain('?key= are disabled');
+      expect(res.body.error.message).toContain('(?key=) are disabled');
       await expect(connectMcp(sut.url, key, 'query')).rejects.toMatchObject({ code: 401 });
     });
 

@@ -33,7 +33,7 @@ const payloadOf = (result: unknown): Json => {
 
 async function executionRows(sut: TestApp, userId: string, key: string) {
   return (await sut.db.query(
-    'SELECT id, status, trigger FROM executions WHERE user_id = ? AND idempotency_key = ?',
+    'SELECT id, status, `trigger` FROM executions WHERE user_id = ? AND idempotency_key = ?',
     [userId, key],
   )) as Array<{ id: string; status: string; trigger: string }>;
 }
