@@ -36,7 +36,7 @@ const WIDE_SCHEMA = {
   required: ['field_0'],
 };
 
-async function post(url, key, payload) {
+async function postMcp(url, key, payload) {
   const res = await fetch(`${url}/mcp`, {
     method: 'POST',
     headers: {
@@ -51,7 +51,7 @@ async function post(url, key, payload) {
 }
 
 async function rpc(url, key, body) {
-  const { text } = await post(url, key, { jsonrpc: '2.0', id: 1, ...body });
+  const { text } = await postMcp(url, key, { jsonrpc: '2.0', id: 1, ...body });
   const last = text
     .split('\n')
     .filter((l) => l.startsWith('data: '))
@@ -248,8 +248,8 @@ try {
     method: 'tools/list',
     params: {},
   }));
-  const batch = await post(api.url, manyKey, batchBody);
-  const tooBig = await post(api.url, manyKey, [...batchBody, { ...batchBody[0], id: 11 }]);
+  const batch = await postMcp(api.url, manyKey, batchBody);
+  const tooBig = await postMcp(api.url, manyKey, [...batchBody, { ...batchBody[0], id: 11 }]);
 
   console.log(
     JSON.stringify(

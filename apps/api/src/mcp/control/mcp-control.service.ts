@@ -25,6 +25,7 @@ import {
   workflowSummary,
 } from './control-views';
 import { ExecutorPresenceReader } from './executor-presence';
+import { integrationContract } from './integration-contract';
 import { toolInputSchema } from '../tool-input-schema';
 
 /** A refusal a control tool answers as `{error: {code, message}}`. */
@@ -138,37 +139,7 @@ export class McpControlService {
 
   private async integration(principal: Principal): Promise<Record<string, unknown>> {
     this.requireScope(principal, 'read');
-    const executor = await this.presence.read(principal.userId);
-    const robotTimeoutS = Math.floor(this.config.robot.timeoutMs / 1000);
-    return {
-      contractVersion: 1,
-      serviceVersion: '1.0.0',
-      profileSchemaVersion: 1,
-      requiredClientProtocol: 1,
-      durableIdempotency: true,
-      operations: [
-        'integration_get',
-        'workflow_list',
-        'workflow_get',
-        'workflow_execute',
-        'execution_get',
-        'execution_cancel',
-      ],
-      capabilityClasses: [],
-      limits: {
-        workflowListMaxLimit: MAX_LIST_LIMIT,
-        idempotencyKeyMaxLength: 200,
-        executionTimeoutMaxSeconds: Math.max(1, Math.min(86_400, robotTimeoutS)),
-        startsPerMinute: this.config.limits.startPerMinute || null,
-      },
-      client: {
-        state: executor.ready ? 'ready' : 'offline',
-        protocol: null,
-        supportsCancel: true,
-      },
-      executor,
-      limitations: [],
-    };
+    return integrationContract(this.config, await this.presence.read(principal.userId));
   }
 
   private async listWorkflows(
@@ -205,11 +176,6 @@ export class McpControlService {
     requestId?: string,
   ): Promise<Record<string, unknown>> {
     this.requireScope(principal, 'execute');
-    const replay =
-      args.idempotencyKey !== undefined &&
-      (await this.executions.findByIdempotencyKey(principal.userId, args.idempotencyKey));
-    if (!replay) await this.admit(principal.userId, args);
-    await this.limiter.consume(principal);
     const timeoutMs =
       args.executionTimeout === undefined ? undefined : args.executionTimeout * 1000;
     if (timeoutMs !== undefined && timeoutMs > this.config.robot.timeoutMs) {
@@ -218,6 +184,11 @@ export class McpControlService {
         `executionTimeout must not exceed ${Math.floor(this.config.robot.timeoutMs / 1000)} s on this service`,
       );
     }
+    const replay =
+      args.idempotencyKey !== undefined &&
+      (await this.executions.findByIdempotencyKey(principal.userId, args.idempotencyKey));
+    if (!replay) await this.admit(principal.userId, args);
+    await this.limiter.consume(principal);
     const { execution } = await this.executions.start({
       userId: principal.userId,
       project_id: args.projectId,
