@@ -90,9 +90,10 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * The tools of DESIGN §9 for one caller: one per active workflow (built from the same query
- * and naming on tools/list and tools/call, so a listed name finds its workflow) plus
- * `get_execution`. Runs go through ExecutionService like REST ones (trigger "mcp"), which
+ * The tools of DESIGN §9 for one caller: the control tools (McpControlService), one per
+ * active workflow (built from the same query and naming on tools/list and tools/call, so a
+ * listed name finds its workflow; control tool names are reserved) and `get_execution`. Runs
+ * go through ExecutionService like REST ones (trigger "mcp"), which
  * also validates the arguments against the workflow's schema before anything is stored.
  */
 @Injectable()
