@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { FindOptionsWhere, QueryFailedError, Repository } from 'typeorm';
 import { AppConfig, AppException, JsonObject, Page, PageQueryDto, pageWindow } from '@app/common';
-import { WorkflowStatus } from '../workflow/entities/workflow.entity';
+import { WorkflowEntity, WorkflowStatus } from '../workflow/entities/workflow.entity';
 import { WorkflowService } from '../workflow/workflow.service';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
@@ -37,6 +37,11 @@ export interface StartExecutionInput {
   idempotencyKey?: string;
   requestId?: string;
   retryOf?: string;
+  /**
+   * Extra conditions of the caller on the workflow (e.g. the version a client pinned), run
+   * after an idempotent replay was ruled out and before anything is stored; throws to refuse.
+   */
+  admit?: (workflow: WorkflowEntity) => void;
 }
 
 const isDuplicateKey = (err: unknown): boolean =>
@@ -85,6 +90,7 @@ export class ExecutionService {
     if (Number(workflow.status) !== WorkflowStatus.Active) {
       throw new AppException('WORKFLOW_INACTIVE', `Workflow ${input.project_id} is inactive`);
     }
+    input.admit?.(workflow);
     const problems = this.workflows.paramsProblems(workflow, input.params ?? {});
     if (problems) throw AppException.validation(problems);
     if (input.timeout_ms !== undefined && input.timeout_ms > this.config.robot.timeoutMs) {
@@ -273,8 +279,7 @@ export class ExecutionService {
     return this.getAny(id);
   }
 
-  /** The run started under `key` by this user, if any. */
-  findByIdempotencyKey(userId: string, key: string): Promise<ExecutionEntity | null> {
+  private findByIdempotencyKey(userId: string, key: string): Promise<ExecutionEntity | null> {
     return this.executions.findOneBy({ user_id: userId, idempotency_key: key });
   }
 

@@ -165,10 +165,10 @@ export class McpControlService {
   }
 
   /**
-   * Starts at once and answers the snapshot. A key already used is answered before anything
-   * else is checked (its run, or IDEMPOTENCY_CONFLICT), so a retry after a lost answer finds
-   * its run even if the workflow changed since; new starts are checked against the version
-   * and declaration the caller prepared for.
+   * Starts at once and answers the snapshot. ExecutionService answers a used key before
+   * anything else is checked (its run, or IDEMPOTENCY_CONFLICT), so a retry after a lost answer
+   * finds its run even if the workflow changed since; new starts are then checked against the
+   * version and declaration the caller prepared for.
    */
   private async execute(
     principal: Principal,
@@ -184,10 +184,6 @@ export class McpControlService {
         `executionTimeout must not exceed ${Math.floor(this.config.robot.timeoutMs / 1000)} s on this service`,
       );
     }
-    const replay =
-      args.idempotencyKey !== undefined &&
-      (await this.executions.findByIdempotencyKey(principal.userId, args.idempotencyKey));
-    if (!replay) await this.admit(principal.userId, args);
     await this.limiter.consume(principal);
     const { execution } = await this.executions.start({
       userId: principal.userId,
@@ -197,12 +193,13 @@ export class McpControlService {
       idempotencyKey: args.idempotencyKey,
       trigger: 'mcp',
       requestId,
+      admit: (workflow) => this.admit(workflow, args),
     });
     return executionSnapshot(execution);
   }
 
-  private async admit(userId: string, args: ExecuteArguments): Promise<void> {
-    const workflow = await this.activeWorkflow(userId, args.projectId);
+  /** Checks of a new start; a replayed key never gets here (its run is answered as it is). */
+  private admit(workflow: WorkflowEntity, args: ExecuteArguments): void {
     if (args.version !== undefined && args.version !== releaseNumber(workflow.version)) {
       throw new ControlRefusal(
         ControlErrorCode.VersionNotAllowed,
