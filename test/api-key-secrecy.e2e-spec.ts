@@ -78,7 +78,7 @@ describe('API key secrecy of the built service (e2e)', () => {
       query: 401,
       unknownQueryParams: 400,
       upsert: 200,
-      conflict: 200,
+      conflict: 409,
       badJson: 400,
       revoke: 200,
       afterRevoke: 401,
