@@ -120,9 +120,9 @@ try {
         body: JSON.stringify(body),
       }),
     );
-  const key = (await post('/api-keys', { name: 'bench' })).data.api_key;
+  const key = (await post('/v1/api-keys', { name: 'bench' })).data.api_key;
   for (let i = 0; i < WORKFLOWS; i++) {
-    await post('/workflows/upsert', {
+    await post('/v1/workflows/upsert', {
       project_id: `w${i}`,
       name: `Workflow ${i}`,
       parameters: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },
@@ -147,7 +147,7 @@ try {
     rest.push(
       await atRate(async (i) =>
         json(
-          await fetch(`${api.url}/executions`, {
+          await fetch(`${api.url}/v1/executions`, {
             method: 'POST',
             headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
             body: JSON.stringify({ project_id: `w${i % WORKFLOWS}`, params: { n: i } }),
@@ -176,7 +176,7 @@ try {
   const many = { 'x-user-id': 'bench-many', 'content-type': 'application/json' };
   const manyKey = (
     await json(
-      await fetch(`${api.url}/api-keys`, {
+      await fetch(`${api.url}/v1/api-keys`, {
         method: 'POST',
         headers: many,
         body: JSON.stringify({ name: 'bench' }),
@@ -185,7 +185,7 @@ try {
   ).data.api_key;
   await pool(LIST_WORKFLOWS, 8, async (i) =>
     json(
-      await fetch(`${api.url}/workflows/upsert`, {
+      await fetch(`${api.url}/v1/workflows/upsert`, {
         method: 'POST',
         headers: many,
         body: JSON.stringify({

@@ -348,13 +348,13 @@ describe('MCP control tools (e2e)', () => {
       });
 
       const same = await sut.http
-        .post('/executions')
+        .post('/v1/executions')
         .set(bearer(aliceKey))
         .set('Idempotency-Key', 'shared-1')
         .send({ project_id: 'free', params: { n: 4 } })
         .expect(202);
       const different = await sut.http
-        .post('/executions')
+        .post('/v1/executions')
         .set(bearer(aliceKey))
         .set('Idempotency-Key', 'shared-1')
         .send({ project_id: 'free', params: { n: 5 } })
