@@ -284,6 +284,8 @@ try {
         batch_of_10_tools_list: {
           request_bytes: Buffer.byteLength(JSON.stringify(batchBody)),
           answer_bytes: Buffer.byteLength(batch.text),
+          // What the same batch asked for before tools/list had pages: ten whole lists.
+          unpaged_answer_bytes: 10 * toolPages.reduce((n, p) => n + p.bytes, 0),
           status: batch.status,
           batch_of_11_status: tooBig.status,
         },
