@@ -149,6 +149,16 @@ describe('MCP control tools (e2e)', () => {
       });
     });
 
+    it.each([
+      ['an offset beyond 32 bits', { offset: 1e300 }],
+      ['a limit over 100', { limit: 101 }],
+      ['a fractional offset', { offset: 1.5 }],
+    ])('should refuse %s with INVALID_ARGUMENTS', async (_, args) => {
+      const error = await refused('astron_workflow_list', args);
+
+      expect(error.code).toBe('INVALID_ARGUMENTS');
+    });
+
     it('should describe a workflow with its input schema and profile', async () => {
       const workflow = await ok('astron_workflow_get', { projectId: 'inv' });
 

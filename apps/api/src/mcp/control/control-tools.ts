@@ -42,6 +42,9 @@ export const MAX_EXECUTION_TIMEOUT_S = 86_400;
 
 type Schema = Record<string, unknown>;
 
+/** Bounds every integer argument: JSON Schema calls 1e300 an integer too. */
+const MAX_INT32 = 2_147_483_647;
+
 const objectSchema = (properties: Record<string, Schema>, required: string[]): Schema => ({
   type: 'object',
   properties,
@@ -54,7 +57,7 @@ const PROJECT_ID = { type: 'string', minLength: 1, maxLength: 100 };
 /** Executions are UUIDs. */
 const EXECUTION_ID = { type: 'string', minLength: 1, maxLength: 36 };
 /** The release number: the leading number of the workflow's version ("2.1.0" → 2). */
-const VERSION = { type: 'integer', minimum: 1 };
+const VERSION = { type: 'integer', minimum: 1, maximum: MAX_INT32 };
 const ADMISSION = objectSchema(
   { allowed: { type: 'boolean' }, reason: nullable('string'), enforced: { type: 'boolean' } },
   ['allowed', 'reason', 'enforced'],
@@ -168,7 +171,7 @@ export const CONTROL_TOOLS: readonly Tool[] = [
       'pass nextOffset as offset for the next page (null when there is none).',
     inputSchema: objectSchema(
       {
-        offset: { type: 'integer', minimum: 0 },
+        offset: { type: 'integer', minimum: 0, maximum: MAX_INT32 },
         limit: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT },
       },
       [],
