@@ -3,6 +3,7 @@
 // tools: astron_workflow_execute → snapshot latency at a fixed rate (REST POST /executions at
 // the same rate as the baseline), astron_workflow_list pages over many workflows, and the
 // answer size of a JSON-RPC batch of tools/list. Needs MariaDB and Redis.
+import { loadavg } from 'node:os';
 import {
   dropIsolated,
   isolatedEnv,
@@ -254,6 +255,7 @@ try {
   console.log(
     JSON.stringify(
       {
+        load_1m_at_end: +loadavg()[0].toFixed(1),
         workflows: WORKFLOWS,
         concurrency: CONCURRENCY,
         list,
