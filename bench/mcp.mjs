@@ -24,6 +24,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const RATE = Number(process.env.BENCH_RATE ?? 50);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 10);
 const LIST_WORKFLOWS = Number(process.env.BENCH_LIST_WORKFLOWS ?? 500);
+const SEQUENTIAL = Number(process.env.BENCH_SEQUENTIAL ?? 200);
 const PAGE_LIMITS = [20, 100];
 /** A realistic, larger-than-usual input schema (~2 KB), so sizes show what pages bound. */
 const WIDE_SCHEMA = {
@@ -173,6 +174,35 @@ try {
     );
   }
 
+  // One at a time: the cost of one answer, less sensitive to a contended machine than a rate.
+  const sequential = async (task) => {
+    const times = [];
+    for (let i = 0; i < SEQUENTIAL; i++) {
+      const t = performance.now();
+      await task(i);
+      times.push(performance.now() - t);
+    }
+    return { p50_ms: +median(times).toFixed(1), p99_ms: +percentile(times, 99).toFixed(1) };
+  };
+  const oneRest = await sequential(async (i) =>
+    json(
+      await fetch(`${api.url}/v1/executions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ project_id: `w${i % WORKFLOWS}`, params: { i } }),
+      }),
+    ),
+  );
+  const oneExecute = await sequential((i) =>
+    rpc(api.url, key, {
+      method: 'tools/call',
+      params: {
+        name: 'astron_workflow_execute',
+        arguments: { projectId: `w${i % WORKFLOWS}`, params: { i }, idempotencyKey: `one-${i}` },
+      },
+    }),
+  );
+
   // A second user with many workflows with wide schemas: pages of workflow_list and tools/list.
   const many = { 'x-user-id': 'bench-many', 'content-type': 'application/json' };
   const manyKey = (
@@ -275,6 +305,7 @@ try {
             p99_ms: medianOf(rest, 'p99_ms'),
           },
           p99_ratio_to_rest: +(medianOf(execute, 'p99_ms') / medianOf(rest, 'p99_ms')).toFixed(2),
+          one_at_a_time: { execute_snapshot: oneExecute, rest_start_baseline: oneRest },
         },
         workflow_list: { workflows: LIST_WORKFLOWS, ...pages },
         tools_list: {
