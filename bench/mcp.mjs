@@ -189,7 +189,7 @@ try {
       await fetch(`${api.url}/v1/executions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ project_id: `w${i % WORKFLOWS}`, params: { i } }),
+        body: JSON.stringify({ project_id: `w${i % WORKFLOWS}`, params: { n: i } }),
       }),
     ),
   );
@@ -198,7 +198,7 @@ try {
       method: 'tools/call',
       params: {
         name: 'astron_workflow_execute',
-        arguments: { projectId: `w${i % WORKFLOWS}`, params: { i }, idempotencyKey: `one-${i}` },
+        arguments: { projectId: `w${i % WORKFLOWS}`, params: { n: i }, idempotencyKey: `one-${i}` },
       },
     }),
   );
