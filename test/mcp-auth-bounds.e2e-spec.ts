@@ -153,3 +153,50 @@ describe('MCP authentication and answer bounds (e2e)', () => {
     });
   });
 });
+
+describe('MCP answer size of a batch of tools/list (e2e)', () => {
+  let sut: TestApp;
+  let key: string;
+  /** About 4 KB of JSON Schema per workflow. */
+  const wide = {
+    type: 'object',
+    properties: Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [
+        `field_${i}`,
+        { type: 'string', maxLength: 200, description: `Input field ${i} of a wide form` },
+      ]),
+    ),
+  };
+
+  beforeAll(async () => {
+    sut = await startTestApp({ MCP_TOOLS_PAGE_BYTES: '16384' });
+    key = await createKey(sut.http, 'alice');
+    for (let i = 0; i < 40; i++) {
+      await upsertWorkflow(sut.http, 'alice', `wide${i}`, { name: `Wide ${i}`, parameters: wide });
+    }
+  });
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  it('should answer a batch of ten tools/list with ten bounded pages, not ten whole lists', async () => {
+    const batch = Array.from({ length: 10 }, (_, i) => listRequest(i + 1));
+
+    const res = await sut.http
+      .post('/mcp')
+      .set('Authorization', `Bearer ${key}`)
+      .set('Accept', ACCEPT)
+      .set('MCP-Protocol-Version', '2025-03-26')
+      .send(batch);
+
+    expect(res.status).toBe(200);
+    const answers = messagesOf(res.text);
+    expect(answers).toHaveLength(10);
+    const wholeList = Buffer.byteLength(JSON.stringify(wide)) * 40;
+    for (const answer of answers) {
+      expect(Buffer.byteLength(JSON.stringify(answer.result.tools))).toBeLessThanOrEqual(16384);
+      expect(answer.result.nextCursor).toEqual(expect.any(String));
+    }
+    expect(Buffer.byteLength(res.text)).toBeLessThan((10 * wholeList) / 5);
+  });
+});
