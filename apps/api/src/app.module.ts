@@ -13,7 +13,9 @@ import {
   LoggingModule,
   RedisModule,
   RedisService,
+  TracingModule,
 } from '@app/common';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyModule } from './api-key/api-key.module';
 import { DatabaseModule } from './database/database.module';
@@ -35,7 +37,8 @@ import { WorkflowHttpModule, WorkflowModule } from './workflow/workflow.module';
  */
 @Module({})
 export class AppModule {
-  static forRoot(values: ConfigValues): DynamicModule {
+  /** `traceExporter`: where spans go whatever OTEL_* says (tests read them from memory). */
+  static forRoot(values: ConfigValues, traceExporter?: SpanExporter): DynamicModule {
     const config = new AppConfig(values);
     const roles = { http: config.servesApi, worker: config.runsWorker };
     // One instance, shared with the modules built on top of executions (webhooks, schedules).
@@ -44,6 +47,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(values),
+        TracingModule.forRoot(traceExporter),
         LoggingModule,
         EventEmitterModule.forRoot({ wildcard: false, maxListeners: 100 }),
         RedisModule,

@@ -1,3 +1,5 @@
+import type { TraceCarrier } from '@app/common';
+
 export const EXECUTION_QUEUE = 'executions';
 
 export const ExecutionJob = {
@@ -8,6 +10,8 @@ export interface ExecutionJobData {
   executionId: string;
   /** The X-Request-ID of the request that started the run, for logs and the robot. */
   requestId?: string;
+  /** W3C trace context of the code that enqueued the run: the run's span continues it. */
+  trace?: TraceCarrier;
 }
 
 /** Redis channels (namespaced by REDIS_PREFIX). */

@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '@app/common';
 import { ExecutionEventType } from '../execution/execution.events';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
@@ -12,6 +13,8 @@ export const WEBHOOK_PRUNE_EVERY_MS = 3600_000;
 
 export interface WebhookJobData {
   deliveryId: string;
+  /** W3C trace context of the event that caused the delivery; each attempt continues it. */
+  trace?: TraceCarrier;
 }
 
 /** The custom BullMQ backoff type of delivery jobs (see webhookBackoffMs). */
