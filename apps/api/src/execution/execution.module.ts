@@ -8,6 +8,7 @@ import { ExecutionEntity } from './entities/execution.entity';
 import { EXECUTION_QUEUE, MAINTENANCE_QUEUE } from './execution.constants';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionController } from './execution.controller';
+import { ExecutionStreamTokenController } from './execution-stream-token.controller';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionEventLog } from './execution-event-log.service';
 import { ExecutionMetricsListener } from './execution-metrics.listener';
@@ -81,7 +82,12 @@ export class ExecutionModule {
     return {
       module: ExecutionModule,
       controllers: options.http
-        ? [ExecutionController, WorkflowExecutionController, RpaExecController]
+        ? [
+            ExecutionController,
+            ExecutionStreamTokenController,
+            WorkflowExecutionController,
+            RpaExecController,
+          ]
         : [],
       providers: [
         ...(options.http ? [ExecutionStreamService, RpaExecService] : []),
