@@ -19,6 +19,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyModule } from './api-key/api-key.module';
 import { DatabaseModule } from './database/database.module';
+import { DocsModule } from './docs/docs.module';
 import { ExecutionModule } from './execution/execution.module';
 import { RobotModule } from './execution/robot/robot.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -62,7 +63,7 @@ export class AppModule {
         }),
         ApiKeyModule.register({ http: config.servesApi }),
         WorkflowModule,
-        ...(config.servesApi ? [WorkflowHttpModule] : []),
+        ...(config.servesApi ? [WorkflowHttpModule, DocsModule] : []),
         LifecycleModule,
         MetricsModule,
         LimitsModule,

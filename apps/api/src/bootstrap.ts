@@ -11,6 +11,7 @@ import {
   createValidationPipe,
   httpTracingMiddleware,
   requestIdFor,
+  StartupDetailLogger,
   Tracing,
 } from '@app/common';
 import { AppModule } from './app.module';
@@ -69,7 +70,7 @@ export async function createApp(
     { bufferLogs: true },
   );
   const config = app.get(AppConfig);
-  app.useLogger(app.get(Logger));
+  app.useLogger(new StartupDetailLogger(app.get(Logger)));
   app.disable('x-powered-by');
   // JSON answers are never revalidated; hashing every body for an ETag is wasted work.
   app.set('etag', false);

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiEnvelope,
   ApiErrors,
@@ -17,7 +17,6 @@ import { ApiKeyPageDto, LegacyCreatedApiKeyDto, MaskedApiKeyDto } from './dto/ap
 
 /** DESIGN §5 key routes, now checking their caller. */
 @ApiTags('legacy')
-@ApiHeader({ name: 'X-User-Id', required: true, description: 'Trusted gateway header' })
 @Auth('user')
 @LegacyRoute()
 @Controller('api-keys')

@@ -35,7 +35,6 @@ import { ExecutionService } from './execution.service';
 
 @ApiTags('executions')
 @ApiBearerAuth()
-@ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Controller('executions')
 export class ExecutionController {
   constructor(

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiEnvelope,
   ApiErrors,
@@ -17,7 +17,6 @@ import { ScheduleService } from './schedule.service';
 /** DESIGN §14: schedules under their workflow, and by id. */
 @ApiTags('schedules')
 @ApiBearerAuth()
-@ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Auth('user', 'key')
 @Controller()
 export class ScheduleController {

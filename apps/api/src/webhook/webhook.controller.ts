@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiEnvelope,
   ApiErrors,
@@ -31,7 +31,6 @@ const toPage = (page: Page<DeliveryWithAttempts>): DeliveryPageDto =>
 /** DESIGN §14. Static paths come before `:id` so that they win. */
 @ApiTags('webhooks')
 @ApiBearerAuth()
-@ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Auth('user', 'key')
 @Controller('webhooks')
 export class WebhookController {
