@@ -47,7 +47,10 @@ describe('Stream tokens (e2e, headless Chromium)', () => {
   });
 
   const tokenFor = async (id: string) => {
-    const res = await sut.http.post(`/executions/${id}/stream-token`).set(bearer(key)).expect(201);
+    const res = await sut.http
+      .post(`/v1/executions/${id}/stream-token`)
+      .set(bearer(key))
+      .expect(201);
     return res.body.data as {
       stream_token: string;
       expires_at: string;
@@ -65,7 +68,7 @@ describe('Stream tokens (e2e, headless Chromium)', () => {
     expect(issued.expires_in).toBe(60);
     expect(Date.parse(issued.expires_at) - Date.now()).toBeLessThanOrEqual(60_000);
     expect(issued.events_url).toBe(
-      `/executions/${id}/events?stream_token=${encodeURIComponent(issued.stream_token)}`,
+      `/v1/executions/${id}/events?stream_token=${encodeURIComponent(issued.stream_token)}`,
     );
 
     try {
@@ -86,7 +89,7 @@ describe('Stream tokens (e2e, headless Chromium)', () => {
     const second = await startRun(sut.http, key, PROJECT);
     const { stream_token } = await tokenFor(first);
     const res = await sut.http
-      .get(`/executions/${second}/events`)
+      .get(`/v1/executions/${second}/events`)
       .query({ stream_token })
       .expect(401);
     expect(res.body).toMatchObject({ error: 'UNAUTHENTICATED' });
@@ -96,25 +99,25 @@ describe('Stream tokens (e2e, headless Chromium)', () => {
   it('should be no key: refused on every other route', async () => {
     const id = await startRun(sut.http, key, PROJECT);
     const { stream_token } = await tokenFor(id);
-    await sut.http.get(`/executions/${id}`).query({ stream_token }).expect(401);
-    await sut.http.get(`/executions/${id}`).set(bearer(stream_token)).expect(401);
-    await sut.http.get(`/executions/${id}/events`).set(bearer(stream_token)).expect(401);
-    await sut.http.post(`/executions/${id}/cancel`).query({ stream_token }).expect(401);
+    await sut.http.get(`/v1/executions/${id}`).query({ stream_token }).expect(401);
+    await sut.http.get(`/v1/executions/${id}`).set(bearer(stream_token)).expect(401);
+    await sut.http.get(`/v1/executions/${id}/events`).set(bearer(stream_token)).expect(401);
+    await sut.http.post(`/v1/executions/${id}/cancel`).query({ stream_token }).expect(401);
   });
 
   it('should refuse a forged or tampered token', async () => {
     const id = await startRun(sut.http, key, PROJECT);
     const { stream_token } = await tokenFor(id);
     const tampered = `${stream_token.slice(0, -2)}${stream_token.endsWith('AA') ? 'BB' : 'AA'}`;
-    await sut.http.get(`/executions/${id}/events`).query({ stream_token: tampered }).expect(401);
-    await sut.http.get(`/executions/${id}/events`).query({ stream_token: 'x' }).expect(401);
+    await sut.http.get(`/v1/executions/${id}/events`).query({ stream_token: tampered }).expect(401);
+    await sut.http.get(`/v1/executions/${id}/events`).query({ stream_token: 'x' }).expect(401);
   });
 
   it("should not issue a token for another user's execution", async () => {
     const otherKey = await createKey(sut.http, OTHER);
     await upsertWorkflow(sut.http, OTHER, 'other-flow');
     const foreign = await startRun(sut.http, otherKey, 'other-flow');
-    await sut.http.post(`/executions/${foreign}/stream-token`).set(bearer(key)).expect(404);
+    await sut.http.post(`/v1/executions/${foreign}/stream-token`).set(bearer(key)).expect(404);
   });
 
   it('should stream over plain HTTP too, as the token’s owner', async () => {

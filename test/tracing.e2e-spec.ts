@@ -75,7 +75,7 @@ describe('Tracing (e2e)', () => {
     key = await createKey(sut.http, USER, { name: 'k' });
     await upsertWorkflow(sut.http, USER, PROJECT);
     await sut.http
-      .post('/webhooks')
+      .post('/v1/webhooks')
       .set('X-User-Id', USER)
       .send({ url: receiver.url, events: ['execution.completed'] })
       .expect(201);
@@ -89,7 +89,7 @@ describe('Tracing (e2e)', () => {
 
   it('should carry one trace from the request through the queue, the robot and the webhook', async () => {
     const started = await sut.http
-      .post('/executions')
+      .post('/v1/executions')
       .set(bearer(key))
       .set('traceparent', `00-${TRACE_ID}-${CALLER_SPAN}-01`)
       .set('X-Request-ID', 'traced-request-1')
@@ -110,7 +110,7 @@ describe('Tracing (e2e)', () => {
       },
     );
     const named = (name: string) => spans.filter((s) => s.name === name);
-    const [server] = named('POST /executions');
+    const [server] = named('POST /v1/executions');
     expect(server.kind).toBe(SpanKind.SERVER);
     expect(parentOf(server)).toBe(CALLER_SPAN);
     expect(server.attributes['http.response.status_code']).toBe(202);
@@ -151,10 +151,10 @@ describe('Tracing (e2e)', () => {
   });
 
   it('should start a new trace for a request that brings none', async () => {
-    await sut.http.get('/executions').set(bearer(key)).expect(200);
+    await sut.http.get('/v1/executions').set(bearer(key)).expect(200);
     const span = await waitFor(
-      () => exporter.getFinishedSpans().find((s) => s.name === 'GET /executions'),
-      { what: 'the span of GET /executions' },
+      () => exporter.getFinishedSpans().find((s) => s.name === 'GET /v1/executions'),
+      { what: 'the span of GET /v1/executions' },
     );
     expect(span.spanContext().traceId).not.toBe(TRACE_ID);
     expect(span.parentSpanContext).toBeUndefined();

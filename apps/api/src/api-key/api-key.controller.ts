@@ -25,7 +25,7 @@ import { ApiKeyPageDto, CreatedApiKeyDto, MaskedApiKeyDto } from './dto/api-key.
 
 @ApiTags('api-keys')
 @Auth('user')
-@Controller('api-keys')
+@Controller('v1/api-keys')
 export class ApiKeyController {
   constructor(private readonly keys: ApiKeyService) {}
 

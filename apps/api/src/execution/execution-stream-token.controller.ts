@@ -16,7 +16,7 @@ import { ExecutionService } from './execution.service';
 
 @ApiTags('executions')
 @ApiBearerAuth()
-@Controller('executions')
+@Controller('v1/executions')
 export class ExecutionStreamTokenController {
   constructor(
     private readonly executions: ExecutionService,
@@ -31,7 +31,7 @@ export class ExecutionStreamTokenController {
     summary: 'A token a browser EventSource can open this execution’s event stream with',
     description:
       'EventSource cannot send an Authorization header. The token works as ?stream_token= on ' +
-      'GET /executions/{id}/events of this execution only, for 60 s; it is no key and opens ' +
+      'GET /v1/executions/{id}/events of this execution only, for 60 s; it is no key and opens ' +
       'nothing else. A page asks its own back end for one and never holds the API key.',
   })
   @ApiEnvelope(StreamTokenDto, { status: 201 })

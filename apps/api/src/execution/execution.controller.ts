@@ -35,7 +35,7 @@ import { ExecutionService } from './execution.service';
 
 @ApiTags('executions')
 @ApiBearerAuth()
-@Controller('executions')
+@Controller('v1/executions')
 export class ExecutionController {
   constructor(
     private readonly executions: ExecutionService,

@@ -7,6 +7,7 @@ import { ExecutionLogEntity } from './entities/execution-log.entity';
 import { ExecutionEntity } from './entities/execution.entity';
 import { EXECUTION_QUEUE, MAINTENANCE_QUEUE } from './execution.constants';
 import { ExecutionCancellation } from './execution-cancellation.service';
+import { ExecutionLegacyController } from './execution-legacy.controller';
 import { ExecutionController } from './execution.controller';
 import { ExecutionStreamTokenController } from './execution-stream-token.controller';
 import { ExecutionEventBus } from './execution-event-bus.service';
@@ -83,6 +84,7 @@ export class ExecutionModule {
       module: ExecutionModule,
       controllers: options.http
         ? [
+            ExecutionLegacyController,
             ExecutionController,
             ExecutionStreamTokenController,
             WorkflowExecutionController,

@@ -18,7 +18,7 @@ import { ScheduleService } from './schedule.service';
 @ApiTags('schedules')
 @ApiBearerAuth()
 @Auth('user', 'key')
-@Controller()
+@Controller('v1')
 export class ScheduleController {
   constructor(private readonly schedules: ScheduleService) {}
 

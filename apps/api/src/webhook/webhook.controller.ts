@@ -32,7 +32,7 @@ const toPage = (page: Page<DeliveryWithAttempts>): DeliveryPageDto =>
 @ApiTags('webhooks')
 @ApiBearerAuth()
 @Auth('user', 'key')
-@Controller('webhooks')
+@Controller('v1/webhooks')
 export class WebhookController {
   constructor(private readonly webhooks: WebhookService) {}
 

@@ -148,7 +148,7 @@
   let namesLoading = null;
 
   async function loadWorkflowNames(headers) {
-    const res = await fetch('/workflows?pageSize=100', { headers });
+    const res = await fetch('/v1/workflows?pageSize=100', { headers });
     const body = await res.json().catch(() => null);
     if (!res.ok || !body || body.code !== '0000') return;
     for (const workflow of body.data.records) workflowNames.set(workflow.project_id, workflow.name);
@@ -169,10 +169,10 @@
     const headers = key ? { Authorization: `Bearer ${key}` } : {};
     currentHeaders = headers;
     await loadWorkflowNames(headers).catch(() => undefined);
-    const res = await fetch('/executions?pageSize=20', { headers });
+    const res = await fetch('/v1/executions?pageSize=20', { headers });
     const body = await res.json().catch(() => null);
     if (!res.ok || !body || body.code !== '0000') {
-      throw new Error((body && body.msg) || `GET /executions answered ${res.status}`);
+      throw new Error((body && body.msg) || `GET /v1/executions answered ${res.status}`);
     }
     for (const execution of body.data.records) {
       const known = rows.get(execution.id);
