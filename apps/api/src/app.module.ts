@@ -33,7 +33,7 @@ import { WebhookModule } from './webhook/webhook.module';
 import { WorkflowHttpModule, WorkflowModule } from './workflow/workflow.module';
 
 /**
- * One image, three roles (DESIGN §2): `api` serves HTTP/WS/MCP, `worker` runs processors,
+ * One image, three roles (docs/operating.md): `api` serves HTTP/WS/MCP, `worker` runs processors,
  * `all` does both. A worker still answers /health so an orchestrator can probe it.
  */
 @Module({})

@@ -15,7 +15,7 @@ import { LegacyCreateApiKeyDto } from './dto/create-api-key.dto';
 import { LegacyRemoveApiKeyDto } from './dto/remove-api-key.dto';
 import { ApiKeyPageDto, LegacyCreatedApiKeyDto, MaskedApiKeyDto } from './dto/api-key.response';
 
-/** DESIGN §5 key routes, now checking their caller. */
+/** docs/legacy.md key routes, now checking their caller. */
 @ApiTags('legacy')
 @Auth('user')
 @LegacyRoute()

@@ -18,7 +18,7 @@ export interface ExecutionJobData {
 export const EXECUTION_EVENTS_CHANNEL = 'executions:events';
 export const EXECUTION_CANCEL_CHANNEL = 'executions:cancel';
 
-/** Stable prefixes of `execution.error`, so clients (and §7 codes) can tell failures apart. */
+/** Stable prefixes of `execution.error`, so clients (and the /rpa/v1/exec codes) can tell failures apart. */
 export const ExecutionErrors = {
   createFailed: (detail: string) => `Robot task could not be created: ${detail}`,
   taskFailed: (detail: string) => `Robot task failed: ${detail}`,

@@ -32,7 +32,7 @@ export interface ExecutionLogLine {
 }
 
 /**
- * One state change of an execution (DESIGN §8 payload plus routing fields). Published on
+ * One state change of an execution (docs/live-events.md payload plus routing fields). Published on
  * Redis by whichever process made the change and re-emitted in every process.
  */
 export interface ExecutionEvent {

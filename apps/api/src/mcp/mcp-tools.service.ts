@@ -44,7 +44,7 @@ export interface ToolCallContext {
   signal?: AbortSignal;
   /** Present when the client asked for progress (it gave a progress token). */
   progress?: ProgressSink;
-  /** The request's `_meta["rpa/run"]`: run options of DESIGN §13, set by the client's code. */
+  /** The request's `_meta["rpa/run"]`: run options of docs/run-control.md, set by the client's code. */
   runOptions?: unknown;
 }
 
@@ -91,7 +91,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * The tools of DESIGN §9 for one caller: one per active workflow (built from the same query
+ * The tools of docs/mcp.md for one caller: one per active workflow (built from the same query
  * and naming on tools/list and tools/call, so a listed name finds its workflow) plus
  * `get_execution`. Runs go through ExecutionService like REST ones (trigger "mcp"), which
  * also validates the arguments against the workflow's schema before anything is stored.
@@ -108,7 +108,7 @@ export class McpToolsService {
     private readonly limiter: StartRateLimiter,
   ) {}
 
-  /** A bad or missing key lists no workflow tools (DESIGN §9); calls then say why. */
+  /** A bad or missing key lists no workflow tools (docs/mcp.md); calls then say why. */
   async listTools(caller: McpCaller): Promise<Tool[]> {
     if (!caller.principal) return [GET_EXECUTION_TOOL];
     this.requireScope(caller.principal, 'read');

@@ -13,7 +13,7 @@ import { Public, RawResponse, RequestId } from '@app/common';
 import { McpService } from './mcp.service';
 
 /**
- * `/mcp` (DESIGN §9). Public for the global guard: the key is checked inside the MCP
+ * `/mcp` (docs/mcp.md). Public for the global guard: the key is checked inside the MCP
  * exchange, so a bad one still gets a protocol answer (no workflow tools, calls refused
  * with a clear error) instead of an HTTP error an MCP client cannot show. Answers are
  * JSON-RPC, never the envelope.

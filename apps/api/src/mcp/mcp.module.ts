@@ -5,7 +5,7 @@ import { McpService } from './mcp.service';
 import { McpToolsService } from './mcp-tools.service';
 
 /**
- * MCP for LLM agents (DESIGN §9). Only processes that serve the API include it. It is given
+ * MCP for LLM agents (docs/mcp.md). Only processes that serve the API include it. It is given
  * the application's own ExecutionModule, so runs share its service, queue and event bus
  * (importing the bare class would build a second instance of them).
  */

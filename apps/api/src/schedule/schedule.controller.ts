@@ -14,7 +14,7 @@ import { CreateScheduleDto, UpdateScheduleDto } from './dto/create-schedule.dto'
 import { ScheduleDto, ScheduleEnvelopeDto, SchedulePageDto } from './dto/schedule.response';
 import { ScheduleService } from './schedule.service';
 
-/** DESIGN §14: schedules under their workflow, and by id. */
+/** docs/webhooks.md: schedules under their workflow, and by id. */
 @ApiTags('schedules')
 @ApiBearerAuth()
 @Auth('user', 'key')

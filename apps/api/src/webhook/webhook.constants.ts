@@ -44,7 +44,7 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const isWebhookEventType = (type: string): type is WebhookEventType =>
   (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type);
 
-/** The body of every delivery (DESIGN §14); `id` is the event id receivers dedupe on. */
+/** The body of every delivery (docs/webhooks.md); `id` is the event id receivers dedupe on. */
 export interface WebhookPayload {
   id: string;
   type: string;

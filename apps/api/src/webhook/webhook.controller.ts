@@ -28,7 +28,7 @@ import { DeliveryWithAttempts, WebhookService } from './webhook.service';
 const toPage = (page: Page<DeliveryWithAttempts>): DeliveryPageDto =>
   mapPage(page, (r) => DeliveryDto.from(r.delivery, r.attempts));
 
-/** DESIGN §14. Static paths come before `:id` so that they win. */
+/** docs/webhooks.md. Static paths come before `:id` so that they win. */
 @ApiTags('webhooks')
 @ApiBearerAuth()
 @Auth('user', 'key')

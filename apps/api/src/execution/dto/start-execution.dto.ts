@@ -14,7 +14,7 @@ import {
 } from 'class-validator';
 import { JsonObject, numberToString, parseJsonObject } from '@app/common';
 
-/** The run options every start route accepts (DESIGN §4, §13). */
+/** The run options every start route accepts (docs/api.md, docs/run-control.md). */
 export class RunOptionsDto {
   @ApiPropertyOptional({ description: 'Inputs of the workflow', example: { month: '2026-10' } })
   @IsOptional()

@@ -23,7 +23,7 @@ interface RawAnswer {
 }
 
 /**
- * Talks to a robot service over HTTP (DESIGN §6): the platform's existing task API. Uses
+ * Talks to a robot service over HTTP (docs/robot-service.md): the platform's existing task API. Uses
  * node:http with a keep-alive pool: every run polls, and fetch() costs several times more CPU
  * per call.
  */
