@@ -19,8 +19,8 @@ type Req = IncomingMessage & { id?: string; originalUrl?: string };
  * this thread rather than pino transports: transports refuse the level formatter every line
  * is written with.
  */
-async function destinationFor(config: AppConfig): Promise<pino.DestinationStream> {
-  if (!config.logDir) return pino.destination(1);
+async function destinationFor(config: AppConfig): Promise<pino.DestinationStream | undefined> {
+  if (!config.logDir) return undefined;
   mkdirSync(config.logDir, { recursive: true });
   const files = (await roll({
     file: join(config.logDir, 'rpa-openapi'),
@@ -34,6 +34,11 @@ async function destinationFor(config: AppConfig): Promise<pino.DestinationStream
     { level: config.logLevel, stream: pino.destination(1) },
     { level: config.logLevel, stream: files },
   ]);
+}
+
+/** pino-http's own stdout stream unless there are files to write as well. */
+function withFiles<T>(options: T, files: pino.DestinationStream | undefined) {
+  return files ? ([options, files] as [T, pino.DestinationStream]) : options;
 }
 
 /**
@@ -57,7 +62,7 @@ const traceIdInLogs = {
     LoggerModule.forRootAsync({
       inject: [AppConfig, Tracing],
       useFactory: async (config: AppConfig, tracing: Tracing) => ({
-        pinoHttp: [
+        pinoHttp: withFiles(
           {
             ...(tracing.enabled ? traceIdInLogs : {}),
             level: config.logLevel,
@@ -79,7 +84,7 @@ const traceIdInLogs = {
             formatters: { level: (label: string) => ({ level: label }) },
           },
           await destinationFor(config),
-        ],
+        ),
       }),
     }),
   ],
