@@ -15,7 +15,7 @@ import { waitFor } from './support/wait';
 const TOKEN = 'admin-token-for-tests-0123456789';
 const bearer = `Bearer ${TOKEN}`;
 
-/** Every admin route of DESIGN §10 with a harmless body. */
+/** Every admin route of docs/operating.md with a harmless body. */
 const ROUTES: Array<[method: 'get' | 'post' | 'delete', path: string, body?: object]> = [
   ['get', '/admin/queue'],
   ['post', '/admin/queue/pause'],

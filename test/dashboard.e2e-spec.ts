@@ -55,7 +55,7 @@ describe('Dashboard in headless Chromium (e2e, built service)', () => {
   });
 
   it('should list recent executions and show a new one go live from PENDING/RUNNING to COMPLETED', async () => {
-    await upsertWorkflow(app.url, 'erin', 'wf-erin');
+    await upsertWorkflow(app.url, 'erin', 'wf-erin', { name: 'Monthly invoices' });
     const key = await createKey(app.url, 'erin', { scopes: ['read', 'execute'] });
     const earlier = await startRun(app.url, key, 'wf-erin', { n: 1, __sim: { delay_ms: 0 } });
 
@@ -93,13 +93,31 @@ describe('Dashboard in headless Chromium (e2e, built service)', () => {
 
     const row = await page.locator(`tr[data-execution-id="${live}"]`).innerText();
     expect(row).toContain(live.slice(0, 8));
-    expect(row).toContain('wf-erin');
+    expect(row).toContain('Monthly invoices');
+    expect(row).not.toContain('wf-erin');
     expect(row).toContain('100%');
     expect(row).toContain('step 3 of 3');
     const text = await page.locator('body').innerText();
     expect(text).toContain('Live');
     expect(text).toContain(earlier.slice(0, 8));
     expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('should show why a run failed, and the name of a workflow created after the page loaded', async () => {
+    const key = await createKey(app.url, 'fred', { scopes: ['read', 'execute'] });
+    const page = await browser.newPage();
+    await page.goto(`${app.url}/dashboard?key=${encodeURIComponent(key)}`);
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 20_000 });
+
+    await upsertWorkflow(app.url, 'fred', 'wf-fred', { name: 'Supplier check' });
+    const failed = await startRun(app.url, key, 'wf-fred', {
+      __sim: { delay_ms: 300, fail: 'The supplier portal refused the login' },
+    });
+    const row = page.locator(`tr[data-execution-id="${failed}"]`);
+    await row.locator('.status').filter({ hasText: 'FAILED' }).waitFor({ timeout: 30_000 });
+    await row.locator('.reason').filter({ hasText: 'refused the login' }).waitFor();
+    await row.locator('td.project').filter({ hasText: 'Supplier check' }).waitFor();
     await page.close();
   });
 });

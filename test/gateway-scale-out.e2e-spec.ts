@@ -13,7 +13,7 @@ import { NodeProcess, spawnApi } from './support/process';
 import { waitFor } from './support/wait';
 
 /**
- * DESIGN §2/§8 with real processes of the built service: two api processes and one worker
+ * docs/operating.md, docs/live-events.md with real processes of the built service: two api processes and one worker
  * sharing one database and one Redis prefix.
  */
 describe('Live events across processes (e2e, built service)', () => {

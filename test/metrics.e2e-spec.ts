@@ -76,9 +76,17 @@ describe('Metrics (e2e)', () => {
     const retried = await runToEnd({ __sim: { create_status: 500, create_failures: 1 } });
     expect(retried.status).toBe('COMPLETED');
 
-    const after = await scrape();
+    // The row ends before the final event is published (which moves the counters): wait for it.
+    const deltaIn = (text: string, name: string, labels: Record<string, string> = {}) =>
+      value(text, name, labels) - value(before, name, labels);
+    const after = await waitFor(scrape, {
+      what: 'the counters of the three ended executions',
+      accept: (text) =>
+        deltaIn(text, 'rpa_executions_ended_total', { status: 'COMPLETED' }) >= 2 &&
+        deltaIn(text, 'rpa_executions_ended_total', { status: 'FAILED' }) >= 1,
+    });
     const delta = (name: string, labels: Record<string, string> = {}) =>
-      value(after, name, labels) - value(before, name, labels);
+      deltaIn(after, name, labels);
     expect(delta('rpa_executions_created_total')).toBe(3);
     expect(delta('rpa_executions_started_total')).toBe(3);
     expect(delta('rpa_executions_ended_total', { status: 'COMPLETED' })).toBe(2);
@@ -110,7 +118,11 @@ describe('Metrics (e2e)', () => {
       }),
     ).toBeGreaterThanOrEqual(1);
     expect(later).not.toContain(completed.id);
-    expect(metricValue(later, 'rpa_queue_jobs', { state: 'completed' })).toBeGreaterThanOrEqual(3);
+    // A job completes once its run has returned, after the execution row ended.
+    await waitFor(scrape, {
+      what: 'three completed jobs',
+      accept: (text) => (metricValue(text, 'rpa_queue_jobs', { state: 'completed' }) ?? 0) >= 3,
+    });
   });
 
   it('should report open SSE streams, the socket gauge, queue depth and a paused queue', async () => {

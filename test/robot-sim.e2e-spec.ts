@@ -10,7 +10,7 @@ interface SimEnvelope {
   } & Record<string, unknown>;
 }
 
-/** The simulator as its own process (DESIGN §6): `node dist/apps/robot-sim/main.js`. */
+/** The simulator as its own process (docs/robot-service.md): `node dist/apps/robot-sim/main.js`. */
 describe('Robot simulator process (e2e)', () => {
   let sut: NodeProcess;
   const token = 'sim-token-0123456789';

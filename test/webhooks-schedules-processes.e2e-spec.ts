@@ -16,7 +16,7 @@ const as = { 'X-User-Id': USER };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The deployment shape of DESIGN §2: an api process and two worker processes sharing MySQL and
+ * The deployment shape of docs/operating.md: an api process and two worker processes sharing MySQL and
  * Redis (the built app, `node dist/apps/api/main.js`).
  */
 describe('Webhooks and schedules across processes (e2e)', () => {

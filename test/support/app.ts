@@ -1,4 +1,5 @@
 import { NestExpressApplication } from '@nestjs/platform-express';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { DataSource } from 'typeorm';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
@@ -22,6 +23,8 @@ export interface StartTestAppOptions {
    * instance of the same deployment. close() then leaves those resources to their owner.
    */
   shareEnvOf?: { env: Record<string, string> };
+  /** Where the app exports its spans (an InMemorySpanExporter), whatever OTEL_* says. */
+  traceExporter?: SpanExporter;
 }
 
 /**
@@ -38,7 +41,9 @@ export async function startTestApp(
   const defaults = readEnvLayers(process.cwd(), {}, ['.env.default']);
   let app: NestExpressApplication | undefined;
   try {
-    app = await createApp(parseConfig({ ...defaults, ...env }));
+    app = await createApp(parseConfig({ ...defaults, ...env }), {
+      traceExporter: options.traceExporter,
+    });
     await app.listen(0, '127.0.0.1');
   } catch (err) {
     await app?.close().catch(() => undefined);

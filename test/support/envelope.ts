@@ -1,7 +1,7 @@
 import type { Response } from 'supertest';
 import type { JsonObject } from '@app/common';
 
-/** Asserts the success envelope of DESIGN §3 and answers its data. */
+/** Asserts the success envelope of docs/api.md and answers its data. */
 export function okData<T = JsonObject>(res: Response): T {
   expect(res.body).toMatchObject({ code: '0000', msg: '' });
   expect(res.body).toHaveProperty('data');
@@ -9,7 +9,7 @@ export function okData<T = JsonObject>(res: Response): T {
 }
 
 /**
- * Asserts the error envelope of DESIGN §3: HTTP status, machine code, a human message, no
+ * Asserts the error envelope of docs/api.md: HTTP status, machine code, a human message, no
  * data, and the request id that was echoed in X-Request-ID.
  */
 export function expectError(res: Response, status: number, error: string): void {

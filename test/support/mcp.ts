@@ -1,7 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
-/** How an MCP client hands over its key (DESIGN §9). */
+/** How an MCP client hands over its key (docs/mcp.md). */
 export type KeyForm = 'header' | 'query';
 
 /** An MCP SDK client connected to `<baseUrl>/mcp`, as an agent would connect. */

@@ -13,10 +13,13 @@ import {
   LoggingModule,
   RedisModule,
   RedisService,
+  TracingModule,
 } from '@app/common';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { AdminModule } from './admin/admin.module';
 import { ApiKeyModule } from './api-key/api-key.module';
 import { DatabaseModule } from './database/database.module';
+import { DocsModule } from './docs/docs.module';
 import { ExecutionModule } from './execution/execution.module';
 import { RobotModule } from './execution/robot/robot.module';
 import { GatewayModule } from './gateway/gateway.module';
@@ -30,12 +33,13 @@ import { WebhookModule } from './webhook/webhook.module';
 import { WorkflowHttpModule, WorkflowModule } from './workflow/workflow.module';
 
 /**
- * One image, three roles (DESIGN §2): `api` serves HTTP/WS/MCP, `worker` runs processors,
+ * One image, three roles (docs/operating.md): `api` serves HTTP/WS/MCP, `worker` runs processors,
  * `all` does both. A worker still answers /health so an orchestrator can probe it.
  */
 @Module({})
 export class AppModule {
-  static forRoot(values: ConfigValues): DynamicModule {
+  /** `traceExporter`: where spans go whatever OTEL_* says (tests read them from memory). */
+  static forRoot(values: ConfigValues, traceExporter?: SpanExporter): DynamicModule {
     const config = new AppConfig(values);
     const roles = { http: config.servesApi, worker: config.runsWorker };
     // One instance, shared with the modules built on top of executions (webhooks, schedules).
@@ -44,6 +48,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(values),
+        TracingModule.forRoot(traceExporter),
         LoggingModule,
         EventEmitterModule.forRoot({ wildcard: false, maxListeners: 100 }),
         RedisModule,
@@ -58,7 +63,7 @@ export class AppModule {
         }),
         ApiKeyModule.register({ http: config.servesApi }),
         WorkflowModule,
-        ...(config.servesApi ? [WorkflowHttpModule] : []),
+        ...(config.servesApi ? [WorkflowHttpModule, DocsModule] : []),
         LifecycleModule,
         MetricsModule,
         LimitsModule,

@@ -4,7 +4,16 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, ConfigValues, createValidationPipe, requestIdFor } from '@app/common';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  AppConfig,
+  ConfigValues,
+  createValidationPipe,
+  httpTracingMiddleware,
+  requestIdFor,
+  StartupDetailLogger,
+  Tracing,
+} from '@app/common';
 import { AppModule } from './app.module';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -50,12 +59,21 @@ function securityHeaders() {
  * main.ts's business (graceful shutdown within SHUTDOWN_TIMEOUT_MS); `app.close()` runs the
  * same drain.
  */
-export async function createApp(values: ConfigValues): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(values), {
-    bufferLogs: true,
-  });
+export interface CreateAppOptions {
+  /** Export spans here whatever OTEL_* says (tests read them from memory). */
+  traceExporter?: SpanExporter;
+}
+
+export async function createApp(
+  values: ConfigValues,
+  options: CreateAppOptions = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(values, options.traceExporter),
+    { bufferLogs: true },
+  );
   const config = app.get(AppConfig);
-  app.useLogger(app.get(Logger));
+  app.useLogger(new StartupDetailLogger(app.get(Logger)));
   app.disable('x-powered-by');
   // JSON answers are never revalidated; hashing every body for an ETag is wasted work.
   app.set('etag', false);
@@ -64,6 +82,7 @@ export async function createApp(values: ConfigValues): Promise<NestExpressApplic
     requestIdFor(req, res);
     next();
   });
+  if (app.get(Tracing).enabled) app.use(httpTracingMiddleware());
   app.use(app.get(GracefulShutdown).middleware);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(securityHeaders());

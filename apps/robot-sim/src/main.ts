@@ -4,7 +4,7 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { RobotSimModule } from './robot-sim.module';
 
 /**
- * The robot simulator as its own process (DESIGN §6). Settings: PORT (8030),
+ * The robot simulator as its own process (docs/robot-service.md). Settings: PORT (8030),
  * SIM_ACCESS_TOKEN (optional bearer token), SIM_DELAY_MS (default task duration, 1000).
  */
 async function main(): Promise<void> {

@@ -21,7 +21,7 @@ function reply<T>(res: Response, answer: SimAnswer<T>): void {
   }
 }
 
-/** The robot task API of DESIGN §6, plus /sim routes to count and steer tasks. */
+/** The robot task API of docs/robot-service.md, plus /sim routes to count and steer tasks. */
 @UseGuards(SimAuthGuard)
 @Controller()
 export class SimController {

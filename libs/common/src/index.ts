@@ -10,3 +10,4 @@ export * from './types/json';
 export * from './util/sleep';
 export * from './validation';
 export * from './util/invalidating-cache';
+export * from './tracing';

@@ -50,7 +50,7 @@ interface Task {
 const MAX_TASKS = 200_000;
 
 /**
- * The robot service of DESIGN §6 in memory: tasks move from RUNNING to their end after
+ * The robot service of docs/robot-service.md in memory: tasks move from RUNNING to their end after
  * `delay_ms`, reporting progress and log lines on the way, and can be told to misbehave.
  * Used in-process (ROBOT_MODE=simulator) and behind HTTP (apps/robot-sim).
  */

@@ -5,7 +5,7 @@ import { CleanResultDto, CleanableState, QueueStatusDto } from './dto/admin.dto'
 
 const REPORTED_IDS = 1000;
 
-/** Operator actions on the executions queue (DESIGN §10). */
+/** Operator actions on the executions queue (docs/operating.md). */
 @Injectable()
 export class AdminQueueService {
   constructor(private readonly executions: ExecutionQueue) {}

@@ -34,7 +34,7 @@ import {
 } from './dto/admin.dto';
 
 /**
- * Maintenance routes of DESIGN §10, for operators: `Authorization: Bearer <ADMIN_TOKEN>`
+ * Maintenance routes of docs/operating.md, for operators: `Authorization: Bearer <ADMIN_TOKEN>`
  * (404 when no token is configured). Every call is written to the log by AdminAuditInterceptor.
  */
 @ApiTags('admin')

@@ -12,7 +12,7 @@ export interface AdminModuleOptions {
 }
 
 /**
- * DESIGN §10 on top of the execution, workflow and api-key services (never the other way
+ * docs/operating.md on top of the execution, workflow and api-key services (never the other way
  * round): queue maintenance, any user's executions, reconcile, key revocation, Bull Board.
  */
 @Module({})

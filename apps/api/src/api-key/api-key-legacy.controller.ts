@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiEnvelope,
   ApiErrors,
@@ -15,9 +15,8 @@ import { LegacyCreateApiKeyDto } from './dto/create-api-key.dto';
 import { LegacyRemoveApiKeyDto } from './dto/remove-api-key.dto';
 import { ApiKeyPageDto, LegacyCreatedApiKeyDto, MaskedApiKeyDto } from './dto/api-key.response';
 
-/** DESIGN §5 key routes, now checking their caller. */
+/** docs/legacy.md key routes, now checking their caller. */
 @ApiTags('legacy')
-@ApiHeader({ name: 'X-User-Id', required: true, description: 'Trusted gateway header' })
 @Auth('user')
 @LegacyRoute()
 @Controller('api-keys')

@@ -9,7 +9,7 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiEnvelope,
   ApiErrors,
@@ -24,7 +24,6 @@ import { CreateApiKeyDto } from './dto/create-api-key.dto';
 import { ApiKeyPageDto, CreatedApiKeyDto, MaskedApiKeyDto } from './dto/api-key.response';
 
 @ApiTags('api-keys')
-@ApiHeader({ name: 'X-User-Id', required: true, description: 'Trusted gateway header' })
 @Auth('user')
 @Controller('v1/api-keys')
 export class ApiKeyController {

@@ -1,4 +1,4 @@
-/** Redis channel on which every process learns of revocations (DESIGN §4: within 1 s). */
+/** Redis channel on which every process learns of revocations (docs/api.md: within 1 s). */
 export const API_KEY_REVOKED_CHANNEL = 'api-keys:revoked';
 
 /** In-process domain event, re-emitted on every process from the Redis channel. */

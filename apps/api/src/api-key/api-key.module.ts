@@ -1,6 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { API_KEY_VERIFIER, Authenticator } from '@app/common';
+import { API_KEY_VERIFIER, Authenticator, StreamTokens } from '@app/common';
 import { ApiKeyLegacyController } from './api-key-legacy.controller';
 import { ApiKeyVerifierService } from './api-key-verifier.service';
 import { ApiKeyController } from './api-key.controller';
@@ -9,7 +9,7 @@ import { ApiKeyEntity } from './entities/api-key.entity';
 
 /**
  * Global because every surface (HTTP guard, Socket.IO handshake, MCP) authenticates
- * through the Authenticator it provides.
+ * through the Authenticator it provides (the event stream also through StreamTokens).
  */
 @Global()
 @Module({
@@ -19,8 +19,9 @@ import { ApiKeyEntity } from './entities/api-key.entity';
     ApiKeyVerifierService,
     { provide: API_KEY_VERIFIER, useExisting: ApiKeyVerifierService },
     Authenticator,
+    StreamTokens,
   ],
-  exports: [ApiKeyService, Authenticator, API_KEY_VERIFIER],
+  exports: [ApiKeyService, Authenticator, API_KEY_VERIFIER, StreamTokens],
 })
 export class ApiKeyModule {
   static register(options: { http: boolean }): DynamicModule {

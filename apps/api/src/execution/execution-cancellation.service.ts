@@ -21,7 +21,7 @@ export function throwIfInterrupted(signal: AbortSignal): void {
 }
 
 /**
- * Cancellation reaches an active run through Redis, not process memory (DESIGN §6): the
+ * Cancellation reaches an active run through Redis, not process memory (docs/robot-service.md): the
  * process that cancels publishes the id, the process running it aborts its controller.
  */
 @Injectable()

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { Observable, Subject, filter } from 'rxjs';
-import { APP_SHUTDOWN_EVENT, RedisService } from '@app/common';
+import { APP_SHUTDOWN_EVENT, RedisService, traceCarrier } from '@app/common';
 import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
 import { EXECUTION_PUBLISHED_LOCALLY, ExecutionEvent, isFinalEvent } from './execution.events';
 import { ExecutionEventLog, parseEventMessage } from './execution-event-log.service';
@@ -45,7 +45,8 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
    */
   async publish(event: ExecutionEvent): Promise<string> {
     this.emitter.emit(EXECUTION_PUBLISHED_LOCALLY, event);
-    return this.log.append(event);
+    const trace = traceCarrier();
+    return this.log.append(trace ? { ...event, trace } : event);
   }
 
   /** Publishes without letting a Redis hiccup fail the state change that caused it. */

@@ -3,7 +3,7 @@ import { RedisService } from '@app/common';
 import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
 import { ExecutionEvent } from './execution.events';
 
-/** Events kept per execution for resuming streams (DESIGN §13), and for how long. */
+/** Events kept per execution for resuming streams (docs/run-control.md), and for how long. */
 const MAX_EVENTS_PER_EXECUTION = 2000;
 const RETAIN_MS = 24 * 3600 * 1000;
 

@@ -1,7 +1,7 @@
 import { ExecutionEntity } from './entities/execution.entity';
 import { ExecutionEvent, ExecutionEventType, FINAL_EVENT_TYPES } from './execution.events';
 
-/** The event payload of DESIGN §8 for an execution as it stands. */
+/** The event payload of docs/live-events.md for an execution as it stands. */
 export function toEvent(execution: ExecutionEntity, type: ExecutionEventType): ExecutionEvent {
   const event: ExecutionEvent = {
     type,

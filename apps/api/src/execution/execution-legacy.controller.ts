@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiEnvelope,
   ApiErrors,
@@ -78,7 +78,6 @@ export class ExecutionLegacyController {
   @Get('executions/:id')
   @Auth('user', 'key')
   @Scopes('read')
-  @ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
   @ApiOperation({ summary: 'One execution' })
   @ApiEnvelope(ExecutionEnvelopeDto)
   @ApiErrors(401)

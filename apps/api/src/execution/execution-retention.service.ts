@@ -14,7 +14,7 @@ export interface PruneReport {
 }
 
 /**
- * Retention (DESIGN §13): ended executions older than EXECUTION_RETENTION_DAYS go, with their
+ * Retention (docs/run-control.md): ended executions older than EXECUTION_RETENTION_DAYS go, with their
  * log lines and stored events, in batches of RETENTION_BATCH_SIZE so that no statement locks
  * much at once. Running executions are never touched.
  */

@@ -18,7 +18,7 @@ import { RobotCallContext, RobotClient, RobotError, RobotTaskState } from './rob
 type Outcome = { status: ExecutionStatus; result?: JsonObject | null; error?: string | null };
 
 /**
- * Follows one execution from PENDING to its end (DESIGN §6): creates the robot task (retrying
+ * Follows one execution from PENDING to its end (docs/robot-service.md): creates the robot task (retrying
  * transport errors and 5xx with backoff), stores its id before polling, polls adaptively,
  * records progress and log lines, and ends the row exactly once with a conditional update.
  * Unexpected errors (database, Redis) propagate so that BullMQ retries the job; a retried or

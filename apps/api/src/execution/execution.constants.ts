@@ -1,3 +1,5 @@
+import type { TraceCarrier } from '@app/common';
+
 export const EXECUTION_QUEUE = 'executions';
 
 export const ExecutionJob = {
@@ -8,13 +10,15 @@ export interface ExecutionJobData {
   executionId: string;
   /** The X-Request-ID of the request that started the run, for logs and the robot. */
   requestId?: string;
+  /** W3C trace context of the code that enqueued the run: the run's span continues it. */
+  trace?: TraceCarrier;
 }
 
 /** Redis channels (namespaced by REDIS_PREFIX). */
 export const EXECUTION_EVENTS_CHANNEL = 'executions:events';
 export const EXECUTION_CANCEL_CHANNEL = 'executions:cancel';
 
-/** Stable prefixes of `execution.error`, so clients (and §7 codes) can tell failures apart. */
+/** Stable prefixes of `execution.error`, so clients (and the /rpa/v1/exec codes) can tell failures apart. */
 export const ExecutionErrors = {
   createFailed: (detail: string) => `Robot task could not be created: ${detail}`,
   taskFailed: (detail: string) => `Robot task failed: ${detail}`,

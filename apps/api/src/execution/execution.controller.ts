@@ -1,5 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   ApiEnvelope,
@@ -28,7 +35,6 @@ import { ExecutionService } from './execution.service';
 
 @ApiTags('executions')
 @ApiBearerAuth()
-@ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Controller('v1/executions')
 export class ExecutionController {
   constructor(
@@ -142,7 +148,7 @@ export class ExecutionController {
   }
 
   @Get(':id/events')
-  @Auth('user', 'key')
+  @Auth('user', 'key', 'stream')
   @Scopes('read')
   @RawResponse()
   @ApiProduces('text/event-stream')
@@ -152,6 +158,11 @@ export class ExecutionController {
       'Each event has an id; reconnect with Last-Event-ID to receive exactly the missed events.',
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false })
+  @ApiQuery({
+    name: 'stream_token',
+    required: false,
+    description: 'For browsers (EventSource): a token from POST /executions/{id}/stream-token',
+  })
   @ApiErrors(401, 404)
   async events(
     @CurrentPrincipal() principal: Principal,

@@ -1,4 +1,4 @@
-import { JsonObject } from '@app/common';
+import { JsonObject, TraceCarrier } from '@app/common';
 import { ExecutionStatus } from './entities/execution.entity';
 
 export const ExecutionEventType = {
@@ -32,7 +32,7 @@ export interface ExecutionLogLine {
 }
 
 /**
- * One state change of an execution (DESIGN §8 payload plus routing fields). Published on
+ * One state change of an execution (docs/live-events.md payload plus routing fields). Published on
  * Redis by whichever process made the change and re-emitted in every process.
  */
 export interface ExecutionEvent {
@@ -45,6 +45,8 @@ export interface ExecutionEvent {
   user_id: string;
   /** On a final event: the run has a callback_url to deliver to (routing, like user_id). */
   has_callback?: boolean;
+  /** The trace the change happened in, so deliveries it causes join it (routing, too). */
+  trace?: TraceCarrier;
   status: ExecutionStatus;
   progress?: number;
   log?: ExecutionLogLine;
@@ -56,10 +58,10 @@ export interface ExecutionEvent {
 export const isFinalEvent = (event: ExecutionEvent): boolean =>
   FINAL_EVENT_TYPES.includes(event.type);
 
-/** What clients see of an event: without the fields that only route it (owner, callback). */
-export type PublicExecutionEvent = Omit<ExecutionEvent, 'user_id' | 'has_callback'>;
+/** What clients see of an event: without the fields that only route it (owner, callback, trace). */
+export type PublicExecutionEvent = Omit<ExecutionEvent, 'user_id' | 'has_callback' | 'trace'>;
 
 export function publicEvent(event: ExecutionEvent): PublicExecutionEvent {
-  const { user_id: _owner, has_callback: _callback, ...visible } = event;
+  const { user_id: _owner, has_callback: _callback, trace: _trace, ...visible } = event;
   return visible;
 }

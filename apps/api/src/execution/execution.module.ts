@@ -9,6 +9,7 @@ import { EXECUTION_QUEUE, MAINTENANCE_QUEUE } from './execution.constants';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionLegacyController } from './execution-legacy.controller';
 import { ExecutionController } from './execution.controller';
+import { ExecutionStreamTokenController } from './execution-stream-token.controller';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionEventLog } from './execution-event-log.service';
 import { ExecutionMetricsListener } from './execution-metrics.listener';
@@ -85,6 +86,7 @@ export class ExecutionModule {
         ? [
             ExecutionLegacyController,
             ExecutionController,
+            ExecutionStreamTokenController,
             WorkflowExecutionController,
             RpaExecController,
           ]

@@ -3,14 +3,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Job, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
-import { APP_SHUTDOWN_EVENT } from '@app/common';
+import { APP_SHUTDOWN_EVENT, inSpan, SpanKind } from '@app/common';
 import { ExecutionJobData } from './execution.constants';
 import { ExecutionCancellation, RunInterrupted } from './execution-cancellation.service';
 import { ExecutionRunner } from './execution-runner.service';
 
 /**
  * Thin: runs each job through ExecutionRunner inside a logging context carrying the
- * request id, and lets errors propagate so that BullMQ retries. Registered with worker
+ * request id and a span continuing the trace that enqueued it, and lets errors propagate so that BullMQ retries. Registered with worker
  * options from configuration by ExecutionWorkerModule.
  */
 @Injectable()
@@ -27,8 +27,18 @@ export class ExecutionProcessor extends WorkerHost {
 
   async process(job: Job<ExecutionJobData>, token?: string): Promise<void> {
     const { executionId, requestId } = job.data;
+    const run = () =>
+      inSpan(
+        'execution run',
+        {
+          kind: SpanKind.CONSUMER,
+          parent: job.data.trace,
+          attributes: { 'rpa.execution_id': executionId, 'rpa.job_attempt': job.attemptsMade + 1 },
+        },
+        () => this.runner.run(executionId, requestId),
+      );
     try {
-      await this.pino.runInContext(() => this.runner.run(executionId, requestId), {
+      await this.pino.runInContext(run, {
         bindings: {
           request_id: requestId,
           execution_id: executionId,

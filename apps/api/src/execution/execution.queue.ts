@@ -1,6 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Job, JobState, Queue } from 'bullmq';
+import { traceCarrier } from '@app/common';
 import { EXECUTION_QUEUE, ExecutionJob, ExecutionJobData } from './execution.constants';
 
 /** Attempts cover internal errors (database, Redis); robot failures end a run, not a job. */
@@ -13,7 +14,8 @@ export class ExecutionQueue {
 
   /** Adding a job whose id exists is a no-op in BullMQ, so an execution never runs twice. */
   async enqueue(data: ExecutionJobData, priority: number): Promise<void> {
-    await this.queue.add(ExecutionJob.Run, data, {
+    const trace = data.trace ?? traceCarrier();
+    await this.queue.add(ExecutionJob.Run, trace ? { ...data, trace } : data, {
       jobId: data.executionId,
       priority,
       attempts: JOB_ATTEMPTS,

@@ -6,7 +6,7 @@ import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.
 import { failureKind } from './execution.constants';
 import { ExecutionService } from './execution.service';
 
-/** Final-event codes of DESIGN §7. */
+/** Final-event codes of docs/robot-service.md. */
 export const RpaCode = {
   Success: 0,
   CreateFailed: 55001,

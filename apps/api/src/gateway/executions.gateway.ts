@@ -48,7 +48,7 @@ function refusal(err: unknown): RefusedHandshake {
 }
 
 /**
- * Live events of DESIGN §8 on namespace `/executions`. It subscribes to the domain event
+ * Live events of docs/live-events.md on namespace `/executions`. It subscribes to the domain event
  * stream (EventEmitter2, re-emitted from Redis on every process) and hands events to the
  * typed emitter; nothing else pushes to sockets.
  */

@@ -6,7 +6,7 @@ import { ExecutionsGateway } from './executions.gateway';
 import { SocketAuthenticator } from './socket-authenticator';
 
 /**
- * Live events (DESIGN §8) and the dashboard page; only in processes that serve the API.
+ * Live events (docs/live-events.md) and the dashboard page; only in processes that serve the API.
  * Takes the application's ExecutionModule instance so that the gateway shares its services
  * (a second instance would subscribe to the event stream twice).
  */

@@ -6,10 +6,10 @@ import {
   PublicExecutionEvent,
 } from '../execution/execution.events';
 
-/** Socket.IO namespace of DESIGN §8 (path `/socket.io`). */
+/** Socket.IO namespace of docs/live-events.md (path `/socket.io`). */
 export const EXECUTIONS_NAMESPACE = '/executions';
 
-/** What a client receives: the §8 payload; the event name carries the type. */
+/** What a client receives: the payload of docs/live-events.md; the event name carries the type. */
 export type LiveExecutionEvent = Omit<PublicExecutionEvent, 'type'>;
 
 /** `subscribe` / `unsubscribe` payload: one execution or every run of one workflow. */

@@ -4,7 +4,7 @@ import { AppException, Authenticator, credentialsFromHeaders } from '@app/common
 import { SocketData } from './gateway.types';
 
 /**
- * The Socket.IO handshake (DESIGN §8): `auth.token` (an API key; also accepted as
+ * The Socket.IO handshake (docs/live-events.md): `auth.token` (an API key; also accepted as
  * `Authorization: Bearer`) or the trusted X-User-Id header. A key needs the `read` scope.
  */
 @Injectable()

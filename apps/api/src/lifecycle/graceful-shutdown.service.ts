@@ -17,7 +17,7 @@ import {
 const RESERVE_MS = 2000;
 
 /**
- * Runs the drain of DESIGN's graceful shutdown once, before Nest closes any module:
+ * Runs the graceful-shutdown drain (docs/operating.md) once, before Nest closes any module:
  * 1. stop accepting: the listening socket closes; requests arriving on kept-alive
  *    connections answer 503 with `Connection: close`; responses in flight close theirs;
  * 2. `app.shutdown` is emitted; its listeners tell their clients and wind down in parallel

@@ -6,7 +6,7 @@ import { ExecutionEntity, ExecutionStatus, isFinal } from '../execution/entities
 export const GET_EXECUTION_TOOL_NAME = 'get_execution';
 
 /**
- * `_meta` key of a tools/call request carrying the run options of DESIGN §13 (`priority`,
+ * `_meta` key of a tools/call request carrying the run options of docs/run-control.md (`priority`,
  * `reference`, `timeout_ms`, `callback_url`, `exec_position`): set by a client's code, not by
  * the model, since the arguments are the workflow's own inputs.
  */
@@ -15,7 +15,7 @@ export const RUN_OPTIONS_META_KEY = 'rpa/run';
 /**
  * JSON-RPC error codes of this server, in the implementation-defined range (-32000..-32099)
  * and clear of the codes the SDK itself uses (-32000 connection closed, -32001 timeout,
- * -32042 URL elicitation). `data.error` carries the machine code of DESIGN §3.
+ * -32042 URL elicitation). `data.error` carries the machine code of docs/api.md.
  */
 export const McpErrorCodes = {
   Unauthenticated: -32010,

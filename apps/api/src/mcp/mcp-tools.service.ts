@@ -43,7 +43,7 @@ export interface ToolCallContext {
   signal?: AbortSignal;
   /** Present when the client asked for progress (it gave a progress token). */
   progress?: ProgressSink;
-  /** The request's `_meta["rpa/run"]`: run options of DESIGN §13, set by the client's code. */
+  /** The request's `_meta["rpa/run"]`: run options of docs/run-control.md, set by the client's code. */
   runOptions?: unknown;
 }
 
@@ -90,7 +90,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * The tools of DESIGN §9 for one caller: the control tools (McpControlService), one per
+ * The tools of docs/mcp.md for one caller: the control tools (McpControlService), one per
  * active workflow (built from the same query and naming on tools/list and tools/call, so a
  * listed name finds its workflow; control tool names are reserved) and `get_execution`. Runs
  * go through ExecutionService like REST ones (trigger "mcp"), which

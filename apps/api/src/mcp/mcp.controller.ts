@@ -14,7 +14,7 @@ import { Public, RawResponse, RequestId } from '@app/common';
 import { McpService } from './mcp.service';
 
 /**
- * `/mcp` (DESIGN §9). Public for the global guard: McpService checks the key itself (Bearer,
+ * `/mcp` (docs/mcp.md). Public for the global guard: McpService checks the key itself (Bearer,
  * X-API-Key or ?key=) and answers a missing or bad one with 401 and a JSON-RPC error body,
  * as MCP clients expect, never the envelope.
  */

@@ -7,7 +7,7 @@ import { ExecutorPresenceReader } from './control/executor-presence';
 import { McpControlService } from './control/mcp-control.service';
 
 /**
- * MCP for LLM agents (DESIGN §9). Only processes that serve the API include it. It is given
+ * MCP for LLM agents (docs/mcp.md). Only processes that serve the API include it. It is given
  * the application's own ExecutionModule, so runs share its service, queue and event bus
  * (importing the bare class would build a second instance of them).
  */

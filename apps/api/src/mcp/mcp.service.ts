@@ -29,7 +29,7 @@ export const MCP_SERVER_INFO = {
 };
 
 /**
- * Streamable HTTP, stateless (DESIGN §9): every POST gets a fresh server and transport that
+ * Streamable HTTP, stateless (docs/mcp.md): every POST gets a fresh server and transport that
  * live as long as that request. Responses stream as SSE, so a tool call can send progress
  * notifications before its result. The caller is identified once per request from its key.
  */

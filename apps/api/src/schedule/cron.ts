@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 
 /**
- * Cron and time zone rules of schedules (DESIGN §14): 5 fields (minute hour day-of-month month
+ * Cron and time zone rules of schedules (docs/webhooks.md): 5 fields (minute hour day-of-month month
  * day-of-week), or 6 with seconds first; an IANA time zone. The same parser (cron-parser, which
  * BullMQ uses to compute ticks) validates, so what is accepted here is what runs.
  */

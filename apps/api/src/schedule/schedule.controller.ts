@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiEnvelope,
   ApiErrors,
@@ -14,10 +14,9 @@ import { CreateScheduleDto, UpdateScheduleDto } from './dto/create-schedule.dto'
 import { ScheduleDto, ScheduleEnvelopeDto, SchedulePageDto } from './dto/schedule.response';
 import { ScheduleService } from './schedule.service';
 
-/** DESIGN §14: schedules under their workflow, and by id. */
+/** docs/webhooks.md: schedules under their workflow, and by id. */
 @ApiTags('schedules')
 @ApiBearerAuth()
-@ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Auth('user', 'key')
 @Controller('v1')
 export class ScheduleController {

@@ -33,7 +33,7 @@ export interface ScheduleModuleOptions {
 }
 
 /**
- * Schedules (DESIGN §14) on BullMQ job schedulers, on top of the workflow and execution
+ * Schedules (docs/webhooks.md) on BullMQ job schedulers, on top of the workflow and execution
  * services. Every role keeps the job schedulers in step with changes it makes (and with
  * workflow events it sees); worker roles process ticks and re-sync from MySQL.
  */

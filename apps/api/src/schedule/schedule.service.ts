@@ -15,7 +15,7 @@ import { ScheduleQueue } from './schedule.queue';
 const RESYNC_BATCH = 500;
 
 /**
- * Schedules of workflows (DESIGN §14). The table is the source of truth: every change is made
+ * Schedules of workflows (docs/webhooks.md). The table is the source of truth: every change is made
  * there first, then mirrored to the BullMQ job scheduler of the same id. A schedule produces
  * ticks while it is enabled and its workflow is active; deleting the workflow deletes its
  * schedules. `resync()` makes Redis agree with the table (worker start-up and periodically),

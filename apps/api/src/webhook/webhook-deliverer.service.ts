@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AppConfig } from '@app/common';
+import { AppConfig, injectTraceHeaders, inSpan, SpanKind } from '@app/common';
 import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { WebhookDeliveryAttemptEntity } from './entities/webhook-delivery-attempt.entity';
 import { WebhookHeaders, webhookBackoffMs } from './webhook.constants';
@@ -70,24 +70,33 @@ export class WebhookDeliverer {
     let error: string | null = null;
     let blocked = false;
     try {
-      answer = await postWebhook({
-        url: delivery.url,
-        body: delivery.payload,
-        headers: {
-          'Content-Type': 'application/json',
-          'User-Agent': USER_AGENT,
-          [WebhookHeaders.Event]: delivery.event_type,
-          [WebhookHeaders.Delivery]: delivery.id,
-          [WebhookHeaders.Signature]: signPayload(
-            secret,
-            delivery.payload,
-            Math.floor(Date.now() / 1000),
-          ),
+      answer = await inSpan(
+        'webhook POST',
+        // The host only: webhook URLs often carry a token in their path or query.
+        { kind: SpanKind.CLIENT, attributes: { 'server.address': new URL(delivery.url).host } },
+        async (span) => {
+          const sent = await postWebhook({
+            url: delivery.url,
+            body: delivery.payload,
+            headers: injectTraceHeaders({
+              'Content-Type': 'application/json',
+              'User-Agent': USER_AGENT,
+              [WebhookHeaders.Event]: delivery.event_type,
+              [WebhookHeaders.Delivery]: delivery.id,
+              [WebhookHeaders.Signature]: signPayload(
+                secret,
+                delivery.payload,
+                Math.floor(Date.now() / 1000),
+              ),
+            }),
+            timeoutMs: this.config.webhooks.timeoutMs,
+            allowPrivate: this.config.webhooks.allowPrivateTargets,
+            lookupAll: this.lookupAll,
+          });
+          span.setAttribute('http.response.status_code', sent.statusCode);
+          return sent;
         },
-        timeoutMs: this.config.webhooks.timeoutMs,
-        allowPrivate: this.config.webhooks.allowPrivateTargets,
-        lookupAll: this.lookupAll,
-      });
+      );
       if (answer.statusCode < 200 || answer.statusCode >= 300) {
         error = `HTTP ${answer.statusCode}`;
       }

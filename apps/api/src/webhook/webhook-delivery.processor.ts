@@ -1,6 +1,7 @@
 import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Job, Queue, UnrecoverableError } from 'bullmq';
+import { inSpan, SpanKind } from '@app/common';
 import {
   WEBHOOK_DELIVERY_QUEUE,
   WEBHOOK_PRUNE_EVERY_MS,
@@ -47,10 +48,18 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
       await this.retention.prune();
       return;
     }
-    const result = await this.deliverer.attempt(
-      job.data.deliveryId,
-      job.attemptsMade + 1,
-      job.opts.attempts ?? 1,
+    const result = await inSpan(
+      'webhook delivery',
+      {
+        kind: SpanKind.CONSUMER,
+        parent: job.data.trace,
+        attributes: {
+          'rpa.delivery_id': job.data.deliveryId,
+          'rpa.attempt': job.attemptsMade + 1,
+        },
+      },
+      () =>
+        this.deliverer.attempt(job.data.deliveryId, job.attemptsMade + 1, job.opts.attempts ?? 1),
     );
     if (result.outcome === 'retry') throw new Error(result.reason);
     if (result.outcome === 'failed') throw new UnrecoverableError(result.reason);

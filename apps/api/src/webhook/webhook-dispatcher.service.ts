@@ -122,7 +122,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy, BeforeA
       url: target.url,
       payload: body,
     }));
-    await this.outbox.post(rows);
+    await this.outbox.post(rows, event.trace);
   }
 
   private async subscribed(event: ExecutionEvent) {

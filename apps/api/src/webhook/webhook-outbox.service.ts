@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
 import { Repository } from 'typeorm';
-import { AppConfig } from '@app/common';
+import { AppConfig, TraceCarrier, traceCarrier } from '@app/common';
 import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import {
   WEBHOOK_BACKOFF_TYPE,
@@ -39,7 +39,8 @@ export class WebhookOutbox {
     private readonly config: AppConfig,
   ) {}
 
-  async post(rows: NewDelivery[]): Promise<void> {
+  /** `trace`: the trace the deliveries belong to (the event's); the current one by default. */
+  async post(rows: NewDelivery[], trace = traceCarrier()): Promise<void> {
     if (!rows.length) return;
     await this.deliveries
       .createQueryBuilder()
@@ -48,21 +49,17 @@ export class WebhookOutbox {
       .values(rows.map((row) => ({ ...row, status: DeliveryStatus.Pending, attempts: 0 })))
       .orIgnore()
       .execute();
-    await Promise.all(rows.map((row) => this.enqueue(row.id)));
+    await Promise.all(rows.map((row) => this.enqueue(row.id, trace)));
   }
 
-  private async enqueue(deliveryId: string): Promise<void> {
-    await this.queue.add(
-      WebhookJob.Deliver,
-      { deliveryId },
-      {
-        jobId: deliveryId,
-        attempts: this.config.webhooks.maxAttempts,
-        backoff: { type: WEBHOOK_BACKOFF_TYPE },
-        // Kept a day, so a late duplicate add of the same id stays a no-op.
-        removeOnComplete: { age: 24 * 3600, count: 50_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
-    );
+  private async enqueue(deliveryId: string, trace: TraceCarrier | undefined): Promise<void> {
+    await this.queue.add(WebhookJob.Deliver, trace ? { deliveryId, trace } : { deliveryId }, {
+      jobId: deliveryId,
+      attempts: this.config.webhooks.maxAttempts,
+      backoff: { type: WEBHOOK_BACKOFF_TYPE },
+      // Kept a day, so a late duplicate add of the same id stays a no-op.
+      removeOnComplete: { age: 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
   }
 }

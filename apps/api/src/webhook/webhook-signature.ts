@@ -6,7 +6,7 @@ export function generateSigningSecret(): string {
 }
 
 /**
- * The `X-RPA-Signature` header value (DESIGN §14): `t=<unix seconds>,v1=<hex HMAC-SHA256 of
+ * The `X-RPA-Signature` header value (docs/webhooks.md): `t=<unix seconds>,v1=<hex HMAC-SHA256 of
  * "<t>.<raw body>">`, keyed with the whole secret string as UTF-8.
  */
 export function signPayload(secret: string, body: string, timestampSeconds: number): string {

@@ -2,7 +2,7 @@ import { LookupAddress, lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 
 /**
- * SSRF guard for webhook and callback targets (DESIGN §14). A target is refused when ANY
+ * SSRF guard for webhook and callback targets (docs/webhooks.md). A target is refused when ANY
  * address it resolves to is loopback, private, link-local, unique-local, CGNAT, multicast,
  * unspecified, reserved or documentation space, IPv4 and IPv6 alike (IPv4-mapped, NAT64 and
  * 6to4 IPv6 addresses are judged by the IPv4 address they carry). The check runs on the

@@ -1,3 +1,4 @@
+import type { TraceCarrier } from '@app/common';
 import { ExecutionEventType } from '../execution/execution.events';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
@@ -12,6 +13,8 @@ export const WEBHOOK_PRUNE_EVERY_MS = 3600_000;
 
 export interface WebhookJobData {
   deliveryId: string;
+  /** W3C trace context of the event that caused the delivery; each attempt continues it. */
+  trace?: TraceCarrier;
 }
 
 /** The custom BullMQ backoff type of delivery jobs (see webhookBackoffMs). */
@@ -41,7 +44,7 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const isWebhookEventType = (type: string): type is WebhookEventType =>
   (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type);
 
-/** The body of every delivery (DESIGN §14); `id` is the event id receivers dedupe on. */
+/** The body of every delivery (docs/webhooks.md); `id` is the event id receivers dedupe on. */
 export interface WebhookPayload {
   id: string;
   type: string;

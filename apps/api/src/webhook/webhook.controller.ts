@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiEnvelope,
   ApiErrors,
@@ -28,10 +28,9 @@ import { DeliveryWithAttempts, WebhookService } from './webhook.service';
 const toPage = (page: Page<DeliveryWithAttempts>): DeliveryPageDto =>
   mapPage(page, (r) => DeliveryDto.from(r.delivery, r.attempts));
 
-/** DESIGN §14. Static paths come before `:id` so that they win. */
+/** docs/webhooks.md. Static paths come before `:id` so that they win. */
 @ApiTags('webhooks')
 @ApiBearerAuth()
-@ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Auth('user', 'key')
 @Controller('v1/webhooks')
 export class WebhookController {

@@ -44,7 +44,7 @@ export interface WebhookModuleOptions {
 }
 
 /**
- * Webhooks and per-run callbacks (DESIGN §14), on top of the execution event stream. Every
+ * Webhooks and per-run callbacks (docs/webhooks.md), on top of the execution event stream. Every
  * process turns events into deliveries; worker processes send them.
  */
 @Module({})

@@ -19,7 +19,7 @@ export interface DeliveryWithAttempts {
   attempts: WebhookDeliveryAttemptEntity[];
 }
 
-/** Webhooks of a user (DESIGN §14), their delivery log, redelivery and the callback secret. */
+/** Webhooks of a user (docs/webhooks.md), their delivery log, redelivery and the callback secret. */
 @Injectable()
 export class WebhookService {
   constructor(

@@ -65,7 +65,7 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Problems of `params` against the workflow's input schema (DESIGN §13), or null when they
+   * Problems of `params` against the workflow's input schema (docs/run-control.md), or null when they
    * fit. Only an object JSON Schema constrains inputs; anything else accepts any object.
    */
   paramsProblems(workflow: WorkflowEntity, params: JsonObject): FieldError[] | null {

@@ -1,12 +1,36 @@
-import { SetMetadata, createParamDecorator, ExecutionContext } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+} from '@nestjs/common';
+import { ApiHeader } from '@nestjs/swagger';
 import { AuthMethod, Principal, Scope } from './principal';
 
 export const AUTH_METHODS = 'rpa:auth-methods';
 export const AUTH_SCOPES = 'rpa:auth-scopes';
 export const PUBLIC_ROUTE = 'rpa:public';
 
-/** Which credentials a route accepts (DESIGN §4: user, key, admin). */
-export const Auth = (...methods: AuthMethod[]) => SetMetadata(AUTH_METHODS, methods);
+/**
+ * Which credentials a route accepts: `user` (X-User-Id from a trusted gateway), `key`, `admin`,
+ * `stream` (a stream token). Routes that take a user document X-User-Id; no other route does.
+ */
+export const Auth = (...methods: AuthMethod[]) =>
+  applyDecorators(
+    SetMetadata(AUTH_METHODS, methods),
+    ...(methods.includes('user')
+      ? [
+          ApiHeader({
+            name: 'X-User-Id',
+            required: !methods.includes('key'),
+            description:
+              'The user, as set by the platform gateway; honoured only when ' +
+              'AUTH_TRUST_USER_HEADER=true' +
+              (methods.includes('key') ? ' (else send an API key)' : ''),
+          }),
+        ]
+      : []),
+  );
 
 /** Scopes an API key must carry for the route; trusted users and admins have all. */
 export const Scopes = (...scopes: Scope[]) => SetMetadata(AUTH_SCOPES, scopes);

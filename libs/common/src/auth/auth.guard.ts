@@ -4,7 +4,8 @@ import type { Request } from 'express';
 import { AppException } from '../errors';
 import { AUTH_METHODS, AUTH_SCOPES, PRINCIPAL, PUBLIC_ROUTE } from './auth.decorators';
 import { Authenticator, credentialsFromHeaders } from './authenticator';
-import { AuthMethod, Scope } from './principal';
+import { AuthMethod, Principal, Scope } from './principal';
+import { StreamTokens } from './stream-tokens';
 
 /**
  * Global guard: a route is closed unless it says @Public() or which credentials it takes.
@@ -15,6 +16,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly authenticator: Authenticator,
+    private readonly streamTokens: StreamTokens,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -25,10 +27,11 @@ export class AuthGuard implements CanActivate {
     if (!methods?.length) throw new AppException('NOT_FOUND', 'Not found');
 
     const req = context.switchToHttp().getRequest<Request & Record<symbol, unknown>>();
-    const principal = await this.authenticator.authenticate(
-      credentialsFromHeaders(req.headers),
-      methods,
-    );
+    const streamToken = methods.includes('stream') ? req.query?.stream_token : undefined;
+    const principal =
+      streamToken !== undefined
+        ? this.streamPrincipal(streamToken, req.params?.id)
+        : await this.authenticator.authenticate(credentialsFromHeaders(req.headers), methods);
     const required = this.reflector.getAllAndOverride<Scope[]>(AUTH_SCOPES, targets) ?? [];
     const missing = required.filter((scope) => !principal.scopes.includes(scope));
     if (missing.length) {
@@ -36,5 +39,19 @@ export class AuthGuard implements CanActivate {
     }
     req[PRINCIPAL] = principal;
     return true;
+  }
+
+  private streamPrincipal(token: unknown, executionId: unknown): Principal {
+    const userId =
+      typeof token === 'string' && typeof executionId === 'string'
+        ? this.streamTokens.verify(token, executionId)
+        : null;
+    if (!userId) {
+      throw new AppException(
+        'UNAUTHENTICATED',
+        'Invalid or expired stream token: ask POST /executions/{id}/stream-token for a new one',
+      );
+    }
+    return { userId, via: 'stream', scopes: ['read'] };
   }
 }

@@ -1,7 +1,8 @@
 export const SCOPES = ['read', 'execute', 'manage'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export type AuthMethod = 'user' | 'key' | 'admin';
+/** `stream`: a stream token (`?stream_token=`), on the event stream of one execution only. */
+export type AuthMethod = 'user' | 'key' | 'admin' | 'stream';
 
 /** Who is calling. Every resource is owned by one userId. */
 export interface Principal {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppRole, ConfigValues, LogLevel, RobotMode } from './config.schema';
+import { AppRole, ConfigValues, LogLevel, OtelSampler, RobotMode } from './config.schema';
 
 /**
  * Typed, read-only view of the validated configuration. The only place the service reads
@@ -146,6 +146,35 @@ export class AppConfig {
       maxPerWorkflow: v.SCHEDULE_MAX_PER_WORKFLOW,
       minIntervalMs: v.SCHEDULE_MIN_INTERVAL_MS,
       resyncMs: v.SCHEDULE_RESYNC_MS,
+    };
+  }
+  /**
+   * Traces are exported only when asked for: OTEL_TRACES_EXPORTER=otlp|console, or an OTLP
+   * endpoint with no exporter named. The OTLP traces URL follows the OpenTelemetry rule: the
+   * signal-specific endpoint as given, else the base endpoint plus /v1/traces.
+   */
+  get tracing() {
+    const v = this.values;
+    const endpoint = v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+      ? v.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+      : v.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? `${v.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`
+        : '';
+    const named = v.OTEL_TRACES_EXPORTER;
+    const exporter: 'otlp' | 'console' | null = v.OTEL_SDK_DISABLED
+      ? null
+      : named === 'otlp' || named === 'console'
+        ? named
+        : named === '' && endpoint
+          ? 'otlp'
+          : null;
+    return {
+      exporter,
+      otlpUrl: endpoint || 'http://localhost:4318/v1/traces',
+      otlpHeaders: v.OTEL_EXPORTER_OTLP_HEADERS,
+      serviceName: v.OTEL_SERVICE_NAME,
+      sampler: v.OTEL_TRACES_SAMPLER as OtelSampler,
+      samplerRatio: v.OTEL_TRACES_SAMPLER_ARG,
     };
   }
 }

@@ -101,6 +101,44 @@ export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 export const ROBOT_MODES = ['simulator', 'http'] as const;
 export type RobotMode = (typeof ROBOT_MODES)[number];
+export const OTEL_TRACES_EXPORTERS = ['', 'otlp', 'console', 'none'] as const;
+export type OtelTracesExporter = (typeof OTEL_TRACES_EXPORTERS)[number];
+export const OTEL_SAMPLERS = [
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+  'always_on',
+  'always_off',
+  'traceidratio',
+] as const;
+export type OtelSampler = (typeof OTEL_SAMPLERS)[number];
+
+const ratio =
+  (def: number): Parser<number> =>
+  (raw, key) => {
+    if (raw === undefined || raw.trim() === '') return def;
+    const value = Number(raw.trim());
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      return fail(key, 'a number between 0 and 1', raw);
+    }
+    return value;
+  };
+
+/** `key=value` pairs separated by commas (OTEL_EXPORTER_OTLP_HEADERS); values are secret. */
+const headerList: Parser<Record<string, string>> = (raw, key) => {
+  const headers: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',')) {
+    if (!pair.trim()) continue;
+    const at = pair.indexOf('=');
+    const name = at > 0 ? pair.slice(0, at).trim() : '';
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+      throw new ConfigError(`${key} must be a comma-separated list of name=value pairs`);
+    }
+    headers[name] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
+};
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -158,6 +196,19 @@ export const configSchema = {
   SCHEDULE_MAX_PER_WORKFLOW: int(20, 1, 1000),
   SCHEDULE_MIN_INTERVAL_MS: int(1000, 1000, 24 * 3600 * 1000),
   SCHEDULE_RESYNC_MS: int(300_000, 1000, 24 * 3600 * 1000),
+  // OpenTelemetry, under the names every OpenTelemetry SDK reads.
+  OTEL_SDK_DISABLED: bool(false),
+  OTEL_TRACES_EXPORTER: oneOf<OtelTracesExporter>('', OTEL_TRACES_EXPORTERS),
+  OTEL_EXPORTER_OTLP_ENDPOINT: url('', ['http', 'https']),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url('', ['http', 'https']),
+  OTEL_EXPORTER_OTLP_HEADERS: headerList,
+  OTEL_SERVICE_NAME: str(
+    'rpa-openapi-service',
+    /^[^\s]{1,128}$/,
+    '1-128 characters without spaces',
+  ),
+  OTEL_TRACES_SAMPLER: oneOf<OtelSampler>('parentbased_always_on', OTEL_SAMPLERS),
+  OTEL_TRACES_SAMPLER_ARG: ratio(1),
 };
 
 export type ConfigSchema = typeof configSchema;

@@ -19,7 +19,7 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-/** Statuses a legacy route answers with HTTP 200 and code 5001 (DESIGN §3, §5); auth (401, 403) and validation (400) keep theirs. */
+/** Statuses a legacy route answers with HTTP 200 and code 5001 (docs/api.md, docs/legacy.md); auth (401, 403) and validation (400) keep theirs. */
 const LEGACY_BUSINESS_STATUSES = new Set([404, 409]);
 
 interface Normalised {
@@ -84,7 +84,7 @@ export function normaliseError(exception: unknown): Normalised {
   return { status: 500, code: 'INTERNAL', message: 'Internal server error' };
 }
 
-/** The one place errors become the envelope of DESIGN §3. Never leaks a stack or SQL. */
+/** The one place errors become the envelope of docs/api.md. Never leaks a stack or SQL. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ExceptionFilter');

@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 
-/** Machine codes of DESIGN §3 and the HTTP status each one answers on the §4 routes. */
+/** Machine codes of docs/api.md and the HTTP status each one answers on the /v1 routes. */
 export const ERROR_STATUS = {
   VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
   UNAUTHENTICATED: HttpStatus.UNAUTHORIZED,

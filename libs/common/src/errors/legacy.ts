@@ -4,7 +4,7 @@ export const LEGACY_ROUTE = 'rpa:legacy-route';
 const LEGACY_FLAG = Symbol('rpa.legacy');
 
 /**
- * Marks a route of DESIGN §5: business errors answer HTTP 200 with code 5001, as the
+ * Marks a route of docs/legacy.md: business errors answer HTTP 200 with code 5001, as the
  * platform's existing clients expect; auth (401) and validation (400) errors keep their status.
  */
 export const LegacyRoute = () => SetMetadata(LEGACY_ROUTE, true);

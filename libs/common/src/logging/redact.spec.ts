@@ -5,6 +5,7 @@ describe(redactUrl.name, () => {
     ['/mcp?key=rpa_secret', '/mcp?key=[REDACTED]'],
     ['/x?api_key=s1&apikey=s2', '/x?api_key=[REDACTED]&apikey=[REDACTED]'],
     ['/x?token=s1&access_token=s2', '/x?token=[REDACTED]&access_token=[REDACTED]'],
+    ['/executions/e1/events?stream_token=st1.a.b', '/executions/e1/events?stream_token=[REDACTED]'],
     ['/x?KEY=s1&Token=s2', '/x?KEY=[REDACTED]&Token=[REDACTED]'],
     ['/x?page=2&key=s1&sort=asc', '/x?page=2&key=[REDACTED]&sort=asc'],
     ['/x?key=s1#frag', '/x?key=[REDACTED]#frag'],

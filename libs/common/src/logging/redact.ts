@@ -1,5 +1,5 @@
 /** Query parameters that carry credentials and must never reach a log line. */
-const SECRET_QUERY = /([?&](?:key|api_key|apikey|token|access_token)=)[^&#]*/gi;
+const SECRET_QUERY = /([?&](?:key|api_key|apikey|token|access_token|stream_token)=)[^&#]*/gi;
 
 export function redactUrl(url: string | undefined): string | undefined {
   return url?.replace(SECRET_QUERY, '$1[REDACTED]');

@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** DESIGN §14: webhooks, their delivery log, per-user callback secrets, schedules. */
+/** docs/webhooks.md: webhooks, their delivery log, per-user callback secrets, schedules. */
 export class WebhooksAndSchedules1764100000000 implements MigrationInterface {
   name = 'WebhooksAndSchedules1764100000000';
 

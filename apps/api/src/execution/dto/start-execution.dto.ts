@@ -14,7 +14,7 @@ import {
 } from 'class-validator';
 import { JsonObject, numberToString, parseJsonObject } from '@app/common';
 
-/** The run options every start route accepts (DESIGN §4, §13). */
+/** The run options every start route accepts (docs/api.md, docs/run-control.md). */
 export class RunOptionsDto {
   @ApiPropertyOptional({ description: 'Inputs of the workflow', example: { month: '2026-10' } })
   @IsOptional()
@@ -40,6 +40,7 @@ export class RunOptionsDto {
   @ApiPropertyOptional({
     maxLength: 128,
     description: "Caller's correlation id, filterable in lists",
+    example: 'invoice-2026-10',
   })
   @IsOptional()
   @IsString()
@@ -49,6 +50,7 @@ export class RunOptionsDto {
   @ApiPropertyOptional({
     minimum: 1,
     description: "This run's time limit, at most ROBOT_TIMEOUT_MS",
+    example: 600000,
   })
   @IsOptional()
   @Type(() => Number)
@@ -56,7 +58,10 @@ export class RunOptionsDto {
   @Min(1)
   timeout_ms?: number;
 
-  @ApiPropertyOptional({ description: "URL that receives this run's final event (signed)" })
+  @ApiPropertyOptional({
+    description: "URL that receives this run's final event (signed)",
+    example: 'https://example.com/rpa/callback',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2048)

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '@app/common';
+import { AppConfig, injectTraceHeaders, inSpan, SpanKind } from '@app/common';
 import {
   RobotCallContext,
   RobotClient,
@@ -23,7 +23,7 @@ interface RawAnswer {
 }
 
 /**
- * Talks to a robot service over HTTP (DESIGN §6): the platform's existing task API. Uses
+ * Talks to a robot service over HTTP (docs/robot-service.md): the platform's existing task API. Uses
  * node:http with a keep-alive pool: every run polls, and fetch() costs several times more CPU
  * per call.
  */
@@ -83,18 +83,26 @@ export class HttpRobotClient extends RobotClient implements OnApplicationShutdow
     if (ctx.requestId) headers['x-request-id'] = ctx.requestId;
     if (body !== undefined) headers['content-type'] = 'application/json';
 
-    let res: RawAnswer;
-    try {
-      res = await this.send(
-        method,
-        path,
-        headers,
-        body === undefined ? undefined : JSON.stringify(body),
-      );
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new RobotError(`${method} ${path}: ${code ?? (err as Error).message}`, true);
-    }
+    const res = await inSpan(
+      `robot ${method}`,
+      { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.path': path } },
+      async (span) => {
+        injectTraceHeaders(headers);
+        try {
+          const answer = await this.send(
+            method,
+            path,
+            headers,
+            body === undefined ? undefined : JSON.stringify(body),
+          );
+          span.setAttribute('http.response.status_code', answer.status);
+          return answer;
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          throw new RobotError(`${method} ${path}: ${code ?? (err as Error).message}`, true);
+        }
+      },
+    );
     const text = res.text;
     let envelope: Envelope | undefined;
     try {

@@ -36,7 +36,7 @@ export class RobotError extends Error {
 }
 
 /**
- * The robot service of DESIGN §6, behind one class. Implementations: HTTP (ROBOT_MODE=http)
+ * The robot service of docs/robot-service.md, behind one class. Implementations: HTTP (ROBOT_MODE=http)
  * and the in-process simulator (ROBOT_MODE=simulator).
  */
 export abstract class RobotClient {

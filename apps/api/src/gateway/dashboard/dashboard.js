@@ -53,11 +53,15 @@
     const cells = {
       tr,
       project: cell(tr, 'project'),
-      status: cell(tr, 'status'),
+      status: document.createElement('span'),
+      reason: document.createElement('div'),
       progress: cell(tr, 'progress'),
       created: cell(tr, 'created'),
       logs: document.createElement('ol'),
     };
+    cells.status.className = 'status';
+    cells.reason.className = 'reason';
+    cell(tr, 'state').append(cells.status, cells.reason);
     cells.logs.className = 'logs';
     cell(tr, 'log').appendChild(cells.logs);
     const bar = document.createElement('progress');
@@ -81,14 +85,17 @@
 
   function render(row) {
     const { data, cells } = row;
-    cells.project.textContent = data.project_id;
+    const name = workflowNames.get(data.project_id);
+    cells.project.textContent = name || data.project_id;
+    cells.project.title = `project_id ${data.project_id}`;
     cells.status.textContent = data.status;
     cells.status.dataset.status = data.status;
+    cells.reason.textContent = data.status === 'FAILED' && data.error ? data.error : '';
+    cells.reason.hidden = !cells.reason.textContent;
     const progress = Math.max(0, Math.min(100, Number(data.progress) || 0));
     cells.bar.value = progress;
     cells.pct.textContent = `${progress}%`;
     cells.created.textContent = data.created_at ? new Date(data.created_at).toLocaleString() : '';
-    cells.created.title = data.error || '';
     cells.logs.replaceChildren(
       ...data.logs.map((line) => {
         const li = document.createElement('li');
@@ -132,11 +139,36 @@
         true,
       );
     merge(row, event, type === 'execution.completed');
+    nameUnknown(event.project_id);
     summary();
   }
 
+  /** Workflow names by project id, so rows show what a person calls the workflow. */
+  const workflowNames = new Map();
+  let namesLoading = null;
+
+  async function loadWorkflowNames(headers) {
+    const res = await fetch('/v1/workflows?pageSize=100', { headers });
+    const body = await res.json().catch(() => null);
+    if (!res.ok || !body || body.code !== '0000') return;
+    for (const workflow of body.data.records) workflowNames.set(workflow.project_id, workflow.name);
+    for (const row of rows.values()) render(row);
+  }
+
+  /** A run of a workflow created since the page loaded: fetch the names again, once at a time. */
+  function nameUnknown(projectId) {
+    if (workflowNames.has(projectId) || namesLoading || !currentHeaders) return;
+    namesLoading = loadWorkflowNames(currentHeaders)
+      .catch(() => undefined)
+      .finally(() => (namesLoading = null));
+  }
+
+  let currentHeaders = null;
+
   async function loadRecent(key) {
     const headers = key ? { Authorization: `Bearer ${key}` } : {};
+    currentHeaders = headers;
+    await loadWorkflowNames(headers).catch(() => undefined);
     const res = await fetch('/v1/executions?pageSize=20', { headers });
     const body = await res.json().catch(() => null);
     if (!res.ok || !body || body.code !== '0000') {

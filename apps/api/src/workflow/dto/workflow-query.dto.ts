@@ -12,7 +12,7 @@ export class ListWorkflowsQueryDto extends PageQueryDto {
   status?: WorkflowStatus;
 }
 
-/** `GET /workflows/get`: a list, or one workflow when project_id is given (DESIGN §5). */
+/** `GET /workflows/get`: a list, or one workflow when project_id is given (docs/legacy.md). */
 export class LegacyGetWorkflowsQueryDto extends ListWorkflowsQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
