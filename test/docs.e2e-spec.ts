@@ -43,7 +43,7 @@ function sample(schema: Schema, doc: Document): unknown {
   switch (schema.type) {
     case 'string':
       return schema.format === 'date-time'
-        ? '2026-11-30T08:00:00.000Z'
+        ? new Date(Date.now() + 86_400_000).toISOString()
         : schema.format === 'uuid'
           ? '3fa85f64-5717-4562-b3fc-2c963f66afa6'
           : schema.format === 'uri'

@@ -30,6 +30,7 @@ export class CreateApiKeyDto {
   @ApiPropertyOptional({
     type: String,
     format: 'date-time',
+    example: '2030-01-01T00:00:00.000Z',
     description: 'The key stops working after this time',
   })
   @IsOptional()
