@@ -34,7 +34,7 @@ export class ExecutionEntity {
   @Column({ type: 'varchar', length: 100 })
   project_id!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column({ type: 'varchar', length: 128 })
   user_id!: string;
 
   @Index('idx_executions_status')
