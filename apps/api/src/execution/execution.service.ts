@@ -83,7 +83,7 @@ export class ExecutionService {
     if (Number(workflow.status) !== WorkflowStatus.Active) {
       throw new AppException('WORKFLOW_INACTIVE', `Workflow ${input.project_id} is inactive`);
     }
-    const problems = this.workflows.paramsProblems(workflow, input.params ?? {});
+    const problems = await this.workflows.paramsProblems(workflow, input.params ?? {});
     if (problems) throw AppException.validation(problems);
     if (input.timeout_ms !== undefined && input.timeout_ms > this.config.robot.timeoutMs) {
       throw AppException.validation([

@@ -88,6 +88,10 @@ export class AppConfig {
       adminToken: v.ADMIN_TOKEN,
     };
   }
+  /** CPU time one request may spend compiling or checking a workflow's JSON Schema. */
+  get schemaValidationBudgetMs(): number {
+    return this.values.SCHEMA_VALIDATION_BUDGET_MS;
+  }
   get mcpToolTimeoutMs(): number {
     return this.values.MCP_TOOL_TIMEOUT_MS;
   }
