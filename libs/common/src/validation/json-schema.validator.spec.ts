@@ -110,11 +110,11 @@ describe(JsonSchemaValidator.name, () => {
 
   it('should give up on a document that takes longer than the budget, then keep working', async () => {
     const schema = { type: 'object', properties: { list: { type: 'array', uniqueItems: true } } };
-    const list = Array.from({ length: 20_000 }, (_, i) => ({ a: { b: [i % 7, { c: i }] } }));
+    const list = Array.from({ length: 40_000 }, (_, i) => ({ a: { b: [i % 7, { c: i }] } }));
     const started = Date.now();
     const check = await sut.validate('uniq:1', schema, { list });
     expect(check).toMatchObject({ ok: false, problem: expect.stringMatching(/within/) });
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(5000);
     expect((await sut.validate('uniq:1', schema, { list: [1, 2] })).ok).toBe(true);
   });
 });

@@ -16,7 +16,7 @@ export type SchemaCheck =
 
 const MAX_CACHED = 1000;
 const WORKERS = 2;
-const DEFAULT_BUDGET_MS = 250;
+const DEFAULT_BUDGET_MS = 1000;
 
 /** An object JSON Schema is one whose `type` is "object": only those validate inputs. */
 export function isObjectSchema(schema: unknown): schema is JsonObject {

@@ -73,6 +73,12 @@ function compiled(key, schema) {
   return entry.validate;
 }
 
+// Each dialect compiles its meta-schema on first use: done now, not within a request's budget.
+for (const ajv of dialects) {
+  const warm = { type: 'object', properties: { s: { type: 'string', pattern: '^a+$' } } };
+  ajv.compile(warm);
+  ajv.removeSchema(warm);
+}
 parentPort.postMessage({ ready: true });
 
 parentPort.on('message', ({ id, op, key, schema, value }) => {
