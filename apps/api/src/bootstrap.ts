@@ -4,7 +4,14 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { AppConfig, ConfigValues, createValidationPipe, requestIdFor } from '@app/common';
+import {
+  AppConfig,
+  ConfigValues,
+  boundedJson,
+  createValidationPipe,
+  jsonOnly,
+  requestIdFor,
+} from '@app/common';
 import { AppModule } from './app.module';
 import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -50,6 +57,8 @@ function securityHeaders() {
 export async function createApp(values: ConfigValues): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(values), {
     bufferLogs: true,
+    // Parsers are registered below, JSON only; Nest's defaults would add urlencoded forms.
+    bodyParser: false,
   });
   const config = app.get(AppConfig);
   app.useLogger(app.get(Logger));
@@ -64,8 +73,12 @@ export async function createApp(values: ConfigValues): Promise<NestExpressApplic
   app.use(app.get(GracefulShutdown).middleware);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(securityHeaders());
-  app.useBodyParser('json', { limit: config.bodyLimit });
-  app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
+  app.use(jsonOnly());
+  app.useBodyParser('json', {
+    limit: config.bodyLimit,
+    type: ['application/json', 'application/*+json'],
+  });
+  app.use(boundedJson(config.bodyBounds));
   app.useGlobalPipes(createValidationPipe());
   if (config.servesApi) {
     app.useWebSocketAdapter(new RedisIoAdapter(app));

@@ -53,6 +53,15 @@ export class AppConfig {
   get bodyLimit(): number {
     return this.values.BODY_LIMIT;
   }
+  /** Shape of any JSON body: nesting, members in all, characters of one string. */
+  get bodyBounds() {
+    const v = this.values;
+    return {
+      maxDepth: v.BODY_MAX_DEPTH,
+      maxNodes: v.BODY_MAX_MEMBERS,
+      maxString: v.BODY_MAX_STRING,
+    };
+  }
   get robot() {
     const v = this.values;
     return {
