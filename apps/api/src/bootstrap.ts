@@ -57,6 +57,8 @@ function securityHeaders() {
 export async function createApp(values: ConfigValues): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(values), {
     bufferLogs: true,
+    // A failure while starting reaches main.ts (one line), instead of process.abort().
+    abortOnError: false,
     // Parsers are registered below, JSON only; Nest's defaults would add urlencoded forms.
     bodyParser: false,
   });

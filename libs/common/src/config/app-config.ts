@@ -75,6 +75,8 @@ export class AppConfig {
       httpTimeoutMs: v.ROBOT_HTTP_TIMEOUT_MS,
       queryFailuresTolerated: v.ROBOT_QUERY_FAILURES_TOLERATED,
       simDelayMs: v.SIM_DELAY_MS,
+      /** `params.__sim` changes how the in-process simulator runs a task (tests, demos). */
+      simParamsOverrides: v.SIM_PARAMS_OVERRIDES,
     };
   }
   get execution() {

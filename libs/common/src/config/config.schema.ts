@@ -66,7 +66,7 @@ const secret =
   };
 
 const url =
-  (def: string, protocols: string[]): Parser<string> =>
+  (def: string, protocols: string[], check?: (url: URL) => string | null): Parser<string> =>
   (raw, key) => {
     const v = raw === undefined || raw.trim() === '' ? def : raw.trim();
     if (v === '') return v;
@@ -79,8 +79,16 @@ const url =
     if (!protocols.includes(parsed.protocol.replace(/:$/, ''))) {
       return fail(key, `a URL (${protocols.join(' or ')})`, redactPassword(v));
     }
+    const problem = check?.(parsed);
+    if (problem) return fail(key, problem, redactPassword(v));
     return v;
   };
+
+/** Redis databases are numbered: the path is empty or /0 … /15 (Redis's default count). */
+const redisDatabase = (url: URL): string | null =>
+  /^\/?(?:\d|1[0-5])?$/.test(url.pathname)
+    ? null
+    : 'a Redis URL whose path is a database number from 0 to 15 (redis://host:6379/0)';
 
 const size =
   (def: string): Parser<number> =>
@@ -92,9 +100,9 @@ const size =
     return Number(match[1]) * unit;
   };
 
-/** Drops the password of a URL so it can be shown in an error. */
-function redactPassword(value: string): string {
-  return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+/** Drops the password of a URL (`user:pw@`, `:pw@`) so it can be shown in an error. */
+export function redactPassword(value: string): string {
+  return value.replace(/\/\/([^:/@]*):([^@]*)@/, '//$1:***@');
 }
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
@@ -107,11 +115,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const configSchema = {
   NODE_ENV: oneOf('development', ['development', 'production', 'test'] as const),
   PORT: int(8020, 0, 65535),
+  HOST: str('0.0.0.0', /^[0-9A-Za-z.:-]{1,255}$/, 'an IP address or host name to bind to'),
   APP_ROLE: oneOf<AppRole>('all', APP_ROLES),
   DATABASE_URL: url('mysql://root@127.0.0.1:3306/rpa', ['mysql', 'mariadb']),
   DB_MIGRATE: bool(true),
   DB_POOL_SIZE: int(20, 1, 500),
-  REDIS_URL: url('redis://127.0.0.1:6379', ['redis', 'rediss']),
+  REDIS_URL: url('redis://127.0.0.1:6379', ['redis', 'rediss'], redisDatabase),
   REDIS_PREFIX: str('rpa', /^[A-Za-z0-9:_-]{1,64}$/, '1-64 characters of [A-Za-z0-9:_-]'),
   LOG_LEVEL: oneOf<LogLevel>('info', LOG_LEVELS),
   LOG_DIR: str(''),
@@ -129,6 +138,7 @@ export const configSchema = {
   ROBOT_HTTP_TIMEOUT_MS: int(10_000, 100, 600_000),
   ROBOT_QUERY_FAILURES_TOLERATED: int(5, 0, 1000),
   SIM_DELAY_MS: int(1000, 0, 3_600_000),
+  SIM_PARAMS_OVERRIDES: bool(false),
   SYNC_EXECUTE_TIMEOUT_MS: int(300_000, 0, 3_600_000),
   EXECUTION_CONCURRENCY: int(100, 1, 10_000),
   EXECUTION_LOG_LIMIT: int(500, 1, 100_000),
