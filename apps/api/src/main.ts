@@ -69,10 +69,7 @@ async function main(): Promise<void> {
   await app.listen(values.PORT, values.HOST);
   app
     .get(Logger)
-    .log(
-      `RPA OpenAPI Service (${values.APP_ROLE}) listening on ${boundAddress(app)}`,
-      'Bootstrap',
-    );
+    .log(`RPA OpenAPI Service (${values.APP_ROLE}) listening on ${boundAddress(app)}`, 'Bootstrap');
 }
 
 main().catch((err: unknown) => {

@@ -139,6 +139,8 @@ export class AppConfig {
   get webhooks() {
     const v = this.values;
     return {
+      /** Seals signing secrets at rest (never the API key pepper). */
+      secretKey: v.WEBHOOK_SECRET_KEY,
       allowPrivateTargets: v.WEBHOOK_ALLOW_PRIVATE,
       timeoutMs: v.WEBHOOK_TIMEOUT_MS,
       maxAttempts: v.WEBHOOK_MAX_ATTEMPTS,

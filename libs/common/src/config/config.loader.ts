@@ -61,6 +61,11 @@ const DEVELOPMENT_ONLY: Array<{
     why: "lets a run's params.__sim steer the simulator; set it explicitly",
   },
   {
+    key: 'WEBHOOK_SECRET_KEY',
+    applies: () => true,
+    why: 'is the development key; set a secret of your own',
+  },
+  {
     key: 'API_KEY_PEPPER',
     applies: () => true,
     why: 'is the development pepper; set a secret of your own',
@@ -85,6 +90,15 @@ export function parseConfig(
   }
   if (config.API_KEY_PEPPER === '') {
     throw new ConfigError('API_KEY_PEPPER must be set (at least 16 characters)');
+  }
+  if (config.WEBHOOK_SECRET_KEY === '') {
+    throw new ConfigError('WEBHOOK_SECRET_KEY must be set (at least 16 characters)');
+  }
+  if (config.WEBHOOK_SECRET_KEY === config.API_KEY_PEPPER) {
+    throw new ConfigError('WEBHOOK_SECRET_KEY must differ from API_KEY_PEPPER');
+  }
+  if (config.NODE_ENV === 'production' && config.WEBHOOK_SECRET_KEY.startsWith('dev-only')) {
+    throw new ConfigError('WEBHOOK_SECRET_KEY must be set to a secret of your own in production');
   }
   if (config.NODE_ENV === 'production' && explicit) {
     for (const rule of DEVELOPMENT_ONLY) {
