@@ -4,7 +4,7 @@ import { waitFor } from './support/wait';
 import { Receiver, startReceiver } from './support/webhook-receiver';
 
 /** Modern routes' prefix. */
-const V = '';
+const V = '/v1';
 const LOWER = 'alice';
 const UPPER = 'ALICE';
 const as = (user: string) => ({ 'X-User-Id': user });

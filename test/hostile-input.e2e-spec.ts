@@ -4,7 +4,7 @@ import { executionLogRows, waitForExecution } from './support/executions';
 import { bearer, createKey, startRun, upsertWorkflow } from './support/fixtures';
 
 /** Modern routes' prefix. */
-const V = '';
+const V = '/v1';
 const ATTACKER = 'attacker';
 const VICTIM = 'victim';
 const as = (user: string) => ({ 'X-User-Id': user });

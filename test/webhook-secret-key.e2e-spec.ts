@@ -25,7 +25,7 @@ describe('Webhook secrets at rest (e2e)', () => {
 
   it('should seal new secrets under WEBHOOK_SECRET_KEY, not the API key pepper', async () => {
     const res = await sut.http
-      .post('/webhooks')
+      .post('/v1/webhooks')
       .set('X-User-Id', 'u')
       .send({ url: 'http://127.0.0.1:9/hook', events: ['execution.completed'] })
       .expect(201);
