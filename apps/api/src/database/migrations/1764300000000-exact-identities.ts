@@ -2,10 +2,11 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Identities compare byte for byte: `alice` and `ALICE` are two users, `P1` and `p1` two
- * workflows. utf8mb4_nopad_bin also keeps trailing spaces significant (utf8mb4_bin pads).
+ * workflows. A no-pad binary collation also keeps trailing spaces significant (utf8mb4_bin
+ * pads): utf8mb4_nopad_bin on MariaDB, utf8mb4_0900_bin on MySQL 8.
  * user_id grows to 128 characters (the platform's ids can be that long).
  */
-const EXACT = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin';
+const BINARY_COLLATIONS = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin', 'utf8mb4_bin'];
 const FOLDED = 'CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci';
 
 /** [table, column, type before, type after, nullability] */
@@ -56,7 +57,13 @@ export class ExactIdentities1764300000000 implements MigrationInterface {
   name = 'ExactIdentities1764300000000';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of modify(CHANGES, (c) => c[3], EXACT)) await q.query(sql);
+    const known = (await q.query(
+      `SELECT collation_name AS name FROM information_schema.collations WHERE collation_name IN (${BINARY_COLLATIONS.map(() => '?').join(', ')})`,
+      BINARY_COLLATIONS,
+    )) as Array<{ name: string }>;
+    const collation = BINARY_COLLATIONS.find((c) => known.some((k) => k.name === c));
+    const exact = `CHARACTER SET utf8mb4 COLLATE ${collation ?? 'utf8mb4_bin'}`;
+    for (const sql of modify(CHANGES, (c) => c[3], exact)) await q.query(sql);
   }
 
   async down(q: QueryRunner): Promise<void> {
