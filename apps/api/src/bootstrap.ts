@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -52,6 +53,13 @@ function securityHeaders() {
   });
 }
 
+/** Logs written before the JSON logger takes over are buffered, then replayed into it. */
+const SILENT_UNTIL_READY: LoggerService = {
+  log: () => undefined,
+  error: () => undefined,
+  warn: () => undefined,
+};
+
 /**
  * Builds the application for any role; main.ts and the e2e tests share it. Signals are
  * main.ts's business (graceful shutdown within SHUTDOWN_TIMEOUT_MS); `app.close()` runs the
@@ -60,8 +68,10 @@ function securityHeaders() {
 export async function createApp(values: ConfigValues): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(values), {
     bufferLogs: true,
-    // A failure while starting reaches main.ts (one line), instead of process.abort().
+    // A failure while starting reaches main.ts, which reports it in one line: neither
+    // process.abort() nor Nest's console logger printing the buffered stack trace in colour.
     abortOnError: false,
+    logger: SILENT_UNTIL_READY,
     // Parsers are registered below, JSON only; Nest's defaults would add urlencoded forms.
     bodyParser: false,
   });
