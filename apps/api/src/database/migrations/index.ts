@@ -1,12 +1,14 @@
 import { InitialSchema1763900000000 } from './1763900000000-initial-schema';
 import { ExecutionEndTimeIndex1763900000001 } from './1763900000001-execution-end-time-index';
 import { WebhooksAndSchedules1764100000000 } from './1764100000000-webhooks-and-schedules';
-import { ExactIdentities1764300000000 } from './1764300000000-exact-identities';
+import { IdempotencyRequestHash1764300000000 } from './1764300000000-idempotency-request-hash';
+import { ExactIdentities1764400000000 } from './1764400000000-exact-identities';
 
 /** Every migration, in order; listed explicitly so the bundled build finds them. */
 export const MIGRATIONS = [
   InitialSchema1763900000000,
   ExecutionEndTimeIndex1763900000001,
   WebhooksAndSchedules1764100000000,
-  ExactIdentities1764300000000,
+  IdempotencyRequestHash1764300000000,
+  ExactIdentities1764400000000,
 ];

@@ -22,6 +22,7 @@ const CHANGES: readonly Change[] = [
   ['executions', 'reference', 'varchar(128)', 'varchar(128)', true],
   ['executions', 'retry_of', 'char(36)', 'char(36)', true],
   ['executions', 'idempotency_key', 'varchar(255)', 'varchar(255)', true],
+  ['executions', 'idempotency_hash', 'char(64)', 'char(64)', true],
   ['executions', 'request_id', 'varchar(128)', 'varchar(128)', true],
   ['execution_logs', 'execution_id', 'char(36)', 'char(36)', false],
   ['api_keys', 'user_id', 'varchar(64)', 'varchar(128)', false],
@@ -53,8 +54,8 @@ function modify(changes: readonly Change[], pick: (c: Change) => string, collati
   return [...byTable].map(([table, clauses]) => `ALTER TABLE \`${table}\` ${clauses.join(', ')}`);
 }
 
-export class ExactIdentities1764300000000 implements MigrationInterface {
-  name = 'ExactIdentities1764300000000';
+export class ExactIdentities1764400000000 implements MigrationInterface {
+  name = 'ExactIdentities1764400000000';
 
   async up(q: QueryRunner): Promise<void> {
     const known = (await q.query(
