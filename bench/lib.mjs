@@ -18,6 +18,9 @@ export function isolatedEnv(extra = {}) {
     LOG_LEVEL: 'warn',
     AUTH_TRUST_USER_HEADER: 'true',
     API_KEY_PEPPER: `bench-pepper-${id}-0123456789`,
+    WEBHOOK_SECRET_KEY: `bench-webhook-key-${id}-0123456789`,
+    // Benchmarks steer the in-process simulator through params.__sim.
+    SIM_PARAMS_OVERRIDES: 'true',
     RATE_LIMIT_START_PER_MINUTE: '0',
     ...extra,
   };

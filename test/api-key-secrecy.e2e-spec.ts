@@ -35,6 +35,29 @@ describe('API key secrecy of the built service (e2e)', () => {
       await http.get('/v1/workflows').set('Authorization', `bearer ${key}`)
     ).status;
     statuses.query = (await http.get(`/v1/workflows?key=${key}`)).status;
+    statuses.encodedQueryName = (await http.get(`/v1/workflows?%6bey=${key}`)).status;
+    statuses.encodedMcpKey = (
+      await http
+        .post(`/mcp?%6bey=${key}`)
+        .set('Accept', 'application/json, text/event-stream')
+        .send({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'secrecy', version: '1' },
+          },
+        })
+    ).status;
+    statuses.encodedBoardToken = (await http.get(`/admin/queues?%74oken=${key}`)).status;
+    statuses.farExpiry = (
+      await http
+        .post('/v1/api-keys')
+        .set(ALICE)
+        .send({ name: 'far', expires_at: '+275760-09-13T00:00:00.000Z' })
+    ).status;
     statuses.unknownQueryParams = (
       await http.get(`/workflows/get?api_key=${key}&token=${key}&pageSize=5`).set(bearer())
     ).status;
@@ -76,6 +99,10 @@ describe('API key secrecy of the built service (e2e)', () => {
       header: 200,
       lowercaseScheme: 200,
       query: 401,
+      encodedQueryName: 401,
+      encodedMcpKey: 200,
+      encodedBoardToken: 404,
+      farExpiry: 400,
       unknownQueryParams: 400,
       upsert: 200,
       conflict: 409,
@@ -107,6 +134,8 @@ describe('API key secrecy of the built service (e2e)', () => {
     expect(output).toContain('request completed');
     expect(output).toContain('"url":"/v1/workflows?key=[REDACTED]"');
     expect(output).toContain('api_key=[REDACTED]&token=[REDACTED]&pageSize=5');
+    expect(output).toContain('"url":"/mcp?%6bey=[REDACTED]"');
+    expect(output).not.toContain(`%6bey=${key.slice(0, 8)}`);
     expect(output).not.toContain(key);
     expect(output).not.toContain(key.slice(-43));
   });

@@ -1,4 +1,5 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,8 +9,10 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
   AppConfig,
   ConfigValues,
+  boundedJson,
   createValidationPipe,
   httpTracingMiddleware,
+  jsonOnly,
   requestIdFor,
   StartupDetailLogger,
   Tracing,
@@ -54,6 +57,13 @@ function securityHeaders() {
   });
 }
 
+/** Logs written before the JSON logger takes over are buffered, then replayed into it. */
+const SILENT_UNTIL_READY: LoggerService = {
+  log: () => undefined,
+  error: () => undefined,
+  warn: () => undefined,
+};
+
 /**
  * Builds the application for any role; main.ts and the e2e tests share it. Signals are
  * main.ts's business (graceful shutdown within SHUTDOWN_TIMEOUT_MS); `app.close()` runs the
@@ -70,7 +80,15 @@ export async function createApp(
 ): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(values, options.traceExporter),
-    { bufferLogs: true },
+    {
+      bufferLogs: true,
+      // A failure while starting reaches main.ts, which reports it in one line: neither
+      // process.abort() nor Nest's console logger printing the buffered stack trace in colour.
+      abortOnError: false,
+      logger: SILENT_UNTIL_READY,
+      // Parsers are registered below, JSON only; Nest's defaults would add urlencoded forms.
+      bodyParser: false,
+    },
   );
   const config = app.get(AppConfig);
   app.useLogger(new StartupDetailLogger(app.get(Logger)));
@@ -86,8 +104,12 @@ export async function createApp(
   app.use(app.get(GracefulShutdown).middleware);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(securityHeaders());
-  app.useBodyParser('json', { limit: config.bodyLimit });
-  app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
+  app.use(jsonOnly());
+  app.useBodyParser('json', {
+    limit: config.bodyLimit,
+    type: ['application/json', 'application/*+json'],
+  });
+  app.use(boundedJson(config.bodyBounds));
   app.useGlobalPipes(createValidationPipe());
   if (config.servesApi) {
     app.useWebSocketAdapter(new RedisIoAdapter(app));

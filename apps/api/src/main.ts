@@ -1,8 +1,21 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@app/common';
+import { AddressInfo } from 'node:net';
+import { ConfigError, loadConfig, redactPassword } from '@app/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './bootstrap';
+import { checkDependencies } from './startup-checks';
+
+/** What the socket is really bound to: 0.0.0.0 is every interface, not 127.0.0.1. */
+function boundAddress(app: NestExpressApplication): string {
+  const address = app.getHttpServer().address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const scope =
+    address.address === '0.0.0.0' || address.address === '::'
+      ? 'all interfaces'
+      : 'this address only';
+  return `http://${host}:${address.port} (${scope})`;
+}
 
 /**
  * SIGTERM / SIGINT: graceful shutdown (GracefulShutdown drains, then every module closes);
@@ -50,14 +63,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  await checkDependencies(values);
   const app = await createApp(values);
   exitOnSignals(app, values.SHUTDOWN_TIMEOUT_MS);
-  await app.listen(values.PORT, '0.0.0.0');
-  const url = await app.getUrl();
-  app.get(Logger).log(`RPA OpenAPI Service (${values.APP_ROLE}) listening on ${url}`, 'Bootstrap');
+  await app.listen(values.PORT, values.HOST);
+  app
+    .get(Logger)
+    .log(`RPA OpenAPI Service (${values.APP_ROLE}) listening on ${boundAddress(app)}`, 'Bootstrap');
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`Start-up failed: ${redactPassword(message.split('\n')[0])}\n`);
   process.exit(1);
 });

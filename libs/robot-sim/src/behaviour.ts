@@ -32,14 +32,20 @@ export const DEFAULT_BEHAVIOUR: SimBehaviour = {
   log_lines: 0,
 };
 
-const NUMERIC: Array<keyof SimBehaviour> = [
-  'delay_ms',
-  'create_status',
-  'create_failures',
-  'query_failures',
-  'progress_steps',
-  'log_lines',
-];
+/**
+ * Upper bounds of what a caller may ask for: more log lines or steps than these is work the
+ * simulator would do in one go (a million log lines stalls its process), not a test.
+ */
+export const SIM_LIMITS: Record<Exclude<keyof SimBehaviour, 'fail' | 'hang'>, number> = {
+  delay_ms: 24 * 3600 * 1000,
+  create_status: 599,
+  create_failures: Number.MAX_SAFE_INTEGER,
+  query_failures: 1000,
+  progress_steps: 100,
+  log_lines: 1000,
+};
+
+const NUMERIC = Object.keys(SIM_LIMITS) as Array<keyof typeof SIM_LIMITS>;
 
 /** Keeps the known, well-typed fields of an untrusted object; ignores the rest. */
 export function sanitiseBehaviour(input: unknown): Partial<SimBehaviour> {
@@ -49,10 +55,11 @@ export function sanitiseBehaviour(input: unknown): Partial<SimBehaviour> {
   for (const key of NUMERIC) {
     const value = source[key];
     if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
-      (out as Record<string, number>)[key] = Math.floor(value);
+      (out as Record<string, number>)[key] = Math.min(Math.floor(value), SIM_LIMITS[key]);
     }
   }
-  if (typeof source.fail === 'boolean' || typeof source.fail === 'string') out.fail = source.fail;
+  if (typeof source.fail === 'boolean') out.fail = source.fail;
+  if (typeof source.fail === 'string') out.fail = source.fail.slice(0, 1000);
   if (typeof source.hang === 'boolean') out.hang = source.hang;
   return out;
 }

@@ -64,9 +64,14 @@ export class RobotSimulator {
   /** Create attempts per idempotency key (or params), for create_failures. */
   private readonly createAttempts = new Map<string, number>();
 
+  /**
+   * @param honourParams whether a run's `params.__sim` may change how its task behaves: the
+   *   service's in-process simulator only does so when SIM_PARAMS_OVERRIDES allows it.
+   */
   constructor(
     defaults: Partial<SimBehaviour> = {},
     private readonly now: () => number = Date.now,
+    private readonly honourParams = true,
   ) {
     this.initial = { ...DEFAULT_BEHAVIOUR, ...defaults };
     this.defaults = { ...this.initial };
@@ -94,7 +99,8 @@ export class RobotSimulator {
       return { status: 400, message: 'project_id is required' };
     }
     const params = input.params && typeof input.params === 'object' ? input.params : {};
-    const behaviour = { ...this.defaults, ...sanitiseBehaviour(params.__sim) };
+    const overrides = this.honourParams ? sanitiseBehaviour(params.__sim) : {};
+    const behaviour = { ...this.defaults, ...overrides };
 
     const existing = idempotencyKey ? this.byKey.get(idempotencyKey) : undefined;
     if (existing && this.tasks.has(existing))

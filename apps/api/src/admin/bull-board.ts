@@ -91,7 +91,7 @@ export function boardAuthMiddleware(config: AppConfig) {
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const origin = req.headers.origin;
-      if (byCookie && !byBearer && origin && new URL(origin).host !== req.headers.host) {
+      if (byCookie && !byBearer && origin && originHost(origin) !== req.headers.host) {
         return refuse(req, res, 403, 'FORBIDDEN', 'Cross-origin changes are refused');
       }
       res.once('finish', () =>
@@ -104,6 +104,15 @@ export function boardAuthMiddleware(config: AppConfig) {
     }
     next();
   };
+}
+
+/** The host of an Origin header; null for `Origin: null` (sandboxed pages) or any garbage. */
+function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host || null;
+  } catch {
+    return null;
+  }
 }
 
 /** Bull Board at /admin/queues for the executions queue (other queues add a forFeature). */

@@ -20,8 +20,13 @@ return id`;
 
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
+const MAX_U64 = 2n ** 64n - 1n;
+
+/** "<ms>-<seq>", each part an unsigned 64-bit number (what Redis accepts as a stream id). */
 export const isStreamId = (value: unknown): value is string =>
-  typeof value === 'string' && STREAM_ID.test(value);
+  typeof value === 'string' &&
+  STREAM_ID.test(value) &&
+  value.split('-').every((part) => BigInt(part) <= MAX_U64);
 
 /** Orders two stream ids ("<ms>-<seq>"). */
 export function compareStreamIds(a: string, b: string): number {

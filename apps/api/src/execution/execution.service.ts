@@ -91,7 +91,7 @@ export class ExecutionService {
       throw new AppException('WORKFLOW_INACTIVE', `Workflow ${input.project_id} is inactive`);
     }
     input.admit?.(workflow);
-    const problems = this.workflows.paramsProblems(workflow, input.params ?? {});
+    const problems = await this.workflows.paramsProblems(workflow, input.params ?? {});
     if (problems) throw AppException.validation(problems);
     if (input.timeout_ms !== undefined && input.timeout_ms > this.config.robot.timeoutMs) {
       throw AppException.validation([

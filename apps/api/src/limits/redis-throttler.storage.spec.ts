@@ -9,7 +9,11 @@ describe(RedisThrottlerStorage.name, () => {
 
   beforeAll(() => {
     const config = new AppConfig(
-      parseConfig({ REDIS_PREFIX: prefix, API_KEY_PEPPER: 'unit-test-pepper-0123456789' }),
+      parseConfig({
+        REDIS_PREFIX: prefix,
+        API_KEY_PEPPER: 'unit-test-pepper-0123456789',
+        WEBHOOK_SECRET_KEY: 'unit-test-webhook-key-0123456789',
+      }),
     );
     redis = new RedisService(config);
     sut = new RedisThrottlerStorage(redis);

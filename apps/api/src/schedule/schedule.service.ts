@@ -36,7 +36,7 @@ export class ScheduleService {
     const workflow = await this.workflows.get(userId, projectId);
     const { cron, timezone } = this.validateRules(dto.cron, dto.timezone ?? 'UTC');
     // The same check every tick's start makes, so a bad schedule is refused now, not hourly.
-    const problems = this.workflows.paramsProblems(workflow, dto.params ?? {});
+    const problems = await this.workflows.paramsProblems(workflow, dto.params ?? {});
     if (problems) throw AppException.validation(problems);
     const max = this.config.schedules.maxPerWorkflow;
     if ((await this.schedules.countBy({ project_id: projectId, user_id: userId })) >= max) {

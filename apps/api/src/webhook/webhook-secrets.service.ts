@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppConfig } from '@app/common';
@@ -8,6 +8,7 @@ import { SecretBox } from './webhook-secret-box';
 import { generateSigningSecret } from './webhook-signature';
 
 const CACHE_LIMIT = 10_000;
+const RESEAL_BATCH = 500;
 
 /**
  * Signing secrets: sealed for storage, opened to sign. A secret never changes once created
@@ -15,7 +16,8 @@ const CACHE_LIMIT = 10_000;
  * secrets are kept in a bounded in-process cache and an attempt costs no extra query.
  */
 @Injectable()
-export class WebhookSecrets {
+export class WebhookSecrets implements OnApplicationBootstrap {
+  private readonly logger = new Logger(WebhookSecrets.name);
   private readonly box: SecretBox;
   private readonly cache = new Map<string, string>();
 
@@ -25,7 +27,43 @@ export class WebhookSecrets {
     @InjectRepository(WebhookEntity) private readonly webhooks: Repository<WebhookEntity>,
     config: AppConfig,
   ) {
-    this.box = new SecretBox(config.auth.apiKeyPepper);
+    this.box = new SecretBox(config.webhooks.secretKey, config.auth.apiKeyPepper);
+  }
+
+  /** Secrets sealed under the pepper by earlier versions move to WEBHOOK_SECRET_KEY. */
+  onApplicationBootstrap(): void {
+    this.resealLegacy().catch((err: Error) =>
+      this.logger.warn(`Re-sealing webhook secrets stopped: ${err.message}; retried at next start`),
+    );
+  }
+
+  /**
+   * Each row is rewritten only if it still holds the value read (WHERE secret = old), so
+   * processes starting together never overwrite each other; the secret itself is unchanged.
+   */
+  async resealLegacy(): Promise<number> {
+    let moved = 0;
+    for (const [table, id] of [
+      ['webhooks', 'id'],
+      ['webhook_callback_secrets', 'user_id'],
+    ] as const) {
+      for (;;) {
+        const rows = (await this.webhooks.query(
+          `SELECT \`${id}\` AS id, secret FROM \`${table}\` WHERE secret LIKE 'v1.%' LIMIT ${RESEAL_BATCH}`,
+        )) as Array<{ id: string; secret: string }>;
+        for (const row of rows) {
+          const resealed = this.box.seal(this.box.open(row.secret));
+          await this.webhooks.query(
+            `UPDATE \`${table}\` SET secret = ? WHERE \`${id}\` = ? AND secret = ?`,
+            [resealed, row.id, row.secret],
+          );
+          moved++;
+        }
+        if (rows.length < RESEAL_BATCH) break;
+      }
+    }
+    if (moved) this.logger.log(`Re-sealed ${moved} webhook secrets under WEBHOOK_SECRET_KEY`);
+    return moved;
   }
 
   /** A new secret and its sealed form for the database. */

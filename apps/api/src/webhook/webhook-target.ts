@@ -32,6 +32,7 @@ const V4_BLOCKED: readonly Range[] = [
 
 const V6_BLOCKED: readonly Range[] = [
   [[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 96], // unspecified, loopback, IPv4-compatible
+  [[0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0], 96], // IPv4-translated (SIIT), ::ffff:0:7f00:1
   [[0, 0x64, 0xff, 0x9b, 0, 1], 48], // local-use NAT64
   [[1, 0, 0, 0, 0, 0, 0, 0], 64], // discard-only
   [[0x20, 0x01, 0, 0], 32], // Teredo (tunnels to an arbitrary IPv4 address)
@@ -90,8 +91,14 @@ function parseV6(address: string): number[] | null {
 function embeddedV4(bytes: readonly number[]): number[] | null {
   const isMapped =
     bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+  const isTranslated =
+    bytes.slice(0, 8).every((b) => b === 0) &&
+    bytes[8] === 0xff &&
+    bytes[9] === 0xff &&
+    bytes[10] === 0 &&
+    bytes[11] === 0;
   const isNat64 = inRange(bytes, [[0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0], 96]);
-  if (isMapped || isNat64) return bytes.slice(12, 16);
+  if (isMapped || isTranslated || isNat64) return bytes.slice(12, 16);
   if (bytes[0] === 0x20 && bytes[1] === 0x02) return bytes.slice(2, 6); // 6to4
   return null;
 }

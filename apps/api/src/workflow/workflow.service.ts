@@ -68,10 +68,10 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
    * Problems of `params` against the workflow's input schema (docs/run-control.md), or null when they
    * fit. Only an object JSON Schema constrains inputs; anything else accepts any object.
    */
-  paramsProblems(workflow: WorkflowEntity, params: JsonObject): FieldError[] | null {
+  async paramsProblems(workflow: WorkflowEntity, params: JsonObject): Promise<FieldError[] | null> {
     if (!isObjectSchema(workflow.parameters)) return null;
     const version = `${workflow.project_id}:${workflow.updated_at.getTime()}`;
-    const check = this.schemas.validate(version, workflow.parameters, params);
+    const check = await this.schemas.validate(version, workflow.parameters, params);
     return check.ok ? null : check.errors;
   }
 
@@ -83,7 +83,7 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
       throw AppException.validation([{ field: 'user_id', errors: ['user_id must be the caller'] }]);
     }
     if (dto.parameters) {
-      const problem = this.schemas.schemaProblem(dto.parameters);
+      const problem = await this.schemas.schemaProblem(dto.parameters);
       if (problem) {
         throw AppException.validation([
           { field: 'parameters', errors: [`is not a valid JSON Schema: ${problem}`] },

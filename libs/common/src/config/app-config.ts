@@ -53,6 +53,15 @@ export class AppConfig {
   get bodyLimit(): number {
     return this.values.BODY_LIMIT;
   }
+  /** Shape of any JSON body: nesting, members in all, characters of one string. */
+  get bodyBounds() {
+    const v = this.values;
+    return {
+      maxDepth: v.BODY_MAX_DEPTH,
+      maxNodes: v.BODY_MAX_MEMBERS,
+      maxString: v.BODY_MAX_STRING,
+    };
+  }
   get robot() {
     const v = this.values;
     return {
@@ -66,6 +75,8 @@ export class AppConfig {
       httpTimeoutMs: v.ROBOT_HTTP_TIMEOUT_MS,
       queryFailuresTolerated: v.ROBOT_QUERY_FAILURES_TOLERATED,
       simDelayMs: v.SIM_DELAY_MS,
+      /** `params.__sim` changes how the in-process simulator runs a task (tests, demos). */
+      simParamsOverrides: v.SIM_PARAMS_OVERRIDES,
     };
   }
   get execution() {
@@ -87,6 +98,10 @@ export class AppConfig {
       apiKeyTouchFlushMs: v.API_KEY_TOUCH_FLUSH_MS,
       adminToken: v.ADMIN_TOKEN,
     };
+  }
+  /** CPU time one request may spend compiling or checking a workflow's JSON Schema. */
+  get schemaValidationBudgetMs(): number {
+    return this.values.SCHEMA_VALIDATION_BUDGET_MS;
   }
   get mcpToolTimeoutMs(): number {
     return this.values.MCP_TOOL_TIMEOUT_MS;
@@ -132,6 +147,9 @@ export class AppConfig {
   get webhooks() {
     const v = this.values;
     return {
+      /** Seals signing secrets at rest (never the API key pepper). */
+      // Outside production an unset key (no .env.default at hand) gets a development one.
+      secretKey: v.WEBHOOK_SECRET_KEY || `development-webhook-key:${v.API_KEY_PEPPER}`,
       allowPrivateTargets: v.WEBHOOK_ALLOW_PRIVATE,
       timeoutMs: v.WEBHOOK_TIMEOUT_MS,
       maxAttempts: v.WEBHOOK_MAX_ATTEMPTS,

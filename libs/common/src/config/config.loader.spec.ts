@@ -5,11 +5,12 @@ import { loadConfig, parseConfig, readEnvLayers } from './config.loader';
 import { ConfigError } from './config.schema';
 
 const PEPPER = 'unit-test-pepper-0123456789';
+const WSK = 'unit-test-webhook-key-0123456789';
 
 /** parseConfig's answer or the one-line reason it refused. */
 function reasonFor(raw: Record<string, string>): string {
   try {
-    parseConfig({ API_KEY_PEPPER: PEPPER, ...raw });
+    parseConfig({ API_KEY_PEPPER: PEPPER, WEBHOOK_SECRET_KEY: WSK, ...raw });
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as Error).message;
@@ -70,7 +71,12 @@ describe('config.loader', () => {
 
   describe(loadConfig.name, () => {
     it('should validate the layered files, the process environment and overrides', () => {
-      write('.env.default', ['PORT=8001', 'LOG_LEVEL=info', `API_KEY_PEPPER=${PEPPER}`]);
+      write('.env.default', [
+        'PORT=8001',
+        'LOG_LEVEL=info',
+        `API_KEY_PEPPER=${PEPPER}`,
+        `WEBHOOK_SECRET_KEY=${WSK}`,
+      ]);
       write('.env', ['PORT=8002', 'ROBOT_MODE=http']);
       write('.env.local', ['PORT=8003']);
       vi.stubEnv('PORT', undefined);
@@ -88,10 +94,79 @@ describe('config.loader', () => {
     });
 
     it('should let the process environment win over every file', () => {
-      write('.env.local', ['PORT=8003', `API_KEY_PEPPER=${PEPPER}`]);
+      write('.env.local', ['PORT=8003', `API_KEY_PEPPER=${PEPPER}`, `WEBHOOK_SECRET_KEY=${WSK}`]);
       vi.stubEnv('PORT', '9100');
 
       expect(loadConfig({}, dir).PORT).toBe(9100);
+    });
+
+    describe('in production', () => {
+      const production = [
+        'NODE_ENV=production',
+        `API_KEY_PEPPER=${PEPPER}`,
+        `WEBHOOK_SECRET_KEY=${WSK}`,
+        'AUTH_TRUST_USER_HEADER=false',
+        'ROBOT_MODE=http',
+      ];
+      const reason = () => {
+        try {
+          loadConfig({}, dir);
+        } catch (err) {
+          return (err as Error).message;
+        }
+        return null;
+      };
+      for (const key of [
+        'NODE_ENV',
+        'API_KEY_PEPPER',
+        'WEBHOOK_SECRET_KEY',
+        'AUTH_TRUST_USER_HEADER',
+        'ROBOT_MODE',
+        'SIM_PARAMS_OVERRIDES',
+      ]) {
+        beforeEach(() => vi.stubEnv(key, undefined));
+      }
+
+      it('should start with every development setting overridden in .env', () => {
+        write('.env.default', ['AUTH_TRUST_USER_HEADER=true', 'ROBOT_MODE=simulator']);
+        write('.env', production);
+        expect(reason()).toBeNull();
+      });
+
+      it.each([
+        ['AUTH_TRUST_USER_HEADER', 'AUTH_TRUST_USER_HEADER=true'],
+        ['ROBOT_MODE', 'ROBOT_MODE=simulator'],
+        ['API_KEY_PEPPER', `API_KEY_PEPPER=${PEPPER}`],
+        ['WEBHOOK_SECRET_KEY', `WEBHOOK_SECRET_KEY=${WSK}`],
+      ])('should refuse %s coming from .env.default', (key, line) => {
+        write('.env.default', [line]);
+        write(
+          '.env',
+          production.filter((l) => !l.startsWith(`${key}=`)),
+        );
+        expect(reason()).toMatch(new RegExp(`^${key} must be set explicitly in production`));
+      });
+
+      it('should refuse params.__sim overrides of the simulator unless set explicitly', () => {
+        write('.env.default', ['SIM_PARAMS_OVERRIDES=true']);
+        write('.env', [
+          ...production.filter((l) => !l.startsWith('ROBOT_MODE')),
+          'ROBOT_MODE=simulator',
+        ]);
+        expect(reason()).toMatch(/^SIM_PARAMS_OVERRIDES must be set explicitly/);
+        write('.env', [...production, 'ROBOT_MODE=simulator', 'SIM_PARAMS_OVERRIDES=false']);
+        expect(reason()).toBeNull();
+      });
+
+      it('should take the process environment as explicit', () => {
+        write('.env.default', ['AUTH_TRUST_USER_HEADER=true']);
+        write(
+          '.env',
+          production.filter((l) => !l.startsWith('AUTH_TRUST')),
+        );
+        vi.stubEnv('AUTH_TRUST_USER_HEADER', 'true');
+        expect(reason()).toBeNull();
+      });
     });
 
     it('should refuse a bad value from a file with the key named', () => {
@@ -103,7 +178,7 @@ describe('config.loader', () => {
 
   describe(parseConfig.name, () => {
     it('should answer the documented defaults for everything left unset', () => {
-      const sut = parseConfig({ API_KEY_PEPPER: PEPPER });
+      const sut = parseConfig({ API_KEY_PEPPER: PEPPER, WEBHOOK_SECRET_KEY: WSK });
 
       expect(sut).toMatchObject({
         NODE_ENV: 'development',
@@ -131,7 +206,9 @@ describe('config.loader', () => {
     });
 
     it('should treat blank values as unset', () => {
-      expect(parseConfig({ API_KEY_PEPPER: PEPPER, PORT: '  ', LOG_LEVEL: '' })).toMatchObject({
+      expect(
+        parseConfig({ API_KEY_PEPPER: PEPPER, WEBHOOK_SECRET_KEY: WSK, PORT: '  ', LOG_LEVEL: '' }),
+      ).toMatchObject({
         PORT: 8020,
         LOG_LEVEL: 'info',
       });
@@ -140,6 +217,7 @@ describe('config.loader', () => {
     it('should convert numbers, booleans and sizes', () => {
       const sut = parseConfig({
         API_KEY_PEPPER: PEPPER,
+        WEBHOOK_SECRET_KEY: WSK,
         PORT: ' 8030 ',
         AUTH_TRUST_USER_HEADER: 'yes',
         DB_MIGRATE: 'off',
@@ -152,7 +230,10 @@ describe('config.loader', () => {
         DB_MIGRATE: false,
         BODY_LIMIT: 512 * 1024,
       });
-      expect(parseConfig({ API_KEY_PEPPER: PEPPER, BODY_LIMIT: '2048' }).BODY_LIMIT).toBe(2048);
+      expect(
+        parseConfig({ API_KEY_PEPPER: PEPPER, WEBHOOK_SECRET_KEY: WSK, BODY_LIMIT: '2048' })
+          .BODY_LIMIT,
+      ).toBe(2048);
     });
 
     it.each([
@@ -186,6 +267,14 @@ describe('config.loader', () => {
       expect(admin).toBe('ADMIN_TOKEN must be at least 16 characters long');
       expect(url).toMatch(/^DATABASE_URL must be a URL/);
       expect(url).not.toContain('hunter2');
+    });
+
+    it('should refuse a Redis URL whose path is not a database number, password masked', () => {
+      const reason = reasonFor({ REDIS_URL: 'redis://:hunter2@127.0.0.1:6379/abc' });
+      expect(reason).toBe(
+        'REDIS_URL must be a Redis URL whose path is a database number from 0 to 15 (redis://host:6379/0) (got "redis://:***@127.0.0.1:6379/abc")',
+      );
+      expect(reasonFor({ REDIS_URL: 'redis://:hunter2@bad host:6379' })).not.toContain('hunter2');
     });
 
     it('should require a pepper', () => {

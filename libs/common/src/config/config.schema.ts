@@ -66,7 +66,7 @@ const secret =
   };
 
 const url =
-  (def: string, protocols: string[]): Parser<string> =>
+  (def: string, protocols: string[], check?: (url: URL) => string | null): Parser<string> =>
   (raw, key) => {
     const v = raw === undefined || raw.trim() === '' ? def : raw.trim();
     if (v === '') return v;
@@ -79,8 +79,16 @@ const url =
     if (!protocols.includes(parsed.protocol.replace(/:$/, ''))) {
       return fail(key, `a URL (${protocols.join(' or ')})`, redactPassword(v));
     }
+    const problem = check?.(parsed);
+    if (problem) return fail(key, problem, redactPassword(v));
     return v;
   };
+
+/** Redis databases are numbered: the path is empty or /0 … /15 (Redis's default count). */
+const redisDatabase = (url: URL): string | null =>
+  /^\/?(?:\d|1[0-5])?$/.test(url.pathname)
+    ? null
+    : 'a Redis URL whose path is a database number from 0 to 15 (redis://host:6379/0)';
 
 const size =
   (def: string): Parser<number> =>
@@ -92,9 +100,9 @@ const size =
     return Number(match[1]) * unit;
   };
 
-/** Drops the password of a URL so it can be shown in an error. */
-function redactPassword(value: string): string {
-  return value.replace(/\/\/([^:/@]+):([^@]+)@/, '//$1:***@');
+/** Drops the password of a URL (`user:pw@`, `:pw@`) so it can be shown in an error. */
+export function redactPassword(value: string): string {
+  return value.replace(/\/\/([^:/@]*):([^@]*)@/, '//$1:***@');
 }
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
@@ -145,15 +153,19 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const configSchema = {
   NODE_ENV: oneOf('development', ['development', 'production', 'test'] as const),
   PORT: int(8020, 0, 65535),
+  HOST: str('0.0.0.0', /^[0-9A-Za-z.:-]{1,255}$/, 'an IP address or host name to bind to'),
   APP_ROLE: oneOf<AppRole>('all', APP_ROLES),
   DATABASE_URL: url('mysql://root@127.0.0.1:3306/rpa', ['mysql', 'mariadb']),
   DB_MIGRATE: bool(true),
   DB_POOL_SIZE: int(20, 1, 500),
-  REDIS_URL: url('redis://127.0.0.1:6379', ['redis', 'rediss']),
+  REDIS_URL: url('redis://127.0.0.1:6379', ['redis', 'rediss'], redisDatabase),
   REDIS_PREFIX: str('rpa', /^[A-Za-z0-9:_-]{1,64}$/, '1-64 characters of [A-Za-z0-9:_-]'),
   LOG_LEVEL: oneOf<LogLevel>('info', LOG_LEVELS),
   LOG_DIR: str(''),
   BODY_LIMIT: size('1mb'),
+  BODY_MAX_DEPTH: int(32, 2, 1000),
+  BODY_MAX_MEMBERS: int(10_000, 10, 10_000_000),
+  BODY_MAX_STRING: size('256kb'),
   ROBOT_MODE: oneOf<RobotMode>('simulator', ROBOT_MODES),
   ROBOT_BASE_URL: url('http://127.0.0.1:8030', ['http', 'https']),
   ROBOT_ACCESS_TOKEN: str(''),
@@ -164,6 +176,7 @@ export const configSchema = {
   ROBOT_HTTP_TIMEOUT_MS: int(10_000, 100, 600_000),
   ROBOT_QUERY_FAILURES_TOLERATED: int(5, 0, 1000),
   SIM_DELAY_MS: int(1000, 0, 3_600_000),
+  SIM_PARAMS_OVERRIDES: bool(false),
   SYNC_EXECUTE_TIMEOUT_MS: int(300_000, 0, 3_600_000),
   EXECUTION_CONCURRENCY: int(100, 1, 10_000),
   EXECUTION_LOG_LIMIT: int(500, 1, 100_000),
@@ -174,6 +187,7 @@ export const configSchema = {
   API_KEY_CACHE_TTL_MS: int(60_000, 0, 3_600_000),
   API_KEY_TOUCH_FLUSH_MS: int(10_000, 100, 3_600_000),
   ADMIN_TOKEN: secret(16),
+  SCHEMA_VALIDATION_BUDGET_MS: int(1000, 10, 60_000),
   MCP_TOOL_TIMEOUT_MS: int(600_000, 1, 24 * 3600 * 1000),
   MCP_ALLOW_QUERY_KEY: bool(true),
   MCP_MAX_BATCH: int(10, 1, 100),
@@ -187,6 +201,7 @@ export const configSchema = {
   METRICS_TOKEN: secret(16),
   RATE_LIMIT_START_PER_MINUTE: int(600, 0, 1_000_000),
   MAX_ACTIVE_EXECUTIONS_PER_USER: int(0, 0, 1_000_000),
+  WEBHOOK_SECRET_KEY: secret(16),
   WEBHOOK_ALLOW_PRIVATE: bool(false),
   WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
   WEBHOOK_MAX_ATTEMPTS: int(8, 1, 25),

@@ -1,3 +1,4 @@
+import { QueryFailedError } from 'typeorm';
 import {
   ArgumentsHost,
   BadRequestException,
@@ -168,6 +169,29 @@ describe(AllExceptionsFilter.name, () => {
     } as unknown as ArgumentsHost;
     return { host, sent, res };
   }
+
+  it('should log a failed query without its parameters or the SQL they were inlined in', () => {
+    const driverError = Object.assign(new Error("Incorrect datetime value: '275760-09-13'"), {
+      code: 'ER_TRUNCATED_WRONG_VALUE',
+      sqlMessage: "Incorrect datetime value: '275760-09-13'",
+      sql: "INSERT INTO api_keys (prefix, hash) VALUES ('rpa_ab12', 'deadbeefcafe')",
+    });
+    const error = new QueryFailedError(
+      'INSERT INTO api_keys (prefix, hash) VALUES (?, ?)',
+      ['rpa_ab12', 'deadbeefcafe'],
+      driverError,
+    );
+    const { host, sent } = fakeHttp();
+
+    sut.catch(error, host);
+
+    expect(sent.status).toBe(500);
+    const line = JSON.stringify(logged.mock.calls);
+    expect(line).toContain('ER_TRUNCATED_WRONG_VALUE');
+    expect(line).toContain('INSERT INTO api_keys (prefix, hash) VALUES (?, ?)');
+    expect(line).not.toContain('rpa_ab12');
+    expect(line).not.toContain('deadbeefcafe');
+  });
 
   it('should answer the error envelope with the request id', () => {
     const { host, sent } = fakeHttp({ requestId: 'req-1' });

@@ -1,3 +1,4 @@
+import { QueryFailedError } from 'typeorm';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { requestIdFor } from '../logging/request-id';
@@ -84,6 +85,22 @@ export function normaliseError(exception: unknown): Normalised {
   return { status: 500, code: 'INTERNAL', message: 'Internal server error' };
 }
 
+/**
+ * A failed query carries its parameters (key prefixes and hashes, run params) and the driver's
+ * SQL with them inlined: only the statement's shape and the database's reason are logged.
+ */
+function loggable(exception: unknown): unknown {
+  if (!(exception instanceof QueryFailedError)) return exception;
+  const driver = exception.driverError as { code?: string; sqlMessage?: string } | undefined;
+  return {
+    type: 'QueryFailedError',
+    code: driver?.code,
+    message: driver?.sqlMessage ?? exception.message,
+    query: exception.query.replace(/\s+/g, ' ').slice(0, 300),
+    stack: exception.stack?.split('\n').slice(1).join('\n'),
+  };
+}
+
 /** The one place errors become the envelope of docs/api.md. Never leaks a stack or SQL. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -99,7 +116,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (error.status >= 500) {
       // A 5xx the code chose (not ready, robot unavailable) is an outage, not a bug: no stack.
       if (exception instanceof AppException) this.logger.warn(`${error.code}: ${error.message}`);
-      else this.logger.error({ err: exception }, 'Unhandled error');
+      else this.logger.error({ err: loggable(exception) }, 'Unhandled error');
     }
     if (res.headersSent) {
       // A stream (SSE) already started: the only thing left to do is to end it.

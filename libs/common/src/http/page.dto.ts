@@ -2,12 +2,16 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
+export const MAX_PAGE_NO = 1_000_000;
+
 export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_NO, default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  // Beyond this the offset is no longer a number the database takes (pageNo=1e300).
+  @Max(MAX_PAGE_NO)
   pageNo: number = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })

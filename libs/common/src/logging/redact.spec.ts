@@ -11,6 +11,12 @@ describe(redactUrl.name, () => {
     ['/x?key=s1#frag', '/x?key=[REDACTED]#frag'],
     ['/x?key=', '/x?key=[REDACTED]'],
     ['/x?key=a&key=b', '/x?key=[REDACTED]&key=[REDACTED]'],
+    ['/mcp?%6bey=rpa_secret', '/mcp?%6bey=[REDACTED]'],
+    ['/admin/queues?%74oken=s1', '/admin/queues?%74oken=[REDACTED]'],
+    ['/x?%6B%65%79=s1&a=1', '/x?%6B%65%79=[REDACTED]&a=1'],
+    ['/x?key%3Ds1', '/x?[REDACTED]'],
+    ['/x?api%5fkey=s1', '/x?api%5fkey=[REDACTED]'],
+    ['/x?%ZZ=1&token=s1', '/x?%ZZ=1&token=[REDACTED]'],
   ])('should hide the credential in %s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });

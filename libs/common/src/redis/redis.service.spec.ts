@@ -8,6 +8,7 @@ describe(RedisService.name, () => {
       new AppConfig(
         parseConfig({
           API_KEY_PEPPER: 'unit-test-pepper-0123456789',
+          WEBHOOK_SECRET_KEY: 'unit-test-webhook-key-0123456789',
           // Nothing listens here.
           REDIS_URL: 'redis://127.0.0.1:6399',
         }),

@@ -1,1 +1,3 @@
 export * from './json-schema.validator';
+export * from './json-bounds';
+export * from './schema-bounds';

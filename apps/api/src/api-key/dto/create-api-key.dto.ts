@@ -9,6 +9,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  MaxDate,
   MinDate,
 } from 'class-validator';
 import { SCOPES, Scope } from '@app/common';
@@ -37,6 +38,10 @@ export class CreateApiKeyDto {
   @Type(() => Date)
   @IsDate({ message: 'expires_at must be an ISO-8601 date-time' })
   @MinDate(() => new Date(), { message: 'expires_at must be in the future' })
+  // The database stores years up to 9999 (year 275760 is a valid JavaScript date).
+  @MaxDate(new Date('9999-12-31T23:59:59.999Z'), {
+    message: 'expires_at must be before the year 10000',
+  })
   expires_at?: Date;
 }
 

@@ -8,7 +8,7 @@ export class ApiKeyEntity {
   id!: number;
 
   @Index('idx_api_keys_user_id')
-  @Column({ type: 'varchar', length: 64 })
+  @Column({ type: 'varchar', length: 128 })
   user_id!: string;
 
   @Column({ type: 'varchar', length: 100 })

@@ -38,7 +38,7 @@ export class ExecutionEntity {
   @Column({ type: 'varchar', length: 20, nullable: true })
   workflow_version!: string | null;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column({ type: 'varchar', length: 128 })
   user_id!: string;
 
   @Index('idx_executions_status')

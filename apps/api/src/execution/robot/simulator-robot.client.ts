@@ -26,7 +26,11 @@ export class SimulatorRobotClient extends RobotClient {
 
   constructor(config: AppConfig) {
     super();
-    this.simulator = new RobotSimulator({ delay_ms: config.robot.simDelayMs });
+    this.simulator = new RobotSimulator(
+      { delay_ms: config.robot.simDelayMs },
+      Date.now,
+      config.robot.simParamsOverrides,
+    );
   }
 
   async createTask(input: RobotTaskInput, ctx: RobotCallContext): Promise<string> {

@@ -82,7 +82,7 @@ export class McpControlService {
     requestId?: string,
   ): Promise<CallToolResult> {
     try {
-      const input = this.checkArguments(name, args ?? {});
+      const input = await this.checkArguments(name, args ?? {});
       return controlResult(await this.dispatch(principal, name, input, requestId));
     } catch (err) {
       if (err instanceof ControlRefusal) return controlError(err.code, err.message);
@@ -125,9 +125,9 @@ export class McpControlService {
   }
 
   /** The tool's own input schema decides; nothing is started on a refusal. */
-  private checkArguments(name: ControlToolName, args: Record<string, unknown>) {
+  private async checkArguments(name: ControlToolName, args: Record<string, unknown>) {
     const schema = controlTool(name).inputSchema as JsonObject;
-    const check = this.schemas.validate(`mcp-control:${name}`, schema, args, 'arguments');
+    const check = await this.schemas.validate(`mcp-control:${name}`, schema, args, 'arguments');
     if (!check.ok) {
       throw new ControlRefusal(
         ControlErrorCode.InvalidArguments,

@@ -16,7 +16,7 @@ export class ScheduleEntity {
   project_id!: string;
 
   /** The workflow's owner; runs are started as this user. */
-  @Column({ type: 'varchar', length: 64 })
+  @Column({ type: 'varchar', length: 128 })
   user_id!: string;
 
   @Column({ type: 'varchar', length: 120 })

@@ -4,7 +4,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 /** The secret that signs a user's per-run `callback_url` deliveries (encrypted at rest). */
 @Entity('webhook_callback_secrets')
 export class WebhookCallbackSecretEntity {
-  @PrimaryColumn({ type: 'varchar', length: 64 })
+  @PrimaryColumn({ type: 'varchar', length: 128 })
   user_id!: string;
 
   @Column({ type: 'varchar', length: 255 })

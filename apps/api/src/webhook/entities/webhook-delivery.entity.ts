@@ -21,7 +21,7 @@ export class WebhookDeliveryEntity {
   @Column({ type: 'char', length: 36, nullable: true })
   webhook_id!: string | null;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column({ type: 'varchar', length: 128 })
   user_id!: string;
 
   @Column({ type: 'char', length: 36 })

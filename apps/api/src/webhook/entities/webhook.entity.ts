@@ -8,7 +8,7 @@ export class WebhookEntity {
   @PrimaryColumn({ type: 'char', length: 36 })
   id!: string;
 
-  @Column({ type: 'varchar', length: 64 })
+  @Column({ type: 'varchar', length: 128 })
   user_id!: string;
 
   @Column({ type: 'varchar', length: 2048 })

@@ -12,7 +12,7 @@ export class WorkflowEntity {
   project_id!: string;
 
   @Index('idx_workflows_user_id')
-  @Column({ type: 'varchar', length: 64 })
+  @Column({ type: 'varchar', length: 128 })
   user_id!: string;
 
   @Column({ type: 'varchar', length: 100 })
