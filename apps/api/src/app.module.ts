@@ -18,6 +18,7 @@ import { AdminModule } from './admin/admin.module';
 import { ApiKeyModule } from './api-key/api-key.module';
 import { DatabaseModule } from './database/database.module';
 import { ExecutionModule } from './execution/execution.module';
+import { ExecutorModule } from './executor/executor.module';
 import { RobotModule } from './execution/robot/robot.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
@@ -64,7 +65,7 @@ export class AppModule {
         LimitsModule,
         execution,
         ...(config.servesApi ? [McpModule.register(execution)] : []),
-        ...(config.servesApi ? [GatewayModule.register(execution)] : []),
+        ...(config.servesApi ? [GatewayModule.register(execution), ExecutorModule] : []),
         AdminModule.register({ http: config.servesApi, execution }),
         WebhookModule.register({ config, ...roles, execution }),
         ScheduleModule.register({ config, ...roles, execution }),
