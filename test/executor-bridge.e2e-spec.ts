@@ -403,3 +403,22 @@ describe('Executor bridge /ws (e2e)', () => {
     });
   });
 });
+
+describe('Executor bridge /ws without a trusted gateway (e2e)', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    sut = await startTestApp(
+      executorEnv({ APP_ROLE: 'api', LOG_LEVEL: 'error', AUTH_TRUST_USER_HEADER: 'false' }),
+    );
+  });
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  it('should refuse the user_id header with 1008 when AUTH_TRUST_USER_HEADER=false', async () => {
+    const e = await TestExecutor.connect(sut.url, { userId: 'mallory', pingMs: 0 });
+    const closed = await e.waitClosed();
+    expect(closed).toMatchObject({ code: 1008, reason: expect.stringMatching(/credentials/i) });
+  });
+});
