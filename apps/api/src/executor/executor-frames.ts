@@ -117,8 +117,7 @@ export function parseFrame(text: string): BaseMsg {
 }
 
 export type ReplyOutcome =
-  | { status: 'COMPLETED'; result: JsonObject }
-  | { status: 'FAILED'; error: string };
+  { status: 'COMPLETED'; result: JsonObject } | { status: 'FAILED'; error: string };
 
 /**
  * Reads an executor's answer to `remote/run`: its local scheduler's `{code, msg, data}`, as an

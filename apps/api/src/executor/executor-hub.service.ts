@@ -12,7 +12,7 @@ import { CloseCodes, ExecutorChannels, StopCommand } from './executor.constants'
 import { ExecutorConnection } from './executor-connection';
 import { ExecutorEvent, ExecutorEventType } from './executor.events';
 import { exitFrame, runFrame, RunFrameData, stopFrame } from './executor-frames';
-import { ExecutorStore, PRESENCE_TTL_S } from './executor.store';
+import { ClaimedRun, ExecutorStore, PRESENCE_TTL_S } from './executor.store';
 
 /** Waiting runs are looked for this often too, in case an announcement was missed. */
 const SWEEP_MS = 1000;
@@ -167,24 +167,37 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
   private async fill(userId: string): Promise<void> {
     const max = this.config.executor.maxRunsPerConnection;
     for (;;) {
-      // The least busy connection first, so runs spread over the user's executors.
-      const free = [...(this.byUser.get(userId) ?? [])]
-        .filter((c) => c.open && c.running.size < max)
-        .sort((a, b) => a.running.size - b.running.size)[0];
-      if (!free) return;
-      const run = await this.store.claim(userId, free.id);
-      if (!run) return;
-      free.running.add(run.event_id);
-      const data = JSON.parse(run.frame) as RunFrameData;
-      if (free.send(runFrame(run.event_id, userId, data))) {
-        this.metrics.executorDispatches.inc();
-        continue;
+      // One slot per free run place, the least busy connections first, so runs spread.
+      const conns = [...(this.byUser.get(userId) ?? [])].filter(
+        (c) => c.open && c.running.size < max,
+      );
+      if (conns.length === 0) return;
+      conns.sort((a, b) => a.running.size - b.running.size);
+      const slots: string[] = [];
+      for (let load = 0; load < max; load++) {
+        for (const c of conns) if (c.running.size <= load) slots.push(c.id);
       }
-      // Closed between the claim and the send: the run is that connection's, now lost.
-      free.running.delete(run.event_id);
-      await this.store.markLost([run.event_id]);
-      await this.redis.publish(ExecutorChannels.Settled, run.event_id);
+      const claimed = await this.store.claim(userId, slots);
+      for (const run of claimed) await this.send(userId, run);
+      // Fewer runs than slots: the queue is empty.
+      if (claimed.length < slots.length) return;
     }
+  }
+
+  private async send(userId: string, run: ClaimedRun): Promise<void> {
+    const conn = this.connections.get(run.conn_id);
+    if (conn) {
+      conn.running.add(run.event_id);
+      const data = JSON.parse(run.frame) as RunFrameData;
+      if (conn.send(runFrame(run.event_id, userId, data))) {
+        this.metrics.executorDispatches.inc();
+        return;
+      }
+      conn.running.delete(run.event_id);
+    }
+    // Closed between the claim and the send: the run is that connection's, now lost.
+    await this.store.markLost([run.event_id]);
+    await this.redis.publish(ExecutorChannels.Settled, run.event_id);
   }
 
   private onControl(message: string): void {

@@ -9,7 +9,13 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
 import { RawData, WebSocket, WebSocketServer } from 'ws';
-import { AppConfig, AppException, Authenticator, credentialsFromHeaders } from '@app/common';
+import {
+  AppConfig,
+  AppException,
+  Authenticator,
+  Credentials,
+  credentialsFromHeaders,
+} from '@app/common';
 import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key/api-key.events';
 import { CloseCodes } from './executor.constants';
 import { ExecutorConnection } from './executor-connection';
@@ -38,6 +44,8 @@ export class ExecutorGateway implements OnApplicationBootstrap, BeforeApplicatio
   ) {
     this.server = new WebSocketServer({
       noServer: true,
+      // Connections are tracked by ExecutorHub.
+      clientTracking: false,
       maxPayload: config.bodyLimit,
       perMessageDeflate: false,
     });
@@ -60,27 +68,34 @@ export class ExecutorGateway implements OnApplicationBootstrap, BeforeApplicatio
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== EXECUTOR_WS_PATH && url.pathname !== `${EXECUTOR_WS_PATH}/`) return;
-    this.server.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req, url));
+    // Only what the connection needs is kept: holding the upgrade request costs memory.
+    const credentials = credentialsFromHeaders(
+      req.headers,
+      url.searchParams.get('key') ?? undefined,
+    );
+    const address = req.socket.remoteAddress ?? '';
+    this.server.handleUpgrade(req, socket, head, (ws) => this.accept(ws, credentials, address));
   }
 
   /**
    * The upgrade completes first, so a refusal reaches the executor as close code 1008 with
    * its reason; frames that arrive while the credentials are checked wait for the outcome.
    */
-  private accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
+  private accept(ws: WebSocket, credentials: Credentials, address: string): void {
     const early: Array<[RawData, boolean]> = [];
     const buffer = (data: RawData, isBinary: boolean) => early.push([data, isBinary]);
     ws.on('message', buffer);
     ws.on('error', (err) => this.logger.debug(`executor socket error: ${err.message}`));
-    this.authenticate(req, url).then(
+    this.authenticate(credentials).then(
       async (principal) => {
         if (ws.readyState !== WebSocket.OPEN) return;
-        const address = req.socket.remoteAddress ?? '';
         const conn = new ExecutorConnection(ws, principal.userId, address, principal.keyId);
         ws.off('message', buffer);
         ws.on('message', (data, isBinary) => this.onFrame(conn, data, isBinary));
-        ws.on('close', (code, reason) =>
-          void this.hub.remove(conn, `closed (${code}${reason.length ? ` ${reason}` : ''})`),
+        ws.on(
+          'close',
+          (code, reason) =>
+            void this.hub.remove(conn, `closed (${code}${reason.length ? ` ${reason}` : ''})`),
         );
         await this.hub.add(conn);
         for (const [data, isBinary] of early) this.onFrame(conn, data, isBinary);
@@ -94,11 +109,8 @@ export class ExecutorGateway implements OnApplicationBootstrap, BeforeApplicatio
     );
   }
 
-  private async authenticate(req: IncomingMessage, url: URL) {
-    const principal = await this.authenticator.authenticate(
-      credentialsFromHeaders(req.headers, url.searchParams.get('key') ?? undefined),
-      ['user', 'key'],
-    );
+  private async authenticate(credentials: Credentials) {
+    const principal = await this.authenticator.authenticate(credentials, ['user', 'key']);
     if (!principal.scopes.includes('execute')) {
       throw new AppException('FORBIDDEN', 'This API key lacks the scope: execute');
     }

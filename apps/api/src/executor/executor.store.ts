@@ -4,12 +4,7 @@ import { RedisService } from '@app/common';
 
 /** Where a dispatched run stands; kept in Redis, so any process can follow it. */
 export type ExecutorRunStatus =
-  | 'waiting'
-  | 'dispatched'
-  | 'replied'
-  | 'cancelled'
-  | 'no_executor'
-  | 'lost';
+  'waiting' | 'dispatched' | 'replied' | 'cancelled' | 'no_executor' | 'lost';
 
 export interface ExecutorRun {
   event_id: string;
@@ -31,6 +26,7 @@ export interface ExecutorRun {
 
 export interface ClaimedRun {
   event_id: string;
+  conn_id: string;
   execution_id: string;
   project_id: string;
   frame: string;
@@ -60,22 +56,32 @@ redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 return ARGV[1]`;
 
-// Pops the most urgent waiting run of a user and binds it to a connection, atomically: two
-// processes (or two connections) can never take the same run.
+// Pops the user's most urgent waiting runs and binds one to each free slot given (a connection
+// id per slot), atomically: two processes (or two connections) can never take the same run.
 const CLAIM = `
-while true do
+local out = {}
+local slot = 5
+while slot <= #ARGV do
   local popped = redis.call('ZPOPMIN', KEYS[1])
-  if #popped == 0 then return false end
+  if #popped == 0 then break end
   local id = popped[1]
-  local run = ARGV[3] .. id
+  local run = ARGV[1] .. id
   if redis.call('HGET', run, 'status') == 'waiting' then
-    redis.call('HSET', run, 'status', 'dispatched', 'conn_id', ARGV[1], 'dispatched_at', ARGV[2])
-    redis.call('SADD', KEYS[2], id)
-    redis.call('EXPIRE', KEYS[2], ARGV[4])
+    local conn = ARGV[slot]
+    slot = slot + 1
+    redis.call('HSET', run, 'status', 'dispatched', 'conn_id', conn, 'dispatched_at', ARGV[3])
+    local runs = ARGV[2] .. conn .. ':runs'
+    redis.call('SADD', runs, id)
+    redis.call('EXPIRE', runs, ARGV[4])
     local f = redis.call('HMGET', run, 'execution_id', 'project_id', 'frame')
-    return {id, f[1], f[2], f[3]}
+    table.insert(out, id)
+    table.insert(out, conn)
+    table.insert(out, f[1])
+    table.insert(out, f[2])
+    table.insert(out, f[3])
   end
-end`;
+end
+return out`;
 
 // Records a reply once, only from the run's own user and only while it is dispatched.
 const REPLY = `
@@ -99,7 +105,7 @@ return {s[1], s[3] or ''}`;
 
 type Scripted = Redis & {
   executorRegister(...args: Array<string | number>): Promise<string>;
-  executorClaim(...args: Array<string | number>): Promise<string[] | null>;
+  executorClaim(...args: Array<string | number>): Promise<string[]>;
   executorReply(...args: Array<string | number>): Promise<string | null>;
   executorFinish(...args: Array<string | number>): Promise<[string, string] | null>;
 };
@@ -117,7 +123,7 @@ export class ExecutorStore {
     const client = redisService.client as Scripted;
     if (typeof client.executorRegister !== 'function') {
       client.defineCommand('executorRegister', { numberOfKeys: 3, lua: REGISTER });
-      client.defineCommand('executorClaim', { numberOfKeys: 2, lua: CLAIM });
+      client.defineCommand('executorClaim', { numberOfKeys: 1, lua: CLAIM });
       client.defineCommand('executorReply', { numberOfKeys: 1, lua: REPLY });
       client.defineCommand('executorFinish', { numberOfKeys: 4, lua: FINISH });
     }
@@ -167,18 +173,26 @@ export class ExecutorStore {
     );
   }
 
-  async claim(userId: string, connId: string): Promise<ClaimedRun | null> {
-    const claimed = await this.redis.executorClaim(
+  /**
+   * Takes up to `slots.length` of the user's waiting runs, most urgent first, the n-th for the
+   * connection `slots[n]`; one round trip however many.
+   */
+  async claim(userId: string, slots: string[]): Promise<ClaimedRun[]> {
+    if (slots.length === 0) return [];
+    const flat = await this.redis.executorClaim(
       this.waitingKey(userId),
-      this.key('conn', connId, 'runs'),
-      connId,
-      Date.now(),
       this.key('run', ''),
-      RUN_TTL_S,
+      this.key('conn', ''),
+      Date.now(),
+      PRESENCE_TTL_S * 4,
+      ...slots,
     );
-    if (!claimed) return null;
-    const [event_id, execution_id, project_id, frame] = claimed;
-    return { event_id, execution_id, project_id, frame };
+    const claimed: ClaimedRun[] = [];
+    for (let i = 0; i + 4 < flat.length; i += 5) {
+      const [event_id, conn_id, execution_id, project_id, frame] = flat.slice(i, i + 5);
+      claimed.push({ event_id, conn_id, execution_id, project_id, frame });
+    }
+    return claimed;
   }
 
   /** The connection the run was dispatched to, or null when this reply does not count. */
