@@ -12,6 +12,7 @@ export interface Frame {
   need_ack?: boolean;
   need_reply?: boolean;
   reply_event_id?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- frames are read field by field in assertions
   data?: any;
 }
 
