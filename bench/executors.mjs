@@ -146,7 +146,7 @@ async function main() {
     }
     await waitUntil(
       async () =>
-        (await request(`${api.url}/executors`, { headers: { 'x-user-id': 'bench-user' } })).data
+        (await request(`${api.url}/v1/executors`, { headers: { 'x-user-id': 'bench-user' } })).data
           .total === CONNECTIONS,
       30_000,
       `${CONNECTIONS} executors listed`,
@@ -186,7 +186,7 @@ async function main() {
         const wait = due - performance.now();
         if (wait > 0) await sleep(wait);
         starts.push(
-          request(`${api.url}/executions`, {
+          request(`${api.url}/v1/executions`, {
             method: 'POST',
             headers: { authorization: `Bearer ${key}` },
             body: { project_id: 'bench-exec', params: { tag } },

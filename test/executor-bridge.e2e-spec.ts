@@ -59,7 +59,7 @@ describe('Executor bridge /ws (e2e)', () => {
 
   async function online(userId: string, count = 1) {
     await waitFor(
-      async () => (await sut.http.get('/executors').set('X-User-Id', userId)).body.data?.total,
+      async () => (await sut.http.get('/v1/executors').set('X-User-Id', userId)).body.data?.total,
       { what: `${count} executor(s) of ${userId} online`, accept: (n) => n === count },
     );
   }
@@ -79,7 +79,7 @@ describe('Executor bridge /ws (e2e)', () => {
         expect(closed.code).toBe(1008);
         expect(closed.reason).toMatch(reason);
       }
-      const res = await sut.http.get('/executors').set('X-User-Id', userId).expect(200);
+      const res = await sut.http.get('/v1/executors').set('X-User-Id', userId).expect(200);
       expect(res.body.data).toEqual({ items: [], total: 0 });
     });
 
@@ -100,7 +100,7 @@ describe('Executor bridge /ws (e2e)', () => {
       expect(connected[0].payload).toMatchObject({ executor_id: expect.any(String) });
       expect(connected[0].payload).not.toHaveProperty('user_id');
 
-      const list = (await sut.http.get('/executors').set('X-User-Id', userId).expect(200)).body
+      const list = (await sut.http.get('/v1/executors').set('X-User-Id', userId).expect(200)).body
         .data;
       expect(list.items[0]).toEqual({
         id: expect.any(String),
@@ -191,14 +191,14 @@ describe('Executor bridge /ws (e2e)', () => {
       ]);
       const running = await waitForExecution(sut.db, id, (r) => r.robot_task_id !== null);
       expect(running.robot_task_id).toBe(run.event_id);
-      const listed = (await sut.http.get('/executors').set('X-User-Id', userId)).body.data;
+      const listed = (await sut.http.get('/v1/executors').set('X-User-Id', userId)).body.data;
       expect(listed.items[0].running).toEqual([id]);
 
       const answer = { code: '0000', msg: 'success', data: { out: 42 } };
       e.reply(run.event_id!, answer);
       const row = await waitForExecution(sut.db, id);
       expect(row).toMatchObject({ status: 'COMPLETED', result: answer, error: null });
-      const res = await sut.http.get(`/executions/${id}`).set(bearer(key)).expect(200);
+      const res = await sut.http.get(`/v1/executions/${id}`).set(bearer(key)).expect(200);
       expect(res.body.data.execution.result.data).toEqual({ out: 42 });
       await waitFor(
         () => events.find((ev) => ev.execution_id === id && ev.type === 'execution.completed'),
@@ -369,7 +369,7 @@ describe('Executor bridge /ws (e2e)', () => {
       const id = await startRun(sut.http, key, projectId);
       const run = await e.nextRun();
       await waitForExecution(sut.db, id, (r) => r.robot_task_id !== null);
-      await sut.http.post(`/executions/${id}/cancel`).set(bearer(key)).expect(200);
+      await sut.http.post(`/v1/executions/${id}/cancel`).set(bearer(key)).expect(200);
       const stop = await e.next((f) => f.channel === 'remote' && f.key === 'stop', 'remote/stop');
       expect(stop).toMatchObject({
         uuid: '$root$',
@@ -390,7 +390,7 @@ describe('Executor bridge /ws (e2e)', () => {
       const e = await executor({ key });
       await online(userId);
       const res = await sut.http
-        .post('/executions')
+        .post('/v1/executions')
         .set(bearer(key))
         .send({ project_id: projectId, params: {}, timeout_ms: 1500 })
         .expect(202);

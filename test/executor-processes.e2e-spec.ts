@@ -71,7 +71,7 @@ describe('Executor bridge across processes (e2e)', () => {
 
   it('should run on an executor connected to another api process, followed by a worker process', async () => {
     const listed = await waitFor(
-      async () => (await sut.http.get('/executors').set('X-User-Id', 'grace')).body.data,
+      async () => (await sut.http.get('/v1/executors').set('X-User-Id', 'grace')).body.data,
       { what: 'the executor listed here', accept: (d) => d?.total === 1 },
     );
     expect(listed.items[0]).toMatchObject({ user_id: 'grace', running: [] });

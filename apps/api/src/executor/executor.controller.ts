@@ -9,7 +9,7 @@ import { ExecutorStore } from './executor.store';
 @ApiBearerAuth()
 @ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Auth('user', 'key')
-@Controller('executors')
+@Controller('v1/executors')
 export class ExecutorController {
   constructor(private readonly store: ExecutorStore) {}
 

@@ -153,10 +153,10 @@
   /** The user's robots connected over /ws (any api process), with what each is running. */
   async function loadExecutors(key) {
     const headers = key ? { Authorization: `Bearer ${key}` } : {};
-    const res = await fetch('/executors', { headers });
+    const res = await fetch('/v1/executors', { headers });
     const body = await res.json().catch(() => null);
     if (!res.ok || !body || body.code !== '0000') {
-      throw new Error((body && body.msg) || `GET /executors answered ${res.status}`);
+      throw new Error((body && body.msg) || `GET /v1/executors answered ${res.status}`);
     }
     const list = $('executors');
     list.replaceChildren(
