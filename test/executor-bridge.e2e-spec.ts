@@ -4,7 +4,15 @@ import { ExecutionEvent } from '../apps/api/src/execution/execution.events';
 import { TestApp, startTestApp } from './support/app';
 import { executionRow, waitForExecution } from './support/executions';
 import { Frame, TestExecutor, executorEnv } from './support/executor';
-import { bearer, createKey, startExecution, startRun, upsertWorkflow } from './support/fixtures';
+import {
+  bearer,
+  createKey,
+  createKeyWithId,
+  revokeKey,
+  startExecution,
+  startRun,
+  upsertWorkflow,
+} from './support/fixtures';
 import { LiveClient } from './support/live-events';
 import { waitFor } from './support/wait';
 
@@ -124,6 +132,18 @@ describe('Executor bridge /ws (e2e)', () => {
       });
       await online(userId, 0);
       live.socket.close();
+    });
+
+    it('should close the connections of a revoked key with 1008', async () => {
+      const { userId } = await user();
+      const { key, id } = await createKeyWithId(sut.http, userId);
+      const e = await executor({ key });
+      await online(userId);
+      await revokeKey(sut.http, userId, id);
+      const closed = await e.waitClosed();
+      expect(closed).toMatchObject({ code: 1008, reason: expect.stringMatching(/revoked/) });
+      expect(e.frames.find((f) => f.channel === 'exit')?.data.code).toBe('UNAUTHENTICATED');
+      await online(userId, 0);
     });
 
     it('should answer ping with pong, and a bad frame with an exit frame while staying open', async () => {
