@@ -29,4 +29,5 @@ export const CloseCodes = {
   Normal: 1000,
   GoingAway: 1001,
   PolicyViolation: 1008,
+  InternalError: 1011,
 } as const;

@@ -86,27 +86,34 @@ export class ExecutorGateway implements OnApplicationBootstrap, BeforeApplicatio
     const buffer = (data: RawData, isBinary: boolean) => early.push([data, isBinary]);
     ws.on('message', buffer);
     ws.on('error', (err) => this.logger.debug(`executor socket error: ${err.message}`));
-    this.authenticate(credentials).then(
-      async (principal) => {
-        if (ws.readyState !== WebSocket.OPEN) return;
-        const conn = new ExecutorConnection(ws, principal.userId, address, principal.keyId);
-        ws.off('message', buffer);
-        ws.on('message', (data, isBinary) => this.onFrame(conn, data, isBinary));
-        ws.on(
-          'close',
-          (code, reason) =>
-            void this.hub.remove(conn, `closed (${code}${reason.length ? ` ${reason}` : ''})`),
-        );
-        await this.hub.add(conn);
-        for (const [data, isBinary] of early) this.onFrame(conn, data, isBinary);
-      },
-      (err: unknown) => {
-        const message =
-          err instanceof AppException ? err.message : 'The credentials could not be checked';
-        if (!(err instanceof AppException)) this.logger.error({ err }, 'Executor handshake failed');
-        ws.close(CloseCodes.PolicyViolation, message.slice(0, 120));
-      },
-    );
+    this.authenticate(credentials)
+      .then(
+        async (principal) => {
+          if (ws.readyState !== WebSocket.OPEN) return;
+          const conn = new ExecutorConnection(ws, principal.userId, address, principal.keyId);
+          ws.off('message', buffer);
+          ws.on('message', (data, isBinary) => this.onFrame(conn, data, isBinary));
+          ws.on(
+            'close',
+            (code, reason) =>
+              void this.hub.remove(conn, `closed (${code}${reason.length ? ` ${reason}` : ''})`),
+          );
+          await this.hub.add(conn);
+          for (const [data, isBinary] of early) this.onFrame(conn, data, isBinary);
+        },
+        (err: unknown) => {
+          const message =
+            err instanceof AppException ? err.message : 'The credentials could not be checked';
+          if (!(err instanceof AppException))
+            this.logger.error({ err }, 'Executor handshake failed');
+          ws.close(CloseCodes.PolicyViolation, message.slice(0, 120));
+        },
+      )
+      .catch((err: unknown) => {
+        // Presence could not be recorded (Redis away): the executor retries later.
+        this.logger.error({ err }, 'Executor connection could not be registered');
+        ws.close(CloseCodes.InternalError, 'The server could not register the connection');
+      });
   }
 
   private async authenticate(credentials: Credentials) {
