@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
+import { TestExecutor } from './support/executor';
 import { createKey, startRun, upsertWorkflow } from './support/fixtures';
 import { NodeProcess, spawnApi } from './support/process';
 
@@ -118,6 +119,26 @@ describe('Dashboard in headless Chromium (e2e, built service)', () => {
     await row.locator('.status').filter({ hasText: 'FAILED' }).waitFor({ timeout: 30_000 });
     await row.locator('.reason').filter({ hasText: 'refused the login' }).waitFor();
     await row.locator('td.project').filter({ hasText: 'Supplier check' }).waitFor();
+    await page.close();
+  });
+
+  it("should show the user's executors as they connect and leave", async () => {
+    const key = await createKey(app.url, 'ivan', { scopes: ['read', 'execute'] });
+    const page = await browser.newPage();
+    await page.goto(`${app.url}/dashboard?key=${encodeURIComponent(key)}`);
+    await page.locator('#connection[data-state="live"]').waitFor({ timeout: 20_000 });
+    await page.locator('#executors-summary').filter({ hasText: 'No executor' }).waitFor();
+
+    const executor = await TestExecutor.connect(app.url, { key });
+    const item = page.locator('#executors li');
+    await item.filter({ hasText: 'idle' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#executors-summary').innerText()).toBe('1 executor connected');
+
+    executor.close();
+    await page.locator('#executors-summary').filter({ hasText: 'No executor' }).waitFor({
+      timeout: 20_000,
+    });
+    expect(await item.count()).toBe(0);
     await page.close();
   });
 });

@@ -21,6 +21,7 @@ import { ApiKeyModule } from './api-key/api-key.module';
 import { DatabaseModule } from './database/database.module';
 import { DocsModule } from './docs/docs.module';
 import { ExecutionModule } from './execution/execution.module';
+import { ExecutorModule } from './executor/executor.module';
 import { RobotModule } from './execution/robot/robot.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
@@ -69,7 +70,7 @@ export class AppModule {
         LimitsModule,
         execution,
         ...(config.servesApi ? [McpModule.register(execution)] : []),
-        ...(config.servesApi ? [GatewayModule.register(execution)] : []),
+        ...(config.servesApi ? [GatewayModule.register(execution), ExecutorModule] : []),
         AdminModule.register({ http: config.servesApi, execution }),
         WebhookModule.register({ config, ...roles, execution }),
         ScheduleModule.register({ config, ...roles, execution }),

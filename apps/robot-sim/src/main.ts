@@ -2,12 +2,18 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { RobotSimModule } from './robot-sim.module';
+import { runExecutors } from './executor-mode';
 
 /**
  * The robot simulator as its own process (docs/robot-service.md). Settings: PORT (8030),
  * SIM_ACCESS_TOKEN (optional bearer token), SIM_DELAY_MS (default task duration, 1000).
+ * With `--executor` (or SIM_EXECUTOR_URL set) it is an executor instead: see executor-mode.ts.
  */
 async function main(): Promise<void> {
+  if (process.argv.includes('--executor') || process.env.SIM_EXECUTOR_URL) {
+    await runExecutors(process.env);
+    return;
+  }
   const port = Number(process.env.PORT ?? 8030);
   const delay = Number(process.env.SIM_DELAY_MS ?? 1000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

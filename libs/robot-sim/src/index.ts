@@ -1,2 +1,3 @@
 export * from './behaviour';
 export * from './simulator';
+export * from './executor-sim';

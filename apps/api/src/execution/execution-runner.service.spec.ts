@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { FindOperator, Repository } from 'typeorm';
-import { AppConfig, parseConfig } from '@app/common';
+import { AppConfig, parseConfig, sleep } from '@app/common';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 import { ExecutionEvent } from './execution.events';
@@ -103,6 +103,7 @@ describe(ExecutionRunner.name, () => {
     getTask: ReturnType<typeof vi.fn>;
     cancelTask: ReturnType<typeof vi.fn>;
     ping: ReturnType<typeof vi.fn>;
+    waitForChange: ReturnType<typeof vi.fn>;
   };
   let controller: AbortController;
   let sut: ExecutionRunner;
@@ -140,6 +141,7 @@ describe(ExecutionRunner.name, () => {
       id: 'e-1',
       project_id: 'p1',
       user_id: 'u1',
+      priority: 5,
       status: ExecutionStatus.Pending,
       parameters: { a: 1 },
       result: null,
@@ -171,6 +173,7 @@ describe(ExecutionRunner.name, () => {
       getTask: vi.fn(async () => state({ status: 'COMPLETED', result: { data: { ok: true } } })),
       cancelTask: vi.fn(async () => undefined),
       ping: vi.fn(),
+      waitForChange: vi.fn((_id: string, ms: number, signal: AbortSignal) => sleep(ms, signal)),
     };
     build();
   });
@@ -187,7 +190,7 @@ describe(ExecutionRunner.name, () => {
 
     expect(robot.createTask).toHaveBeenCalledTimes(1);
     expect(robot.createTask).toHaveBeenCalledWith(
-      { project_id: 'p1', params: { a: 1 }, exec_position: 'EXECUTOR' },
+      { project_id: 'p1', params: { a: 1 }, exec_position: 'EXECUTOR', user_id: 'u1', priority: 5 },
       { executionId: 'e-1', requestId: 'req-1' },
     );
     expect(row()).toMatchObject({

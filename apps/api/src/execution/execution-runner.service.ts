@@ -115,6 +115,8 @@ export class ExecutionRunner {
             project_id: execution.project_id,
             params: execution.parameters ?? {},
             exec_position: execution.exec_position,
+            user_id: execution.user_id,
+            priority: execution.priority,
           },
           ctx,
         );
@@ -228,7 +230,11 @@ export class ExecutionRunner {
           return;
         }
       }
-      await sleep(Math.min(delay, Math.max(deadline - Date.now(), 0)), signal);
+      await this.robot.waitForChange(
+        taskId,
+        Math.min(delay, Math.max(deadline - Date.now(), 0)),
+        signal,
+      );
       delay = Math.min(delay * 2, this.config.robot.pollMaxMs);
     }
   }

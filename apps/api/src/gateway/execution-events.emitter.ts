@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ExecutionEvent, publicEvent } from '../execution/execution.events';
+import { ExecutorEvent, publicExecutorEvent } from '../executor/executor.events';
 import { ExecutionsNamespace, LiveExecutionEvent, Rooms } from './gateway.types';
 
 /**
@@ -27,6 +28,19 @@ export class ExecutionEventsEmitter {
       this.namespace.local.to(Rooms.of(event)).emit(type, payload satisfies LiveExecutionEvent);
     } catch (err) {
       this.logger.error({ err }, `Could not deliver ${type} of ${event.execution_id}`);
+    }
+  }
+
+  /**
+   * An executor event is emitted only in the process holding the executor's connection, so
+   * it goes through the Redis adapter to the user's sockets wherever they are connected.
+   */
+  emitExecutorEvent(event: ExecutorEvent): void {
+    if (!this.namespace) return;
+    try {
+      this.namespace.to(Rooms.user(event.user_id)).emit(event.type, publicExecutorEvent(event));
+    } catch (err) {
+      this.logger.error({ err }, `Could not deliver ${event.type} of ${event.executor_id}`);
     }
   }
 

@@ -12,6 +12,7 @@ import { AppException } from '@app/common';
 import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key/api-key.events';
 import { ExecutionEvent, ExecutionEventType } from '../execution/execution.events';
 import { ExecutionService } from '../execution/execution.service';
+import { ExecutorEvent, ExecutorEventType } from '../executor/executor.events';
 import { MetricsService } from '../metrics/metrics.service';
 import { WorkflowService } from '../workflow/workflow.service';
 import { ExecutionEventsEmitter } from './execution-events.emitter';
@@ -159,6 +160,12 @@ export class ExecutionsGateway implements OnGatewayInit, OnGatewayConnection {
   @OnExecutionEvent()
   onExecutionEvent(event: ExecutionEvent): void {
     this.emitter.emit(event);
+  }
+
+  @OnEvent(ExecutorEventType.Connected)
+  @OnEvent(ExecutorEventType.Disconnected)
+  onExecutorEvent(event: ExecutorEvent): void {
+    this.emitter.emitExecutorEvent(event);
   }
 
   @OnEvent(ApiKeyEvents.Revoked)

@@ -1,5 +1,6 @@
 import type { Namespace, Socket } from 'socket.io';
 import { AuthMethod, ErrorCode } from '@app/common';
+import { ExecutorEventType, PublicExecutorEvent } from '../executor/executor.events';
 import {
   ExecutionEvent,
   ExecutionEventType,
@@ -20,6 +21,8 @@ export type Ack =
 
 export type ServerToClientEvents = {
   [K in ExecutionEventType]: (event: LiveExecutionEvent) => void;
+} & {
+  [K in ExecutorEventType]: (event: PublicExecutorEvent) => void;
 };
 
 export interface ClientToServerEvents {

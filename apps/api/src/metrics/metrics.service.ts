@@ -90,6 +90,22 @@ export class MetricsService {
     collect: (): void => this.socketConnections.set(this.socketCount()),
   });
 
+  /** Set by the executor bridge of processes that serve `/ws`; read at each scrape. */
+  private executorCount: () => number = () => 0;
+
+  readonly executorsConnected: Gauge = new Gauge({
+    name: 'rpa_executors_connected',
+    help: 'Executors (robots over /ws) connected to this process',
+    registers: [this.registry],
+    collect: (): void => this.executorsConnected.set(this.executorCount()),
+  });
+
+  readonly executorDispatches = new Counter({
+    name: 'rpa_executor_dispatches_total',
+    help: 'Runs sent to an executor (remote/run frames) by this process',
+    registers: [this.registry],
+  });
+
   readonly sseStreams = new Gauge({
     name: 'rpa_sse_streams',
     help: 'Server-Sent Events streams open on this process',
@@ -147,6 +163,11 @@ export class MetricsService {
   /** For the Socket.IO gateway: the number of connections open on this process. */
   countSocketsWith(source: () => number): void {
     this.socketCount = source;
+  }
+
+  /** For the executor bridge: the number of executors connected to this process. */
+  countExecutorsWith(source: () => number): void {
+    this.executorCount = source;
   }
 
   observeRobotCall(operation: RobotOperation, seconds: number, error?: RobotErrorKind): void {

@@ -79,6 +79,16 @@ export class AppConfig {
       simParamsOverrides: v.SIM_PARAMS_OVERRIDES,
     };
   }
+  /** The executor bridge (`/ws`, ROBOT_MODE=executor). */
+  get executor() {
+    const v = this.values;
+    return {
+      pingTimeoutMs: v.EXECUTOR_PING_TIMEOUT_MS,
+      waitMs: v.EXECUTOR_WAIT_MS,
+      lostGraceMs: v.EXECUTOR_LOST_GRACE_MS,
+      maxRunsPerConnection: v.EXECUTOR_MAX_RUNS,
+    };
+  }
   get execution() {
     const v = this.values;
     return {

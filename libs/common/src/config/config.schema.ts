@@ -107,7 +107,7 @@ export function redactPassword(value: string): string {
 
 export const APP_ROLES = ['all', 'api', 'worker'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
-export const ROBOT_MODES = ['simulator', 'http'] as const;
+export const ROBOT_MODES = ['simulator', 'http', 'executor'] as const;
 export type RobotMode = (typeof ROBOT_MODES)[number];
 export const OTEL_TRACES_EXPORTERS = ['', 'otlp', 'console', 'none'] as const;
 export type OtelTracesExporter = (typeof OTEL_TRACES_EXPORTERS)[number];
@@ -177,6 +177,10 @@ export const configSchema = {
   ROBOT_QUERY_FAILURES_TOLERATED: int(5, 0, 1000),
   SIM_DELAY_MS: int(1000, 0, 3_600_000),
   SIM_PARAMS_OVERRIDES: bool(false),
+  EXECUTOR_PING_TIMEOUT_MS: int(90_000, 100, 3_600_000),
+  EXECUTOR_WAIT_MS: int(60_000, 0, 24 * 3600 * 1000),
+  EXECUTOR_LOST_GRACE_MS: int(30_000, 0, 24 * 3600 * 1000),
+  EXECUTOR_MAX_RUNS: int(1, 1, 1000),
   SYNC_EXECUTE_TIMEOUT_MS: int(300_000, 0, 3_600_000),
   EXECUTION_CONCURRENCY: int(100, 1, 10_000),
   EXECUTION_LOG_LIMIT: int(500, 1, 100_000),

@@ -44,7 +44,12 @@ export class HttpRobotClient extends RobotClient implements OnApplicationShutdow
   }
 
   async createTask(input: RobotTaskInput, ctx: RobotCallContext): Promise<string> {
-    const data = await this.call('POST', '/workflows/execute-async', ctx, input);
+    const { project_id, params, exec_position } = input;
+    const data = await this.call('POST', '/workflows/execute-async', ctx, {
+      project_id,
+      params,
+      exec_position,
+    });
     const id = data?.executionId;
     if ((typeof id !== 'string' && typeof id !== 'number') || id === '') {
       throw new RobotError('robot answered without an executionId', false);

@@ -1,4 +1,4 @@
-import { JsonObject } from '@app/common';
+import { JsonObject, sleep } from '@app/common';
 
 export type RobotTaskStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
@@ -15,6 +15,9 @@ export interface RobotTaskInput {
   project_id: string;
   params: JsonObject;
   exec_position: string;
+  /** The run's owner and priority: executors are chosen among the owner's (DESIGN §15). */
+  user_id?: string;
+  priority?: number;
 }
 
 export interface RobotCallContext {
@@ -36,8 +39,8 @@ export class RobotError extends Error {
 }
 
 /**
- * The robot service of docs/robot-service.md, behind one class. Implementations: HTTP (ROBOT_MODE=http)
- * and the in-process simulator (ROBOT_MODE=simulator).
+ * The robot behind one class. Implementations: HTTP (ROBOT_MODE=http), the in-process
+ * simulator (ROBOT_MODE=simulator) and the user's executors over `/ws` (ROBOT_MODE=executor).
  */
 export abstract class RobotClient {
   abstract createTask(input: RobotTaskInput, ctx: RobotCallContext): Promise<string>;
@@ -45,6 +48,13 @@ export abstract class RobotClient {
   abstract cancelTask(taskId: string, ctx: RobotCallContext): Promise<void>;
   /** Reachability, for readiness reports. */
   abstract ping(): Promise<void>;
+  /**
+   * Waits before the next query of a task: `ms` at most, less when the robot pushes a change
+   * (executor replies) or `signal` aborts. Polling robots just wait.
+   */
+  waitForChange(_taskId: string, ms: number, signal: AbortSignal): Promise<void> {
+    return sleep(ms, signal);
+  }
 }
 
 const STATUS_ALIASES: Record<string, RobotTaskStatus> = {

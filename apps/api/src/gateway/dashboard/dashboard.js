@@ -182,13 +182,63 @@
     summary();
   }
 
+  /** The user's robots connected over /ws (any api process), with what each is running. */
+  async function loadExecutors(key) {
+    const headers = key ? { Authorization: `Bearer ${key}` } : {};
+    const res = await fetch('/v1/executors', { headers });
+    const body = await res.json().catch(() => null);
+    if (!res.ok || !body || body.code !== '0000') {
+      throw new Error((body && body.msg) || `GET /v1/executors answered ${res.status}`);
+    }
+    const list = $('executors');
+    list.replaceChildren(
+      ...body.data.items.map((executor) => {
+        const li = document.createElement('li');
+        li.dataset.executorId = executor.id;
+        const running = executor.running.length
+          ? `running ${executor.running.map((id) => id.slice(0, 8)).join(', ')}`
+          : 'idle';
+        li.textContent =
+          `${executor.id.slice(0, 8)} · ${executor.address} · connected ` +
+          `${new Date(executor.connected_at).toLocaleTimeString()} · ${running}`;
+        return li;
+      }),
+    );
+    const n = body.data.total;
+    $('executors-summary').textContent =
+      n === 0 ? 'No executor connected.' : `${n} executor${n === 1 ? '' : 's'} connected`;
+  }
+
   function connect(key) {
     if (socket) socket.disconnect();
     setConnection('connecting', 'Connecting…');
     // Behind the platform's gateway the trusted header authenticates; otherwise the key.
     socket = io('/executions', { path: '/socket.io', auth: key ? { token: key } : {} });
     for (const type of EVENT_TYPES) socket.on(type, (event) => apply(type, event));
+    let pending = null;
+    // At most one listing per 300 ms however busy the user's runs are.
+    const refreshExecutors = () => {
+      if (pending) return;
+      pending = setTimeout(() => {
+        pending = null;
+        loadExecutors(key).catch((err) => {
+          $('executors-summary').textContent = `Could not list executors: ${err.message}`;
+        });
+      }, 300);
+    };
+    // Runs start and end on executors too: their "running" lists follow.
+    for (const type of [
+      'executor.connected',
+      'executor.disconnected',
+      'execution.started',
+      'execution.completed',
+      'execution.failed',
+      'execution.cancelled',
+    ]) {
+      socket.on(type, refreshExecutors);
+    }
     socket.on('connect', () => {
+      refreshExecutors();
       setConnection('live', 'Live');
       // Listed after the socket is live, so nothing falls between the list and the events.
       loadRecent(key).catch((err) => setConnection('error', `Could not list: ${err.message}`));

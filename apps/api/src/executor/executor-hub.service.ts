@@ -1,0 +1,264 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AppConfig, RedisService } from '@app/common';
+import { MetricsService } from '../metrics/metrics.service';
+import { CloseCodes, ExecutorChannels, StopCommand } from './executor.constants';
+import { ExecutorConnection } from './executor-connection';
+import { ExecutorEvent, ExecutorEventType } from './executor.events';
+import { exitFrame, runFrame, RunFrameData, stopFrame } from './executor-frames';
+import { ClaimedRun, ExecutorStore, PRESENCE_TTL_S } from './executor.store';
+
+/** Waiting runs are looked for this often too, in case an announcement was missed. */
+const SWEEP_MS = 1000;
+
+/**
+ * The executors connected to this process: presence in Redis, dispatch of waiting runs to
+ * free connections, replies, `remote/stop`, the silence timeout. Runs are claimed from Redis
+ * atomically, so several processes share a user's queue without sending a run twice.
+ */
+@Injectable()
+export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(ExecutorHub.name);
+  private readonly connections = new Map<string, ExecutorConnection>();
+  private readonly byUser = new Map<string, Set<ExecutorConnection>>();
+  /** One dispatch pass per user at a time, so a connection never takes more than its share. */
+  private readonly pumps = new Map<string, { running: Promise<void>; again: boolean }>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly unsubscribes: Array<() => Promise<void>> = [];
+  private stopping = false;
+
+  constructor(
+    private readonly store: ExecutorStore,
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+    private readonly events: EventEmitter2,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.metrics.countExecutorsWith(() => this.connections.size);
+    this.unsubscribes.push(
+      await this.redis.subscribe(ExecutorChannels.Work, (userId) => {
+        if (this.hasFree(userId)) this.pump(userId);
+      }),
+      await this.redis.subscribe(ExecutorChannels.Control, (message) => this.onControl(message)),
+    );
+    const { pingTimeoutMs } = this.config.executor;
+    const every = (ms: number, work: () => void) => {
+      const timer = setInterval(work, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every((PRESENCE_TTL_S * 1000) / 3, () => void this.refreshPresence());
+    every(SWEEP_MS, () => {
+      for (const userId of this.byUser.keys()) if (this.hasFree(userId)) this.pump(userId);
+    });
+    every(Math.max(50, Math.min(5000, Math.floor(pingTimeoutMs / 4))), () => this.closeSilent());
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  async add(conn: ExecutorConnection): Promise<void> {
+    this.connections.set(conn.id, conn);
+    let set = this.byUser.get(conn.userId);
+    if (!set) this.byUser.set(conn.userId, (set = new Set()));
+    set.add(conn);
+    await this.store.addConnection({
+      id: conn.id,
+      user_id: conn.userId,
+      address: conn.address,
+      connected_at: conn.connectedAt,
+    });
+    this.emit(ExecutorEventType.Connected, conn);
+    this.pump(conn.userId);
+  }
+
+  /** The connection is gone: its unanswered runs start their grace (a reconnect may reply). */
+  async remove(conn: ExecutorConnection, reason: string): Promise<void> {
+    if (!this.connections.delete(conn.id)) return;
+    conn.closed = true;
+    const set = this.byUser.get(conn.userId);
+    set?.delete(conn);
+    if (set?.size === 0) this.byUser.delete(conn.userId);
+    const unanswered = [...conn.running];
+    conn.running.clear();
+    try {
+      await this.store.markLost(unanswered);
+      await this.store.removeConnection(conn.id, conn.userId);
+      await Promise.all(unanswered.map((id) => this.redis.publish(ExecutorChannels.Settled, id)));
+    } catch (err) {
+      // Presence expires on its own; followers notice the connection is gone.
+      this.logger.warn(`Could not record executor ${conn.id} leaving: ${(err as Error).message}`);
+    }
+    this.emit(ExecutorEventType.Disconnected, conn, reason);
+  }
+
+  seen(conn: ExecutorConnection): void {
+    conn.lastSeenAt = Date.now();
+  }
+
+  async pinged(conn: ExecutorConnection): Promise<void> {
+    conn.lastPingAt = Date.now();
+    await this.store.touchConnection(conn.id, conn.lastPingAt);
+  }
+
+  /** An answer to a `remote/run`; ignored unless it is this user's and the run still waits. */
+  async reply(conn: ExecutorConnection, eventId: string, data: unknown): Promise<boolean> {
+    const dispatchedTo = await this.store.recordReply(eventId, conn.userId, data);
+    if (dispatchedTo === null) {
+      this.logger.debug(`Ignored a reply of executor ${conn.id} to unknown or ended ${eventId}`);
+      return false;
+    }
+    this.connections.get(dispatchedTo)?.running.delete(eventId);
+    await this.redis.publish(ExecutorChannels.Settled, eventId);
+    this.pump(conn.userId);
+    return true;
+  }
+
+  /** Closes the connections that authenticated with one of these (revoked) keys. */
+  closeKeys(keyIds: readonly number[]): void {
+    for (const conn of this.connections.values()) {
+      if (conn.keyId !== undefined && keyIds.includes(conn.keyId)) {
+        conn.send(exitFrame('UNAUTHENTICATED', 'The API key was revoked'));
+        conn.close(CloseCodes.PolicyViolation, 'The API key was revoked');
+      }
+    }
+  }
+
+  private hasFree(userId: string): boolean {
+    const max = this.config.executor.maxRunsPerConnection;
+    for (const conn of this.byUser.get(userId) ?? []) {
+      if (conn.open && conn.running.size < max) return true;
+    }
+    return false;
+  }
+
+  /** Hands the user's waiting runs to its free connections here, most urgent first. */
+  private pump(userId: string): void {
+    if (this.stopping) return;
+    const current = this.pumps.get(userId);
+    if (current) {
+      current.again = true;
+      return;
+    }
+    const entry = { running: Promise.resolve(), again: false };
+    this.pumps.set(userId, entry);
+    entry.running = (async () => {
+      do {
+        entry.again = false;
+        try {
+          await this.fill(userId);
+        } catch (err) {
+          this.logger.warn(`Dispatch for ${userId} failed: ${(err as Error).message}`);
+        }
+      } while (entry.again && !this.stopping);
+      this.pumps.delete(userId);
+    })();
+  }
+
+  private async fill(userId: string): Promise<void> {
+    const max = this.config.executor.maxRunsPerConnection;
+    for (;;) {
+      // One slot per free run place, the least busy connections first, so runs spread.
+      const conns = [...(this.byUser.get(userId) ?? [])].filter(
+        (c) => c.open && c.running.size < max,
+      );
+      if (conns.length === 0) return;
+      conns.sort((a, b) => a.running.size - b.running.size);
+      const slots: string[] = [];
+      for (let load = 0; load < max; load++) {
+        for (const c of conns) if (c.running.size <= load) slots.push(c.id);
+      }
+      const claimed = await this.store.claim(userId, slots);
+      for (const run of claimed) await this.send(userId, run);
+      // Fewer runs than slots: the queue is empty.
+      if (claimed.length < slots.length) return;
+    }
+  }
+
+  private async send(userId: string, run: ClaimedRun): Promise<void> {
+    const conn = this.connections.get(run.conn_id);
+    if (conn) {
+      conn.running.add(run.event_id);
+      const data = JSON.parse(run.frame) as RunFrameData;
+      if (conn.send(runFrame(run.event_id, userId, data))) {
+        this.metrics.executorDispatches.inc();
+        return;
+      }
+      conn.running.delete(run.event_id);
+    }
+    // Closed between the claim and the send: the run is that connection's, now lost.
+    await this.store.markLost([run.event_id]);
+    await this.redis.publish(ExecutorChannels.Settled, run.event_id);
+  }
+
+  private onControl(message: string): void {
+    let command: StopCommand;
+    try {
+      command = JSON.parse(message) as StopCommand;
+    } catch {
+      return;
+    }
+    const conn = this.connections.get(command.conn_id);
+    if (!conn) return;
+    conn.running.delete(command.event_id);
+    conn.send(stopFrame(command.user_id, command.execution_id, command.project_id));
+    this.pump(conn.userId);
+  }
+
+  private closeSilent(): void {
+    const limit = this.config.executor.pingTimeoutMs;
+    const now = Date.now();
+    for (const conn of this.connections.values()) {
+      if (conn.open && now - conn.lastSeenAt > limit) {
+        const reason = `No frame for ${limit} ms: closing (send a ping at least every 30 s)`;
+        conn.send(exitFrame('PING_TIMEOUT', reason));
+        conn.close(CloseCodes.Normal, 'ping timeout');
+      }
+    }
+  }
+
+  private async refreshPresence(): Promise<void> {
+    try {
+      await this.store.refresh([...this.connections.keys()]);
+    } catch (err) {
+      this.logger.warn(`Could not refresh executor presence: ${(err as Error).message}`);
+    }
+  }
+
+  private emit(type: ExecutorEventType, conn: ExecutorConnection, reason?: string): void {
+    const event: ExecutorEvent = {
+      type,
+      user_id: conn.userId,
+      executor_id: conn.id,
+      address: conn.address,
+      connected_at: new Date(conn.connectedAt).toISOString(),
+      ...(reason ? { reason } : {}),
+      ts: new Date().toISOString(),
+    };
+    this.events.emit(type, event);
+  }
+
+  /** Before the HTTP server closes: executors reconnect elsewhere and may still reply. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    for (const conn of this.connections.values()) {
+      conn.send(exitFrame('SHUTDOWN', 'The server is shutting down; reconnect'));
+      conn.close(CloseCodes.GoingAway, 'server shutting down');
+      await this.remove(conn, 'server shutting down');
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await Promise.allSettled(this.unsubscribes.map((u) => u()));
+  }
+}

@@ -1,0 +1,183 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { AppConfig, RedisService, sleep } from '@app/common';
+import {
+  RobotCallContext,
+  RobotClient,
+  RobotError,
+  RobotTaskInput,
+  RobotTaskState,
+} from '../execution/robot/robot-client';
+import { ExecutorChannels, ExecutorErrors, StopCommand } from './executor.constants';
+import { interpretReply, runFrameData } from './executor-frames';
+import { ExecutorStore } from './executor.store';
+
+const state = (
+  status: RobotTaskState['status'],
+  extra: Partial<RobotTaskState> = {},
+): RobotTaskState => ({ status, progress: null, result: null, error: null, logs: [], ...extra });
+
+/**
+ * ROBOT_MODE=executor: a "task" is a run handed to one of the user's executors over `/ws`.
+ * createTask queues it in Redis (the process holding a free connection of the user sends it),
+ * getTask reads the recorded reply or the fault, cancelTask sends `remote/stop`. Everything
+ * lives in Redis, so a worker resumed after a crash follows the same dispatch.
+ */
+export class ExecutorRobotClient extends RobotClient {
+  private readonly logger = new Logger(ExecutorRobotClient.name);
+  private readonly waiters = new Map<string, Set<() => void>>();
+  /** When a fault of a run is due (no executor, lost grace): a wait never outlasts it. */
+  private readonly dueAt = new Map<string, number>();
+  /** When each run was last read, and when a change of it was last announced. */
+  private readonly readAt = new Map<string, number>();
+  private readonly settledAt = new Map<string, number>();
+  private subscribed?: Promise<unknown>;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly store: ExecutorStore,
+    private readonly redis: RedisService,
+  ) {
+    super();
+    void this.subscribe();
+  }
+
+  async createTask(input: RobotTaskInput, ctx: RobotCallContext): Promise<string> {
+    if (!input.user_id) throw new RobotError('the run has no owner to dispatch to', false);
+    const eventId = await this.store.register({
+      event_id: randomUUID(),
+      execution_id: ctx.executionId,
+      user_id: input.user_id,
+      project_id: input.project_id,
+      priority: input.priority ?? 5,
+      frame: JSON.stringify(runFrameData(input.project_id, input.exec_position, input.params)),
+    });
+    await this.redis.publish(ExecutorChannels.Work, input.user_id);
+    return eventId;
+  }
+
+  async getTask(eventId: string): Promise<RobotTaskState> {
+    const now = Date.now();
+    this.readAt.set(eventId, now);
+    const run = await this.store.get(eventId);
+    if (!run) throw new RobotError(`the executor run ${eventId} is unknown`, false);
+    const { waitMs, lostGraceMs } = this.config.executor;
+    switch (run.status) {
+      case 'waiting': {
+        const due = run.created_at + waitMs;
+        if (now >= due && !(await this.store.hasConnection(run.user_id))) {
+          const error = ExecutorErrors.noExecutor(waitMs);
+          if (await this.store.finish(eventId, ['waiting'], 'no_executor', error)) {
+            return this.ended(eventId, state('FAILED', { error }));
+          }
+          return this.getTask(eventId);
+        }
+        this.dueAt.set(eventId, Math.max(due, now + 1000));
+        return state('PENDING');
+      }
+      case 'dispatched': {
+        let lostAt = run.lost_at;
+        if (lostAt === undefined && run.conn_id && !(await this.store.isConnected(run.conn_id))) {
+          // Its process died without closing it: the grace starts now.
+          lostAt = now;
+          await this.store.markLost([eventId], now);
+        }
+        if (lostAt !== undefined) {
+          if (now >= lostAt + lostGraceMs) {
+            const error = ExecutorErrors.lost(lostGraceMs);
+            if (await this.store.finish(eventId, ['dispatched'], 'lost', error)) {
+              return this.ended(eventId, state('FAILED', { error }));
+            }
+            return this.getTask(eventId);
+          }
+          this.dueAt.set(eventId, lostAt + lostGraceMs);
+        } else {
+          this.dueAt.delete(eventId);
+        }
+        return state('RUNNING');
+      }
+      case 'replied': {
+        const outcome = interpretReply(JSON.parse(run.reply ?? 'null'));
+        return this.ended(
+          eventId,
+          outcome.status === 'COMPLETED'
+            ? state('COMPLETED', { result: outcome.result, progress: 100 })
+            : state('FAILED', { error: outcome.error }),
+        );
+      }
+      case 'cancelled':
+        return this.ended(eventId, state('CANCELLED'));
+      default:
+        return this.ended(eventId, state('FAILED', { error: run.error ?? run.status }));
+    }
+  }
+
+  async cancelTask(eventId: string): Promise<void> {
+    const ended = await this.store.finish(eventId, ['waiting', 'dispatched'], 'cancelled');
+    this.dueAt.delete(eventId);
+    if (!ended || ended.previous !== 'dispatched' || !ended.connId) return;
+    const run = await this.store.get(eventId);
+    if (!run) return;
+    const command: StopCommand = {
+      conn_id: ended.connId,
+      event_id: eventId,
+      user_id: run.user_id,
+      execution_id: run.execution_id,
+      project_id: run.project_id,
+    };
+    await this.redis.publish(ExecutorChannels.Control, JSON.stringify(command));
+  }
+
+  async ping(): Promise<void> {
+    if (!(await this.redis.ping())) throw new RobotError('Redis does not answer', true);
+  }
+
+  /** Ends early when the run's record changes (a reply is pushed, not polled for). */
+  override async waitForChange(eventId: string, ms: number, signal: AbortSignal): Promise<void> {
+    await this.subscribe();
+    // Announced between the last read and now: read again at once.
+    if ((this.settledAt.get(eventId) ?? -1) >= (this.readAt.get(eventId) ?? 0)) return;
+    const due = this.dueAt.get(eventId);
+    const wait = due === undefined ? ms : Math.max(0, Math.min(ms, due - Date.now()));
+    const local = new AbortController();
+    const wake = () => local.abort();
+    const onAbort = () => local.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let set = this.waiters.get(eventId);
+    if (!set) this.waiters.set(eventId, (set = new Set()));
+    set.add(wake);
+    try {
+      await sleep(wait, local.signal);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      set.delete(wake);
+      if (set.size === 0) this.waiters.delete(eventId);
+    }
+  }
+
+  private ended(eventId: string, result: RobotTaskState): RobotTaskState {
+    this.dueAt.delete(eventId);
+    this.readAt.delete(eventId);
+    this.settledAt.delete(eventId);
+    return result;
+  }
+
+  /** Every worker hears every announcement: only runs followed here are remembered long. */
+  private noteSettled(eventId: string): void {
+    if (!this.readAt.has(eventId)) return;
+    this.settledAt.set(eventId, Date.now());
+  }
+
+  private subscribe(): Promise<unknown> {
+    this.subscribed ??= this.redis
+      .subscribe(ExecutorChannels.Settled, (eventId) => {
+        this.noteSettled(eventId);
+        for (const wake of this.waiters.get(eventId) ?? []) wake();
+      })
+      .catch((err: Error) => {
+        this.subscribed = undefined;
+        this.logger.warn(`Could not subscribe to executor replies: ${err.message}`);
+      });
+    return this.subscribed;
+  }
+}

@@ -1,0 +1,33 @@
+/** Redis channels of the executor bridge (namespaced by REDIS_PREFIX). */
+export const ExecutorChannels = {
+  /** A run waits for an executor of this user (message: the user id). */
+  Work: 'executor:work',
+  /** Stop a dispatched run (message: StopCommand JSON); the connection's process sends it. */
+  Control: 'executor:control',
+  /** A run's record changed: replied, lost, ended (message: the event id). */
+  Settled: 'executor:settled',
+} as const;
+
+export interface StopCommand {
+  conn_id: string;
+  event_id: string;
+  user_id: string;
+  execution_id: string;
+  project_id: string;
+}
+
+/** Stable prefixes of an executor run's error, so clients can tell the faults apart. */
+export const ExecutorErrors = {
+  noExecutor: (ms: number) =>
+    `NO_EXECUTOR: no executor of this user was connected and free within ${ms} ms`,
+  lost: (ms: number) =>
+    `EXECUTOR_LOST: the executor's connection dropped and it did not reply within ${ms} ms`,
+} as const;
+
+/** WebSocket close codes. */
+export const CloseCodes = {
+  Normal: 1000,
+  GoingAway: 1001,
+  PolicyViolation: 1008,
+  InternalError: 1011,
+} as const;

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { ExecutorAdminController, ExecutorController } from './executor.controller';
+import { ExecutorGateway } from './executor.gateway';
+import { ExecutorHub } from './executor-hub.service';
+import { ExecutorStore } from './executor.store';
+
+/**
+ * The executor bridge's server side (DESIGN §15): `/ws`, presence, dispatch and the
+ * executors' routes; only in processes that serve the API. Workers reach executors through
+ * ExecutorRobotClient and Redis.
+ */
+@Module({
+  controllers: [ExecutorController, ExecutorAdminController],
+  providers: [ExecutorStore, ExecutorHub, ExecutorGateway],
+})
+export class ExecutorModule {}

@@ -1,0 +1,368 @@
+import { Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { RedisService } from '@app/common';
+
+/** Where a dispatched run stands; kept in Redis, so any process can follow it. */
+export type ExecutorRunStatus =
+  'waiting' | 'dispatched' | 'replied' | 'cancelled' | 'no_executor' | 'lost';
+
+export interface ExecutorRun {
+  event_id: string;
+  execution_id: string;
+  user_id: string;
+  project_id: string;
+  status: ExecutorRunStatus;
+  /** JSON of the `remote/run` frame's data. */
+  frame: string;
+  created_at: number;
+  conn_id?: string;
+  dispatched_at?: number;
+  /** When the executor's connection was seen gone (the grace starts then). */
+  lost_at?: number;
+  /** JSON of the reply frame's `data`, as received. */
+  reply?: string;
+  error?: string;
+}
+
+export interface ClaimedRun {
+  event_id: string;
+  conn_id: string;
+  execution_id: string;
+  project_id: string;
+  frame: string;
+}
+
+export interface ExecutorConnectionRecord {
+  id: string;
+  user_id: string;
+  connected_at: number;
+  last_ping_at: number | null;
+  address: string;
+  running: string[];
+}
+
+/** Run records outlive any run limit (ROBOT_TIMEOUT_MS is at most 7 days). */
+const RUN_TTL_S = 8 * 24 * 3600;
+/** A connection's presence lives this long unless its process refreshes it. */
+export const PRESENCE_TTL_S = 30;
+
+const REGISTER = `
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('HSET', KEYS[2], 'execution_id', ARGV[4], 'user_id', ARGV[5], 'project_id', ARGV[6],
+  'frame', ARGV[7], 'status', 'waiting', 'created_at', ARGV[8])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+return ARGV[1]`;
+
+// Pops the user's most urgent waiting runs and binds one to each free slot given (a connection
+// id per slot), atomically: two processes (or two connections) can never take the same run.
+const CLAIM = `
+local out = {}
+local slot = 5
+while slot <= #ARGV do
+  local popped = redis.call('ZPOPMIN', KEYS[1])
+  if #popped == 0 then break end
+  local id = popped[1]
+  local run = ARGV[1] .. id
+  if redis.call('HGET', run, 'status') == 'waiting' then
+    local conn = ARGV[slot]
+    slot = slot + 1
+    redis.call('HSET', run, 'status', 'dispatched', 'conn_id', conn, 'dispatched_at', ARGV[3])
+    local runs = ARGV[2] .. conn .. ':runs'
+    redis.call('SADD', runs, id)
+    redis.call('EXPIRE', runs, ARGV[4])
+    local f = redis.call('HMGET', run, 'execution_id', 'project_id', 'frame')
+    table.insert(out, id)
+    table.insert(out, conn)
+    table.insert(out, f[1])
+    table.insert(out, f[2])
+    table.insert(out, f[3])
+  end
+end
+return out`;
+
+// Records a reply once, only from the run's own user and only while it is dispatched.
+const REPLY = `
+local s = redis.call('HMGET', KEYS[1], 'status', 'user_id', 'conn_id')
+if not s[1] or s[2] ~= ARGV[1] or s[1] ~= 'dispatched' then return false end
+redis.call('HSET', KEYS[1], 'status', 'replied', 'reply', ARGV[3], 'replied_at', ARGV[2])
+redis.call('SREM', ARGV[4] .. s[3] .. ':runs', ARGV[5])
+return s[3]`;
+
+// Ends a run that is in one of the allowed states; answers its previous state and connection.
+const FINISH = `
+local s = redis.call('HMGET', KEYS[1], 'status', 'user_id', 'conn_id')
+if not s[1] then return false end
+local allowed = false
+for i = 4, #ARGV do if ARGV[i] == s[1] then allowed = true end end
+if not allowed then return false end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'error', ARGV[2], 'ended_at', ARGV[3])
+if s[1] == 'waiting' then redis.call('ZREM', KEYS[2] .. s[2], KEYS[3]) end
+if s[1] == 'dispatched' and s[3] then redis.call('SREM', KEYS[4] .. s[3] .. ':runs', KEYS[3]) end
+return {s[1], s[3] or ''}`;
+
+type Scripted = Redis & {
+  executorRegister(...args: Array<string | number>): Promise<string>;
+  executorClaim(...args: Array<string | number>): Promise<string[]>;
+  executorReply(...args: Array<string | number>): Promise<string | null>;
+  executorFinish(...args: Array<string | number>): Promise<[string, string] | null>;
+};
+
+/**
+ * Every Redis key of the executor bridge behind one class: run records, the per-user queue
+ * of waiting runs, connections' presence. Shared by the processes that hold connections and
+ * the workers that follow runs.
+ */
+@Injectable()
+export class ExecutorStore {
+  private readonly redis: Scripted;
+
+  constructor(private readonly redisService: RedisService) {
+    const client = redisService.client as Scripted;
+    if (typeof client.executorRegister !== 'function') {
+      client.defineCommand('executorRegister', { numberOfKeys: 3, lua: REGISTER });
+      client.defineCommand('executorClaim', { numberOfKeys: 1, lua: CLAIM });
+      client.defineCommand('executorReply', { numberOfKeys: 1, lua: REPLY });
+      client.defineCommand('executorFinish', { numberOfKeys: 4, lua: FINISH });
+    }
+    this.redis = client;
+  }
+
+  private key(...parts: string[]): string {
+    return this.redisService.key('executor', ...parts);
+  }
+  private runKey(eventId: string): string {
+    return this.key('run', eventId);
+  }
+  private connKey(connId: string): string {
+    return this.key('conn', connId);
+  }
+  private waitingKey(userId: string): string {
+    return this.key('waiting', userId);
+  }
+
+  /**
+   * Queues a run for the user's executors, once per execution: a second call (a job resumed
+   * after a crash) answers the event id of the first and queues nothing.
+   */
+  register(run: {
+    event_id: string;
+    execution_id: string;
+    user_id: string;
+    project_id: string;
+    priority: number;
+    frame: string;
+  }): Promise<string> {
+    const now = Date.now();
+    // Priority first (1 most urgent), then first come first served.
+    const score = run.priority * 1e13 + now;
+    return this.redis.executorRegister(
+      this.key('exec', run.execution_id),
+      this.runKey(run.event_id),
+      this.waitingKey(run.user_id),
+      run.event_id,
+      RUN_TTL_S,
+      score,
+      run.execution_id,
+      run.user_id,
+      run.project_id,
+      run.frame,
+      now,
+    );
+  }
+
+  /**
+   * Takes up to `slots.length` of the user's waiting runs, most urgent first, the n-th for the
+   * connection `slots[n]`; one round trip however many.
+   */
+  async claim(userId: string, slots: string[]): Promise<ClaimedRun[]> {
+    if (slots.length === 0) return [];
+    const flat = await this.redis.executorClaim(
+      this.waitingKey(userId),
+      this.key('run', ''),
+      this.key('conn', ''),
+      Date.now(),
+      PRESENCE_TTL_S * 4,
+      ...slots,
+    );
+    const claimed: ClaimedRun[] = [];
+    for (let i = 0; i + 4 < flat.length; i += 5) {
+      const [event_id, conn_id, execution_id, project_id, frame] = flat.slice(i, i + 5);
+      claimed.push({ event_id, conn_id, execution_id, project_id, frame });
+    }
+    return claimed;
+  }
+
+  /** The connection the run was dispatched to, or null when this reply does not count. */
+  recordReply(eventId: string, userId: string, data: unknown): Promise<string | null> {
+    return this.redis.executorReply(
+      this.runKey(eventId),
+      userId,
+      Date.now(),
+      JSON.stringify(data ?? null),
+      this.key('conn', ''),
+      eventId,
+    );
+  }
+
+  /** Moves a run from one of `from` to `to`; null when it was in none of them. */
+  async finish(
+    eventId: string,
+    from: ExecutorRunStatus[],
+    to: ExecutorRunStatus,
+    error = '',
+  ): Promise<{ previous: ExecutorRunStatus; connId: string } | null> {
+    const answer = await this.redis.executorFinish(
+      this.runKey(eventId),
+      this.key('waiting', ''),
+      eventId,
+      this.key('conn', ''),
+      to,
+      error,
+      Date.now(),
+      ...from,
+    );
+    if (!answer) return null;
+    return { previous: answer[0] as ExecutorRunStatus, connId: answer[1] };
+  }
+
+  async get(eventId: string): Promise<ExecutorRun | null> {
+    const raw = await this.redis.hgetall(this.runKey(eventId));
+    if (!raw.status) return null;
+    const num = (v?: string) => (v ? Number(v) : undefined);
+    return {
+      event_id: eventId,
+      execution_id: raw.execution_id,
+      user_id: raw.user_id,
+      project_id: raw.project_id,
+      status: raw.status as ExecutorRunStatus,
+      frame: raw.frame,
+      created_at: Number(raw.created_at),
+      conn_id: raw.conn_id || undefined,
+      dispatched_at: num(raw.dispatched_at),
+      lost_at: num(raw.lost_at),
+      reply: raw.reply,
+      error: raw.error || undefined,
+    };
+  }
+
+  /** Starts the grace of runs whose connection is gone (kept if already started). */
+  async markLost(eventIds: string[], at = Date.now()): Promise<void> {
+    if (eventIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of eventIds) pipeline.hsetnx(this.runKey(id), 'lost_at', at);
+    await pipeline.exec();
+  }
+
+  // --- presence -------------------------------------------------------------------------
+
+  async addConnection(conn: {
+    id: string;
+    user_id: string;
+    address: string;
+    connected_at: number;
+  }): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.connKey(conn.id), {
+        user_id: conn.user_id,
+        address: conn.address,
+        connected_at: conn.connected_at,
+      })
+      .expire(this.connKey(conn.id), PRESENCE_TTL_S)
+      .sadd(this.key('user', conn.user_id, 'conns'), conn.id)
+      .sadd(this.key('conns'), conn.id)
+      .exec();
+  }
+
+  async touchConnection(connId: string, pingAt: number): Promise<void> {
+    await this.redis.hset(this.connKey(connId), 'last_ping_at', pingAt);
+  }
+
+  /** Keeps the presence of this process's connections alive. */
+  async refresh(connIds: string[]): Promise<void> {
+    if (connIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of connIds) {
+      pipeline.expire(this.connKey(id), PRESENCE_TTL_S);
+      pipeline.expire(this.key('conn', id, 'runs'), PRESENCE_TTL_S * 4);
+    }
+    await pipeline.exec();
+  }
+
+  async removeConnection(connId: string, userId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .del(this.connKey(connId), this.key('conn', connId, 'runs'))
+      .srem(this.key('user', userId, 'conns'), connId)
+      .srem(this.key('conns'), connId)
+      .exec();
+  }
+
+  async isConnected(connId: string): Promise<boolean> {
+    return (await this.redis.exists(this.connKey(connId))) === 1;
+  }
+
+  /** The user's live connections (entries left by a crashed process are dropped). */
+  async connectionsOf(userId: string): Promise<ExecutorConnectionRecord[]> {
+    return this.describe(this.key('user', userId, 'conns'));
+  }
+
+  async allConnections(): Promise<ExecutorConnectionRecord[]> {
+    return this.describe(this.key('conns'));
+  }
+
+  async hasConnection(userId: string): Promise<boolean> {
+    return (await this.connectionsOf(userId)).length > 0;
+  }
+
+  private async describe(setKey: string): Promise<ExecutorConnectionRecord[]> {
+    const ids = await this.redis.smembers(setKey);
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) {
+      pipeline.hgetall(this.connKey(id));
+      pipeline.smembers(this.key('conn', id, 'runs'));
+    }
+    const answers = (await pipeline.exec()) ?? [];
+    const live: Array<Omit<ExecutorConnectionRecord, 'running'> & { runs: string[] }> = [];
+    const stale: string[] = [];
+    ids.forEach((id, i) => {
+      const hash = answers[2 * i]?.[1] as Record<string, string> | undefined;
+      const runs = (answers[2 * i + 1]?.[1] as string[] | undefined) ?? [];
+      if (!hash?.user_id) {
+        stale.push(id);
+        return;
+      }
+      live.push({
+        id,
+        user_id: hash.user_id,
+        connected_at: Number(hash.connected_at),
+        last_ping_at: hash.last_ping_at ? Number(hash.last_ping_at) : null,
+        address: hash.address ?? '',
+        runs,
+      });
+    });
+    if (stale.length > 0) await this.redis.srem(setKey, ...stale);
+    // Connections list execution ids, not the protocol's event ids.
+    const eventIds = live.flatMap((c) => c.runs);
+    const executionOf = new Map<string, string>();
+    if (eventIds.length > 0) {
+      const lookup = this.redis.pipeline();
+      for (const id of eventIds) lookup.hget(this.runKey(id), 'execution_id');
+      const found = (await lookup.exec()) ?? [];
+      eventIds.forEach((id, i) => {
+        const executionId = found[i]?.[1];
+        if (typeof executionId === 'string') executionOf.set(id, executionId);
+      });
+    }
+    return live
+      .map(({ runs, ...conn }) => ({
+        ...conn,
+        running: runs.map((id) => executionOf.get(id)).filter((id): id is string => !!id),
+      }))
+      .sort((a, b) => a.connected_at - b.connected_at);
+  }
+}

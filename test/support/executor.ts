@@ -1,0 +1,134 @@
+import { WebSocket } from 'ws';
+import { waitFor } from './wait';
+
+/** A frame as the executor receives it (the engine's BaseMsg). */
+export interface Frame {
+  event_id?: string;
+  event_time?: number;
+  channel: string;
+  key?: string;
+  uuid?: string;
+  send_uuid?: string;
+  need_ack?: boolean;
+  need_reply?: boolean;
+  reply_event_id?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- frames are read field by field in assertions
+  data?: any;
+}
+
+export interface ExecutorCredentials {
+  /** Sent as `?key=`, as the engine's client does. */
+  key?: string;
+  /** Sent as `Authorization: Bearer`. */
+  bearer?: string;
+  /** The trusted `user_id` header. */
+  userId?: string;
+  /** Ping every this many ms (the engine pings every 30 s); 0: never. */
+  pingMs?: number;
+}
+
+/**
+ * A real WebSocket client of `/ws` that records every frame it receives, for protocol tests.
+ * It speaks the engine's protocol by hand: tests send exactly the frames an executor sends.
+ */
+export class TestExecutor {
+  readonly frames: Frame[] = [];
+  readonly raw: string[] = [];
+  closed?: { code: number; reason: string; at: number };
+  private pinger?: NodeJS.Timeout;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => {
+      const text = data.toString();
+      this.raw.push(text);
+      try {
+        this.frames.push(JSON.parse(text) as Frame);
+      } catch {
+        // Recorded raw only.
+      }
+    });
+    ws.on('close', (code, reason) => {
+      clearInterval(this.pinger);
+      this.closed = { code, reason: reason.toString(), at: Date.now() };
+    });
+    ws.on('error', () => undefined);
+  }
+
+  /** Connects and waits for the outcome: open, or closed by the server. */
+  static async connect(baseUrl: string, credentials: ExecutorCredentials): Promise<TestExecutor> {
+    const url = new URL('/ws', baseUrl.replace(/^http/, 'ws'));
+    if (credentials.key) url.searchParams.set('key', credentials.key);
+    const headers: Record<string, string> = {};
+    if (credentials.bearer) headers.Authorization = `Bearer ${credentials.bearer}`;
+    if (credentials.userId) headers.user_id = credentials.userId;
+    const ws = new WebSocket(url, { headers });
+    const sut = new TestExecutor(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const pingMs = credentials.pingMs ?? 1000;
+    if (pingMs > 0) sut.pinger = setInterval(() => sut.send({ channel: 'ping' }), pingMs);
+    return sut;
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  /** Waits for the first frame (after `from`) that `accept` takes. */
+  next(accept: (frame: Frame) => boolean, what: string, from = 0, timeoutMs = 20_000) {
+    return waitFor(() => this.frames.slice(from).find(accept), { what, timeoutMs });
+  }
+
+  runs(): Frame[] {
+    return this.frames.filter((f) => f.channel === 'remote' && f.key === 'run');
+  }
+
+  nextRun(from = 0, timeoutMs = 20_000): Promise<Frame> {
+    return this.next(
+      (f) => f.channel === 'remote' && f.key === 'run',
+      'a remote/run',
+      from,
+      timeoutMs,
+    );
+  }
+
+  /** Answers a run as the engine's local scheduler would. */
+  reply(eventId: string, data: unknown): void {
+    this.send({
+      event_id: `reply-${eventId}`,
+      event_time: Math.floor(Date.now() / 1000),
+      channel: 'remote',
+      key: 'run',
+      send_uuid: '$root$',
+      reply_event_id: eventId,
+      data,
+    });
+  }
+
+  waitClosed(timeoutMs = 20_000) {
+    return waitFor(() => this.closed, { what: 'the server to close the connection', timeoutMs });
+  }
+
+  close(): void {
+    clearInterval(this.pinger);
+    this.ws.close();
+  }
+
+  /** Drops the TCP connection without a close frame, as a crash or a cut network would. */
+  terminate(): void {
+    clearInterval(this.pinger);
+    this.ws.terminate();
+  }
+}
+
+/** The environment of an app that runs workflows on executors. */
+export function executorEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    ROBOT_MODE: 'executor',
+    ROBOT_POLL_MIN_MS: '200',
+    ROBOT_POLL_MAX_MS: '1000',
+    ...overrides,
+  };
+}
