@@ -109,6 +109,7 @@ export class ExecutionRunner {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       throwIfInterrupted(signal);
+      await this.store.touchPending(execution.id);
       try {
         const taskId = await this.robot.createTask(
           {
@@ -132,6 +133,7 @@ export class ExecutionRunner {
         if (last) return { error: ExecutionErrors.createFailed(err.message) };
         await sleep(Math.min(250 * 2 ** (attempt - 1), 5000), signal);
         // Cancelled during the backoff: create no task for a cancelled run.
+        throwIfInterrupted(signal);
         if (signal.aborted) return { error: ExecutionErrors.cancelled };
       }
     }

@@ -13,7 +13,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
-import { StartRateLimit } from '../limits/start-rate-limit';
+import { StartBudget, StartBudgetOf } from '../limits/start-budget';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
 import {
   ExecutionDto,
@@ -40,7 +40,6 @@ export class ExecutionController {
   @HttpCode(202)
   @Auth('key')
   @Scopes('execute')
-  @StartRateLimit()
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -48,9 +47,10 @@ export class ExecutionController {
   })
   @ApiOperation({ summary: 'Start an execution' })
   @ApiEnvelope(ExecutionEnvelopeDto, { status: 202 })
-  @ApiErrors(400, 401, 403, 404, 409, 503)
+  @ApiErrors(400, 401, 403, 404, 409, 429, 503)
   async start(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Body() dto: StartExecutionDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @RequestId() requestId: string | undefined,
@@ -61,6 +61,7 @@ export class ExecutionController {
       trigger: 'api',
       idempotencyKey,
       requestId,
+      budget,
     });
     return { execution: ExecutionDto.from(execution) };
   }
@@ -113,14 +114,17 @@ export class ExecutionController {
     summary: 'Start a new run with the same inputs (retry_of points back); 409 while it runs',
   })
   @ApiEnvelope(ExecutionEnvelopeDto, { status: 202 })
-  @ApiErrors(400, 401, 403, 404, 409)
+  @ApiErrors(400, 401, 403, 404, 409, 429, 503)
   async retry(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Param('id') id: string,
     @RequestId() requestId: string | undefined,
   ): Promise<ExecutionEnvelopeDto> {
     return {
-      execution: ExecutionDto.from(await this.executions.retry(principal.userId, id, requestId)),
+      execution: ExecutionDto.from(
+        await this.executions.retry(principal.userId, id, budget, requestId),
+      ),
     };
   }
 
@@ -152,13 +156,13 @@ export class ExecutionController {
       'Each event has an id; reconnect with Last-Event-ID to receive exactly the missed events.',
   })
   @ApiHeader({ name: 'Last-Event-ID', required: false })
-  @ApiErrors(401, 404)
+  @ApiErrors(401, 404, 429)
   async events(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    await this.streams.streamExecution(principal.userId, id, res, lastEventId);
+    await this.streams.streamExecution(principal, id, res, lastEventId);
   }
 }

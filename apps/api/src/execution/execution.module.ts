@@ -18,6 +18,7 @@ import { ExecutionStore } from './execution.store';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { ExecutionRetention } from './execution-retention.service';
 import { ExecutionReconciler } from './execution-reconciler.service';
+import { PeriodicReconciliation } from './periodic-reconciliation.service';
 import { ExecutionRunner } from './execution-runner.service';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { ExecutionService } from './execution.service';
@@ -91,6 +92,7 @@ export class ExecutionModule {
               ExecutionProgressRecorder,
               configuredProcessor(options.config),
               ExecutionMaintenanceProcessor,
+              PeriodicReconciliation,
             ]
           : []),
       ],

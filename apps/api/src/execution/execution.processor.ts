@@ -38,7 +38,10 @@ export class ExecutionProcessor extends WorkerHost {
     } catch (err) {
       if (!(err instanceof RunInterrupted) || !token) throw err;
       // Back to the queue without using an attempt; the next worker follows the stored task.
-      await job.moveToWait(token);
+      // A job Redis no longer holds (flushed, or Redis away) is left to the reconciliation.
+      await job.moveToWait(token).catch((e: Error) => {
+        this.logger.warn(`Job ${job.id} could not return to the queue: ${e.message}`);
+      });
       throw new WaitingError();
     }
   }
@@ -53,6 +56,17 @@ export class ExecutionProcessor extends WorkerHost {
     const interrupted = this.cancellation.interruptAll();
     await closing;
     this.logger.log(`Worker closed; ${interrupted} active run(s) returned to the queue`);
+  }
+
+  /**
+   * A job whose lock could not be renewed is no longer ours: Redis forgot it (lost its data)
+   * or another worker took it over as stalled. Following it here too would poll the robot
+   * twice; the run stops here and is resumed from its stored task by whoever holds it (or by
+   * the periodic reconciliation).
+   */
+  @OnWorkerEvent('lockRenewalFailed')
+  onLocksLost(jobIds: string[]): void {
+    for (const id of jobIds) this.cancellation.interrupt(id);
   }
 
   /**

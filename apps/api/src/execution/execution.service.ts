@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { FindOptionsWhere, QueryFailedError, Repository } from 'typeorm';
-import { AppConfig, AppException, JsonObject, Page, PageQueryDto, pageWindow } from '@app/common';
+import {
+  AppConfig,
+  AppException,
+  JsonObject,
+  Page,
+  PageQueryDto,
+  RedisUnavailable,
+  pageWindow,
+} from '@app/common';
 import { WorkflowStatus } from '../workflow/entities/workflow.entity';
 import { WorkflowService } from '../workflow/workflow.service';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
@@ -22,6 +30,7 @@ import { ExecutionQueue } from './execution.queue';
 import { ExecutionStore } from './execution.store';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { toEvent } from './execution-event.factory';
+import { StartBudget, StartRateLimiter } from '../limits/start-budget';
 
 export interface StartExecutionInput {
   userId: string;
@@ -36,6 +45,8 @@ export interface StartExecutionInput {
   idempotencyKey?: string;
   requestId?: string;
   retryOf?: string;
+  /** The per-key start budget this start spends (every start path has one). */
+  budget: StartBudget;
 }
 
 const isDuplicateKey = (err: unknown): boolean =>
@@ -58,6 +69,7 @@ export class ExecutionService {
     private readonly config: AppConfig,
     private readonly store: ExecutionStore,
     private readonly activeCap: ActiveExecutionCap,
+    private readonly limiter: StartRateLimiter,
   ) {}
 
   /**
@@ -68,6 +80,8 @@ export class ExecutionService {
   async start(
     input: StartExecutionInput,
   ): Promise<{ execution: ExecutionEntity; replayed: boolean }> {
+    // First: refused and replayed requests count too, so hammering a start route is limited.
+    await this.limiter.spend(input.budget);
     if (input.idempotencyKey !== undefined) {
       if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
         throw AppException.validation([
@@ -137,27 +151,42 @@ export class ExecutionService {
         execution.priority,
       );
     } catch (err) {
-      this.logger.error({ err }, `Could not enqueue execution ${execution.id}`);
-      await this.store.transition(execution.id, [ExecutionStatus.Pending], {
-        status: ExecutionStatus.Failed,
-        error: ExecutionErrors.enqueueFailed,
-        end_time: new Date(),
-      });
-      this.bus.publishSafely({
-        ...toEvent(execution, ExecutionEventType.Failed),
-        status: ExecutionStatus.Failed,
-        error: ExecutionErrors.enqueueFailed,
-      });
-      throw new AppException(
-        'SERVICE_UNAVAILABLE',
-        'The execution queue is unavailable; try again',
-      );
+      return { execution: await this.abandon(execution, err), replayed: false };
     }
     return { execution, replayed: false };
   }
 
+  /**
+   * The row is written but its job could not be queued (Redis away or too slow): the row ends
+   * FAILED before the error is answered, so a job that reaches Redis late (a command queued
+   * during the outage), or a reconciliation, finds it ended and runs nothing. If a worker has
+   * already taken it, the run is real and is answered as started.
+   */
+  private async abandon(execution: ExecutionEntity, err: unknown): Promise<ExecutionEntity> {
+    this.logger.error({ err }, `Could not enqueue execution ${execution.id}`);
+    const ended = await this.store.transition(execution.id, [ExecutionStatus.Pending], {
+      status: ExecutionStatus.Failed,
+      error: ExecutionErrors.enqueueFailed,
+      end_time: new Date(),
+    });
+    if (!ended) return this.getAny(execution.id);
+    this.bus.publishSafely({
+      ...toEvent(execution, ExecutionEventType.Failed),
+      status: ExecutionStatus.Failed,
+      error: ExecutionErrors.enqueueFailed,
+    });
+    if (err instanceof RedisUnavailable) throw err;
+    throw new RedisUnavailable('queueing the execution');
+  }
+
   /** Starts a new run with the inputs of an ended one, linked to it through retry_of. */
-  async retry(userId: string, id: string, requestId?: string): Promise<ExecutionEntity> {
+  async retry(
+    userId: string,
+    id: string,
+    budget: StartBudget,
+    requestId?: string,
+  ): Promise<ExecutionEntity> {
+    await this.limiter.spend(budget);
     const original = await this.get(userId, id);
     if (!isFinal(original.status)) {
       throw new AppException(
@@ -177,6 +206,7 @@ export class ExecutionService {
       trigger: 'retry',
       retryOf: original.id,
       requestId,
+      budget,
     });
     return execution;
   }

@@ -12,7 +12,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
-import { StartRateLimit } from '../limits/start-rate-limit';
+import { StartBudget, StartBudgetOf } from '../limits/start-budget';
 import { ExecutionDto, ExecutionEnvelopeDto, ExecutionIdDto } from './dto/execution.response';
 import {
   ExecuteAsyncWorkflowDto,
@@ -27,7 +27,6 @@ import { ExecutionService } from './execution.service';
 @ApiBearerAuth()
 @Auth('key')
 @Scopes('execute')
-@StartRateLimit()
 @Controller('workflows')
 export class WorkflowExecutionController {
   constructor(
@@ -42,9 +41,10 @@ export class WorkflowExecutionController {
     summary: 'Legacy: start and wait; 200 {execution} whether ended or still running',
   })
   @ApiEnvelope(ExecutionEnvelopeDto)
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 429)
   async legacyExecute(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Body() dto: StartExecutionDto,
     @RequestId() requestId: string | undefined,
   ): Promise<ExecutionEnvelopeDto> {
@@ -53,6 +53,7 @@ export class WorkflowExecutionController {
       userId: principal.userId,
       trigger: 'api',
       requestId,
+      budget,
     });
     const ended = await this.executions.waitForEnd(
       execution.id,
@@ -66,9 +67,10 @@ export class WorkflowExecutionController {
   @LegacyRoute()
   @ApiOperation({ summary: 'Legacy: start; 202 {executionId}' })
   @ApiEnvelope(ExecutionIdDto, { status: 202 })
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 429)
   async legacyExecuteAsync(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Body() dto: StartExecutionDto,
     @RequestId() requestId: string | undefined,
   ): Promise<ExecutionIdDto> {
@@ -77,6 +79,7 @@ export class WorkflowExecutionController {
       userId: principal.userId,
       trigger: 'api',
       requestId,
+      budget,
     });
     return { executionId: execution.id };
   }
@@ -87,9 +90,10 @@ export class WorkflowExecutionController {
   })
   @ApiEnvelope(ExecutionEnvelopeDto)
   @ApiEnvelope(ExecutionEnvelopeDto, { status: 202, description: 'Still running; poll it' })
-  @ApiErrors(400, 401, 404, 409, 503)
+  @ApiErrors(400, 401, 404, 409, 429, 503)
   async execute(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Param('project_id') projectId: string,
     @Body() dto: ExecuteWorkflowDto,
     @RequestId() requestId: string | undefined,
@@ -102,6 +106,7 @@ export class WorkflowExecutionController {
       userId: principal.userId,
       trigger: 'api',
       requestId,
+      budget,
     });
     const limit = Math.min(waitMs ?? Number.MAX_SAFE_INTEGER, this.config.execution.syncTimeoutMs);
     const current = await this.executions.waitForEnd(execution.id, limit);
@@ -113,9 +118,10 @@ export class WorkflowExecutionController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Start; 202 {executionId}' })
   @ApiEnvelope(ExecutionIdDto, { status: 202 })
-  @ApiErrors(400, 401, 404, 409, 503)
+  @ApiErrors(400, 401, 404, 409, 429, 503)
   async executeAsync(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Param('project_id') projectId: string,
     @Body() dto: ExecuteAsyncWorkflowDto,
     @RequestId() requestId: string | undefined,
@@ -126,6 +132,7 @@ export class WorkflowExecutionController {
       userId: principal.userId,
       trigger: 'api',
       requestId,
+      budget,
     });
     return { executionId: execution.id };
   }

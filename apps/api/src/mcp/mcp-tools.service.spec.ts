@@ -4,7 +4,6 @@ import { ExecutionEntity, ExecutionStatus } from '../execution/entities/executio
 import { ExecutionEventBus } from '../execution/execution-event-bus.service';
 import { ExecutionService } from '../execution/execution.service';
 import { WorkflowEntity, WorkflowStatus } from '../workflow/entities/workflow.entity';
-import { StartRateLimiter } from '../limits/start-rate-limit';
 import { WorkflowService } from '../workflow/workflow.service';
 import { McpRequestError } from './mcp-results';
 import { McpToolsService } from './mcp-tools.service';
@@ -49,7 +48,6 @@ describe(McpToolsService.name, () => {
       { start, waitForEnd: async () => ended } as unknown as ExecutionService,
       { events$: new Subject() } as unknown as ExecutionEventBus,
       { mcpToolTimeoutMs: 1000 } as AppConfig,
-      { consume: async () => undefined } as unknown as StartRateLimiter,
     );
   });
 
