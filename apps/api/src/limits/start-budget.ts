@@ -27,16 +27,16 @@ export class StartBudget {
   private constructor(
     /** Whose counter: `start:key:<id>`, else `start:user:<id>` (trusted header, schedules). */
     readonly tracker: string,
+    /** Names the budget in the refusal: "with this API key", "by this user". */
+    readonly by: string,
     readonly report?: (state: StartBudgetState) => void,
   ) {}
 
   /** The budget of whoever authenticated: the API key, else the user. */
   static of(principal: Principal, report?: (state: StartBudgetState) => void): StartBudget {
-    const tracker =
-      principal.keyId !== undefined
-        ? `start:key:${principal.keyId}`
-        : `start:user:${principal.userId}`;
-    return new StartBudget(tracker, report);
+    return principal.keyId !== undefined
+      ? new StartBudget(`start:key:${principal.keyId}`, 'with this API key', report)
+      : new StartBudget(`start:user:${principal.userId}`, 'by this user', report);
   }
 
   /**
@@ -45,15 +45,15 @@ export class StartBudget {
    * often a schedule fires, its owner's starts stay within RATE_LIMIT_START_PER_MINUTE.
    */
   static ofUser(userId: string): StartBudget {
-    return new StartBudget(`start:user:${userId}`);
+    return new StartBudget(`start:user:${userId}`, 'by this user');
   }
 }
 
-export function rateLimited(retryAfterSeconds: number): AppException {
+export function rateLimited(by: string, retryAfterSeconds: number): AppException {
   const seconds = Math.max(1, retryAfterSeconds);
   return new AppException(
     'RATE_LIMITED',
-    `Too many executions started with this API key; retry in ${seconds} s`,
+    `Too many executions started ${by}; retry in ${seconds} s`,
     undefined,
     { 'Retry-After': String(seconds) },
   );
@@ -82,7 +82,7 @@ export class StartRateLimiter {
       START_WINDOW_MS,
       START_THROTTLER,
     );
-    if (record.isBlocked) throw rateLimited(record.timeToBlockExpire);
+    if (record.isBlocked) throw rateLimited(budget.by, record.timeToBlockExpire);
     budget.report?.({
       limit,
       remaining: Math.max(0, limit - record.totalHits),
