@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { FindOptionsWhere } from 'typeorm';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
 import { ScheduleEntity } from '../apps/api/src/schedule/entities/schedule.entity';
 import { TestApp, startTestApp } from './support/app';
@@ -24,7 +25,7 @@ describe('One start budget for every start path (e2e)', () => {
     await sut?.close();
   });
 
-  const rows = (where: Partial<ExecutionEntity>) =>
+  const rows = (where: FindOptionsWhere<ExecutionEntity>) =>
     sut.db.getRepository(ExecutionEntity).countBy(where);
 
   it('should count POST /executions/{id}/retry against the key, then refuse with 429', async () => {

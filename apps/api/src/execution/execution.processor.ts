@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Job, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
-import { APP_SHUTDOWN_EVENT } from '@app/common';
+import { APP_SHUTDOWN_EVENT, RedisService } from '@app/common';
 import { ExecutionJobData } from './execution.constants';
 import { ExecutionCancellation, RunInterrupted } from './execution-cancellation.service';
 import { ExecutionRunner } from './execution-runner.service';
@@ -21,6 +21,7 @@ export class ExecutionProcessor extends WorkerHost {
     private readonly runner: ExecutionRunner,
     private readonly pino: PinoLogger,
     private readonly cancellation: ExecutionCancellation,
+    private readonly redis: RedisService,
   ) {
     super();
   }
@@ -52,7 +53,8 @@ export class ExecutionProcessor extends WorkerHost {
    */
   @OnEvent(APP_SHUTDOWN_EVENT)
   async drain(): Promise<void> {
-    const closing = this.worker.close();
+    // With Redis away nothing could be reported to it: close by force (RedisAwayShutdown).
+    const closing = this.worker.close(!this.redis.reachable);
     const interrupted = this.cancellation.interruptAll();
     await closing;
     this.logger.log(`Worker closed; ${interrupted} active run(s) returned to the queue`);

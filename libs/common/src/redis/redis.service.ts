@@ -117,6 +117,11 @@ export class RedisService implements OnApplicationShutdown {
     return () => this.reconnectListeners.delete(listener);
   }
 
+  /** The command connection is up (false while Redis is away or not yet reached). */
+  get reachable(): boolean {
+    return this.client.status === 'ready';
+  }
+
   async ping(): Promise<boolean> {
     try {
       return (await this.client.ping()) === 'PONG';
@@ -148,7 +153,7 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([close(this.client), close(this.subscriber)]);
+    await Promise.allSettled([closeRedis(this.client), closeRedis(this.subscriber)]);
   }
 }
 
@@ -170,7 +175,7 @@ async function settledOrUnreachable(connection: Redis, pending: Promise<unknown>
 }
 
 /** QUIT waits behind queued commands, which never leave the queue while Redis is away. */
-async function close(connection: Redis | undefined): Promise<void> {
+export async function closeRedis(connection: Redis | undefined): Promise<void> {
   if (!connection) return;
   if (connection.status !== 'ready') {
     connection.disconnect();
