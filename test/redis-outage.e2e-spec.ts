@@ -112,6 +112,10 @@ describe('Redis unreachable (e2e)', () => {
       expect(value.status).toBe(503);
       expect(value.body.msg).toMatch(/Redis/);
     }
+    console.log(
+      `Redis down: start answered in ${budgeted.ms} ms (budget), ` +
+        `${starts.map((s) => s.ms).join(' / ')} ms (row written, then FAILED)`,
+    );
     const refused = await rows.find({
       where: { user_id: 'otto', status: ExecutionStatus.Failed },
     });
@@ -186,6 +190,9 @@ describe('Redis unreachable (e2e)', () => {
     for (const proc of [all, api]) {
       const started = Date.now();
       const exit = await proc.stop('SIGTERM', 60_000);
+      console.log(
+        `Redis down: ${proc === all ? 'all' : 'api'} shut down in ${Date.now() - started} ms`,
+      );
       expect(Date.now() - started).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
       expect(exit).toMatchObject({ code: 0 });
     }
