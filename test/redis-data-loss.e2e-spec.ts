@@ -47,17 +47,6 @@ describe('Redis losing its data (e2e)', () => {
       connection: { host: '127.0.0.1', port },
       prefix: `${api.env.REDIS_PREFIX}:bull`,
     });
-    worker = await spawnApi(
-      {
-        ...api.env,
-        ...robotHttpEnv(sim),
-        ROBOT_POLL_MIN_MS: '500',
-        ROBOT_POLL_MAX_MS: '2000',
-        EXECUTION_CONCURRENCY: '100',
-        LOG_LEVEL: 'warn',
-      },
-      { role: 'worker' },
-    );
   }, 180_000);
   afterAll(async () => {
     await worker?.stop('SIGKILL');
@@ -74,12 +63,27 @@ describe('Redis losing its data (e2e)', () => {
     const ids: string[] = [];
     for (let i = 0; i < RUNS; i++) ids.push(await startRun(api.http, key, 'p-flush', { n: i }));
     const rows = api.db.getRepository(ExecutionEntity);
+    // The worker starts with all of them queued, so a backlog waits behind the running ones.
+    worker = await spawnApi(
+      {
+        ...api.env,
+        ...robotHttpEnv(sim),
+        ROBOT_POLL_MIN_MS: '500',
+        ROBOT_POLL_MAX_MS: '2000',
+        EXECUTION_CONCURRENCY: '100',
+        LOG_LEVEL: 'warn',
+      },
+      { role: 'worker' },
+    );
 
     // Redis forgets everything while a hundred runs are RUNNING and the rest wait.
     await waitFor(() => rows.countBy({ status: ExecutionStatus.Running }), {
       what: 'a hundred runs to be RUNNING',
       accept: (running) => running >= 90,
       timeoutMs: 60_000,
+    }).catch(async (err: Error) => {
+      const counts = await rows.query('SELECT status, COUNT(*) n FROM executions GROUP BY status');
+      throw new Error(`${err.message}\n${JSON.stringify(counts)}\n${worker.output().slice(-3000)}`);
     });
     const atFlush = {
       running: await rows.countBy({ status: ExecutionStatus.Running }),
