@@ -202,11 +202,11 @@ async function main() {
   for (let u = 0; u < USERS; u++) {
     const user = `bench-user-${u}`;
     const project = `bench-wf-${u}`;
-    await call(api.url, 'POST', '/workflows/upsert', {
+    await call(api.url, 'POST', '/v1/workflows/upsert', {
       user,
       body: { project_id: project, name: project },
     });
-    const created = await call(api.url, 'POST', '/api-keys', {
+    const created = await call(api.url, 'POST', '/v1/api-keys', {
       user,
       body: { name: 'bench', scopes: ['read', 'execute'] },
     });
@@ -304,7 +304,7 @@ async function main() {
         last = now;
         for (; issued < Math.floor(due); issued++) {
           const owner = users[next++ % USERS];
-          call(api.url, 'POST', '/executions', {
+          call(api.url, 'POST', '/v1/executions', {
             key: owner.key,
             body: { project_id: owner.project, params: { i: next, __sim: SIM } },
           }).catch(() => startErrors++);

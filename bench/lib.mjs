@@ -119,7 +119,7 @@ export async function seed(api, projectId = 'bench') {
   const user = { 'x-user-id': 'bench-user', 'content-type': 'application/json' };
   const key = (
     await json(
-      await fetch(`${api}/api-keys`, {
+      await fetch(`${api}/v1/api-keys`, {
         method: 'POST',
         headers: user,
         body: JSON.stringify({ name: 'bench' }),
@@ -127,7 +127,7 @@ export async function seed(api, projectId = 'bench') {
     )
   ).data.api_key;
   await json(
-    await fetch(`${api}/workflows/upsert`, {
+    await fetch(`${api}/v1/workflows/upsert`, {
       method: 'POST',
       headers: user,
       body: JSON.stringify({ project_id: projectId, name: 'Bench' }),

@@ -67,9 +67,9 @@ try {
         body: JSON.stringify(body),
       }),
     );
-  const key = (await post('/api-keys', { name: 'bench' })).data.api_key;
+  const key = (await post('/v1/api-keys', { name: 'bench' })).data.api_key;
   for (let i = 0; i < WORKFLOWS; i++) {
-    await post('/workflows/upsert', {
+    await post('/v1/workflows/upsert', {
       project_id: `w${i}`,
       name: `Workflow ${i}`,
       parameters: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },

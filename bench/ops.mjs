@@ -25,11 +25,11 @@ async function call(url, method, path, { body, headers = {} } = {}) {
 }
 
 async function seed(url, user, project) {
-  await call(url, 'POST', '/workflows/upsert', {
+  await call(url, 'POST', '/v1/workflows/upsert', {
     headers: { 'x-user-id': user },
     body: { project_id: project, name: project },
   });
-  const key = await call(url, 'POST', '/api-keys', {
+  const key = await call(url, 'POST', '/v1/api-keys', {
     headers: { 'x-user-id': user },
     body: { name: 'bench' },
   });
@@ -56,7 +56,7 @@ async function drainBench() {
     for (let i = 0; i < DRAIN_RUNS; i += CONCURRENCY) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(CONCURRENCY, DRAIN_RUNS - i) }, (_, j) =>
-          call(api.url, 'POST', '/executions', {
+          call(api.url, 'POST', '/v1/executions', {
             headers: { authorization: `Bearer ${key}` },
             body: { project_id: 'p-drain', params: { n: i + j } },
           }),
@@ -123,7 +123,7 @@ async function startCost(label, limits) {
         while (next < STARTS) {
           next++;
           const t = performance.now();
-          const res = await call(api.url, 'POST', '/executions', {
+          const res = await call(api.url, 'POST', '/v1/executions', {
             headers: { authorization: `Bearer ${key}` },
             body: { project_id: 'p-cost' },
           });

@@ -78,7 +78,7 @@ async function oneRun(mode) {
     const key = await seed(api.url);
     const headers = { authorization: `Bearer ${key}` };
     const startOne = (params) =>
-      request(`${api.url}/workflows/bench/execute-async`, {
+      request(`${api.url}/v1/workflows/bench/execute-async`, {
         method: 'POST',
         headers,
         body: { params },

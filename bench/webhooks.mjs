@@ -110,7 +110,7 @@ async function main() {
     const key = await seed(api.url);
     const user = { 'x-user-id': 'bench-user', 'content-type': 'application/json' };
     await json(
-      await fetch(`${api.url}/webhooks`, {
+      await fetch(`${api.url}/v1/webhooks`, {
         method: 'POST',
         headers: user,
         body: JSON.stringify({
@@ -123,7 +123,7 @@ async function main() {
     const run = async () => {
       const body = JSON.stringify({ callback_url: `http://127.0.0.1:${port}/callback` });
       const { data } = await json(
-        await fetch(`${api.url}/workflows/bench/execute-async`, { method: 'POST', headers, body }),
+        await fetch(`${api.url}/v1/workflows/bench/execute-async`, { method: 'POST', headers, body }),
       );
       await Promise.all([
         hooks.wait(`webhook:${data.executionId}`),

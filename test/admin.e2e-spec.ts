@@ -328,7 +328,7 @@ describe('Admin (e2e)', () => {
   it('should revoke every key of a user, effective at once', async () => {
     await upsertWorkflow(sut.http, 'gina', 'p-gina');
     const keys = [await createKey(sut.http, 'gina'), await createKey(sut.http, 'gina')];
-    await sut.http.get('/executions').set('Authorization', `Bearer ${keys[0]}`).expect(200);
+    await sut.http.get('/v1/executions').set('Authorization', `Bearer ${keys[0]}`).expect(200);
 
     const res = await sut.http
       .delete('/admin/users/gina/api-keys')
@@ -343,7 +343,8 @@ describe('Admin (e2e)', () => {
     for (const key of keys) {
       await waitFor(
         async () =>
-          (await sut.http.get('/executions').set('Authorization', `Bearer ${key}`)).status === 401,
+          (await sut.http.get('/v1/executions').set('Authorization', `Bearer ${key}`)).status ===
+          401,
         { what: 'the revoked key to be refused', timeoutMs: 5000 },
       );
     }

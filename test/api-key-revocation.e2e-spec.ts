@@ -25,7 +25,7 @@ describe('API key revocation across instances (e2e)', () => {
   const createKey = (on: TestApp) => createKeyWithId(on.http, 'alice', { name: 'shared' });
 
   const useKey = (on: TestApp, key: string) =>
-    on.http.get('/workflows').set('Authorization', `Bearer ${key}`);
+    on.http.get('/v1/workflows').set('Authorization', `Bearer ${key}`);
 
   it('should run both instances on one database and Redis prefix', () => {
     expect(b.env.DATABASE_URL).toBe(a.env.DATABASE_URL);
@@ -48,7 +48,7 @@ describe('API key revocation across instances (e2e)', () => {
     await useKey(b, key).expect(200);
     await a.db.query('UPDATE api_keys SET is_active = 1 WHERE id = ?', [id]);
 
-    await a.http.delete(`/api-keys/${id}`).set(ALICE).expect(200);
+    await a.http.delete(`/v1/api-keys/${id}`).set(ALICE).expect(200);
 
     expectError(await useKey(a, key), 401, 'UNAUTHENTICATED');
     const refused = await waitFor(async () => (await useKey(b, key)).status === 401, {
@@ -79,7 +79,7 @@ describe('API key revocation across instances (e2e)', () => {
     await useKey(b, revoked.key).expect(200);
     await useKey(b, kept.key).expect(200);
 
-    await a.http.delete(`/api-keys/${revoked.id}`).set(ALICE).expect(200);
+    await a.http.delete(`/v1/api-keys/${revoked.id}`).set(ALICE).expect(200);
     await waitFor(async () => (await useKey(b, revoked.key)).status === 401, {
       timeoutMs: 1000,
       what: 'instance B to refuse the revoked key',

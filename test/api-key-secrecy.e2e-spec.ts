@@ -27,29 +27,29 @@ describe('API key secrecy of the built service (e2e)', () => {
     const http = request(app.url);
     const bearer = () => ({ Authorization: `Bearer ${key}` });
 
-    const created = await http.post('/api-keys').set(ALICE).send({ name: 'secret' }).expect(201);
+    const created = await http.post('/v1/api-keys').set(ALICE).send({ name: 'secret' }).expect(201);
     key = created.body.data.api_key;
     const id = created.body.data.id;
-    statuses.header = (await http.get('/workflows').set(bearer())).status;
+    statuses.header = (await http.get('/v1/workflows').set(bearer())).status;
     statuses.lowercaseScheme = (
-      await http.get('/workflows').set('Authorization', `bearer ${key}`)
+      await http.get('/v1/workflows').set('Authorization', `bearer ${key}`)
     ).status;
-    statuses.query = (await http.get(`/workflows?key=${key}`)).status;
+    statuses.query = (await http.get(`/v1/workflows?key=${key}`)).status;
     statuses.unknownQueryParams = (
       await http.get(`/workflows/get?api_key=${key}&token=${key}&pageSize=5`).set(bearer())
     ).status;
     statuses.upsert = (
-      await http.post('/workflows/upsert').set(bearer()).send({ project_id: 's1', name: 'S' })
+      await http.post('/v1/workflows/upsert').set(bearer()).send({ project_id: 's1', name: 'S' })
     ).status;
     statuses.conflict = (
       await http
-        .post('/workflows/upsert')
+        .post('/v1/workflows/upsert')
         .set({ 'X-User-Id': 'bob' })
         .send({ project_id: 's1', name: 'S' })
     ).status;
     statuses.badJson = (
       await http
-        .post('/workflows/upsert')
+        .post('/v1/workflows/upsert')
         .set(bearer())
         .set('Content-Type', 'application/json')
         .send(`{"name": "${key}"`)
@@ -61,8 +61,8 @@ describe('API key secrecy of the built service (e2e)', () => {
       },
       { what: 'last_used_at to be written' },
     );
-    statuses.revoke = (await http.delete(`/api-keys/${id}`).set(ALICE)).status;
-    statuses.afterRevoke = (await http.get('/workflows').set(bearer())).status;
+    statuses.revoke = (await http.delete(`/v1/api-keys/${id}`).set(ALICE)).status;
+    statuses.afterRevoke = (await http.get('/v1/workflows').set(bearer())).status;
     exit = await app.stop('SIGTERM');
   });
   afterAll(async () => {
@@ -78,7 +78,7 @@ describe('API key secrecy of the built service (e2e)', () => {
       query: 401,
       unknownQueryParams: 400,
       upsert: 200,
-      conflict: 200,
+      conflict: 409,
       badJson: 400,
       revoke: 200,
       afterRevoke: 401,
@@ -105,7 +105,7 @@ describe('API key secrecy of the built service (e2e)', () => {
     const output = app!.output();
 
     expect(output).toContain('request completed');
-    expect(output).toContain('"url":"/workflows?key=[REDACTED]"');
+    expect(output).toContain('"url":"/v1/workflows?key=[REDACTED]"');
     expect(output).toContain('api_key=[REDACTED]&token=[REDACTED]&pageSize=5');
     expect(output).not.toContain(key);
     expect(output).not.toContain(key.slice(-43));

@@ -40,9 +40,13 @@ describe('API keys (e2e)', () => {
   const createKey = (as = ALICE, name = 'engine') =>
     createKeyWithId(sut.http, as['X-User-Id'], { name });
 
-  describe('POST /api-keys', () => {
+  describe('POST /v1/api-keys', () => {
     it('should answer 201 with the full key once and store only its prefix and HMAC', async () => {
-      const res = await sut.http.post('/api-keys').set(ALICE).send({ name: 'nightly' }).expect(201);
+      const res = await sut.http
+        .post('/v1/api-keys')
+        .set(ALICE)
+        .send({ name: 'nightly' })
+        .expect(201);
 
       const data = okData(res);
       expect(data).toEqual({
@@ -72,7 +76,7 @@ describe('API keys (e2e)', () => {
 
     it('should never keep the key in clear in any column', async () => {
       const { key } = await createKey();
-      await sut.http.get('/workflows').set(bearer(key)).expect(200);
+      await sut.http.get('/v1/workflows').set(bearer(key)).expect(200);
 
       await waitFor(async () => (await keyRows())[0].last_used_at !== null, {
         what: 'last_used_at',
@@ -86,7 +90,7 @@ describe('API keys (e2e)', () => {
       const expires = new Date(Date.now() + 3_600_000).toISOString();
 
       const res = await sut.http
-        .post('/api-keys')
+        .post('/v1/api-keys')
         .set(ALICE)
         .send({ name: 'reader', scopes: ['read'], expires_at: expires })
         .expect(201);
@@ -103,7 +107,7 @@ describe('API keys (e2e)', () => {
       ['an expiry in the past', { name: 'k', expires_at: '2000-01-01T00:00:00Z' }, ['expires_at']],
       ['an unknown field', { name: 'k', owner: 'bob' }, ['owner']],
     ])('should refuse %s with 400 and create nothing', async (_, body, fields) => {
-      const res = await sut.http.post('/api-keys').set(ALICE).send(body);
+      const res = await sut.http.post('/v1/api-keys').set(ALICE).send(body);
 
       expect(invalidFields(res)).toEqual(fields);
       expect(await keyRows()).toEqual([]);
@@ -112,9 +116,9 @@ describe('API keys (e2e)', () => {
     it('should answer 401 without the user header, even with a valid API key', async () => {
       const { key } = await createKey();
 
-      expectError(await sut.http.post('/api-keys').send({ name: 'k' }), 401, 'UNAUTHENTICATED');
+      expectError(await sut.http.post('/v1/api-keys').send({ name: 'k' }), 401, 'UNAUTHENTICATED');
       expectError(
-        await sut.http.post('/api-keys').set(bearer(key)).send({ name: 'k' }),
+        await sut.http.post('/v1/api-keys').set(bearer(key)).send({ name: 'k' }),
         401,
         'UNAUTHENTICATED',
       );
@@ -122,13 +126,13 @@ describe('API keys (e2e)', () => {
     });
   });
 
-  describe('GET /api-keys', () => {
+  describe('GET /v1/api-keys', () => {
     it('should list the caller keys masked, newest first, with the total', async () => {
       const first = await createKey(ALICE, 'first');
       const second = await createKey(ALICE, 'second');
       await createKey(BOB, 'bobs');
 
-      const res = await sut.http.get('/api-keys').set(ALICE).expect(200);
+      const res = await sut.http.get('/v1/api-keys').set(ALICE).expect(200);
 
       const data = okData(res);
       expect(data.total).toBe(2);
@@ -150,9 +154,9 @@ describe('API keys (e2e)', () => {
     it('should page and leave revoked keys out', async () => {
       const keys = [];
       for (const name of ['k1', 'k2', 'k3']) keys.push(await createKey(ALICE, name));
-      await sut.http.delete(`/api-keys/${keys[0].id}`).set(ALICE).expect(200);
+      await sut.http.delete(`/v1/api-keys/${keys[0].id}`).set(ALICE).expect(200);
 
-      const page = okData(await sut.http.get('/api-keys?pageNo=2&pageSize=1').set(ALICE));
+      const page = okData(await sut.http.get('/v1/api-keys?pageNo=2&pageSize=1').set(ALICE));
 
       expect(page.total).toBe(2);
       expect(page.records.map((r: { name: string }) => r.name)).toEqual(['k2']);
@@ -160,11 +164,11 @@ describe('API keys (e2e)', () => {
 
     it('should show the last use once it is recorded', async () => {
       const { key } = await createKey();
-      await sut.http.get('/workflows').set(bearer(key)).expect(200);
+      await sut.http.get('/v1/workflows').set(bearer(key)).expect(200);
 
       const record = await waitFor(
         async () => {
-          const [r] = okData(await sut.http.get('/api-keys').set(ALICE)).records;
+          const [r] = okData(await sut.http.get('/v1/api-keys').set(ALICE)).records;
           return r.last_used_at !== null && r;
         },
         { what: 'last_used_at in the list' },
@@ -175,21 +179,21 @@ describe('API keys (e2e)', () => {
     });
 
     it('should refuse an invalid page with 400', async () => {
-      expect(invalidFields(await sut.http.get('/api-keys?pageSize=0').set(ALICE))).toEqual([
+      expect(invalidFields(await sut.http.get('/v1/api-keys?pageSize=0').set(ALICE))).toEqual([
         'pageSize',
       ]);
     });
 
     it('should answer 401 without the user header', async () => {
-      expectError(await sut.http.get('/api-keys'), 401, 'UNAUTHENTICATED');
+      expectError(await sut.http.get('/v1/api-keys'), 401, 'UNAUTHENTICATED');
     });
   });
 
-  describe('DELETE /api-keys/{id}', () => {
+  describe('DELETE /v1/api-keys/{id}', () => {
     it('should revoke the key (soft delete)', async () => {
       const { id } = await createKey();
 
-      const res = await sut.http.delete(`/api-keys/${id}`).set(ALICE).expect(200);
+      const res = await sut.http.delete(`/v1/api-keys/${id}`).set(ALICE).expect(200);
 
       expect(okData(res)).toBeNull();
       const [row] = await keyRows();
@@ -200,28 +204,32 @@ describe('API keys (e2e)', () => {
     it('should answer 404 for another user key and leave it active', async () => {
       const { id } = await createKey(BOB);
 
-      expectError(await sut.http.delete(`/api-keys/${id}`).set(ALICE), 404, 'API_KEY_NOT_FOUND');
+      expectError(await sut.http.delete(`/v1/api-keys/${id}`).set(ALICE), 404, 'API_KEY_NOT_FOUND');
       expect((await keyRows())[0].is_active).toBe(1);
     });
 
     it('should answer 404 for a key already revoked or absent', async () => {
       const { id } = await createKey();
-      await sut.http.delete(`/api-keys/${id}`).set(ALICE).expect(200);
+      await sut.http.delete(`/v1/api-keys/${id}`).set(ALICE).expect(200);
 
-      expectError(await sut.http.delete(`/api-keys/${id}`).set(ALICE), 404, 'API_KEY_NOT_FOUND');
-      expectError(await sut.http.delete('/api-keys/999999').set(ALICE), 404, 'API_KEY_NOT_FOUND');
+      expectError(await sut.http.delete(`/v1/api-keys/${id}`).set(ALICE), 404, 'API_KEY_NOT_FOUND');
+      expectError(
+        await sut.http.delete('/v1/api-keys/999999').set(ALICE),
+        404,
+        'API_KEY_NOT_FOUND',
+      );
     });
 
     it('should answer 400 for an id that is not a number', async () => {
-      expectError(await sut.http.delete('/api-keys/abc').set(ALICE), 400, 'VALIDATION_FAILED');
+      expectError(await sut.http.delete('/v1/api-keys/abc').set(ALICE), 400, 'VALIDATION_FAILED');
     });
 
     it('should answer 401 without the user header and keep the key', async () => {
       const { id, key } = await createKey();
 
-      expectError(await sut.http.delete(`/api-keys/${id}`), 401, 'UNAUTHENTICATED');
+      expectError(await sut.http.delete(`/v1/api-keys/${id}`), 401, 'UNAUTHENTICATED');
       expectError(
-        await sut.http.delete(`/api-keys/${id}`).set(bearer(key)),
+        await sut.http.delete(`/v1/api-keys/${id}`).set(bearer(key)),
         401,
         'UNAUTHENTICATED',
       );
@@ -312,15 +320,15 @@ describe('API keys (e2e)', () => {
   describe('authenticating with a key', () => {
     it('should work right after creation and act as the key owner', async () => {
       await sut.http
-        .post('/workflows/upsert')
+        .post('/v1/workflows/upsert')
         .set(ALICE)
         .send({ project_id: 'a1', name: 'A' })
         .expect(200);
       const { key } = await createKey();
 
-      const list = await sut.http.get('/workflows').set(bearer(key)).expect(200);
+      const list = await sut.http.get('/v1/workflows').set(bearer(key)).expect(200);
       const upsert = await sut.http
-        .post('/workflows/upsert')
+        .post('/v1/workflows/upsert')
         .set(bearer(key))
         .send({ project_id: 'a2', name: 'B' })
         .expect(200);
@@ -330,11 +338,11 @@ describe('API keys (e2e)', () => {
     });
 
     it('should act as the key owner even when X-User-Id names someone else', async () => {
-      await sut.http.post('/workflows/upsert').set(BOB).send({ project_id: 'b1', name: 'B' });
+      await sut.http.post('/v1/workflows/upsert').set(BOB).send({ project_id: 'b1', name: 'B' });
       const { key } = await createKey(ALICE);
 
       const res = await sut.http
-        .get('/workflows')
+        .get('/v1/workflows')
         .set({ ...bearer(key), ...BOB })
         .expect(200);
 
@@ -343,18 +351,18 @@ describe('API keys (e2e)', () => {
 
     it('should stop working once revoked', async () => {
       const { id, key } = await createKey();
-      await sut.http.get('/workflows').set(bearer(key)).expect(200);
+      await sut.http.get('/v1/workflows').set(bearer(key)).expect(200);
 
-      await sut.http.delete(`/api-keys/${id}`).set(ALICE).expect(200);
+      await sut.http.delete(`/v1/api-keys/${id}`).set(ALICE).expect(200);
 
-      expectError(await sut.http.get('/workflows').set(bearer(key)), 401, 'UNAUTHENTICATED');
+      expectError(await sut.http.get('/v1/workflows').set(bearer(key)), 401, 'UNAUTHENTICATED');
     });
 
     it.each([
       ['an unknown key', `rpa_AbCdEfGhIjKl_${'a'.repeat(43)}`],
       ['a malformed key', 'not-a-key'],
     ])('should refuse %s with 401 even beside a user header', async (_, key) => {
-      const res = await sut.http.get('/workflows').set({ ...bearer(key), ...ALICE });
+      const res = await sut.http.get('/v1/workflows').set({ ...bearer(key), ...ALICE });
 
       expectError(res, 401, 'UNAUTHENTICATED');
     });
@@ -363,20 +371,23 @@ describe('API keys (e2e)', () => {
       const { key } = await createKey();
       const forged = `${key.slice(0, 17)}${'A'.repeat(43)}`;
 
-      expectError(await sut.http.get('/workflows').set(bearer(forged)), 401, 'UNAUTHENTICATED');
+      expectError(await sut.http.get('/v1/workflows').set(bearer(forged)), 401, 'UNAUTHENTICATED');
     });
 
     it('should refuse a key used outside its scopes with 403', async () => {
       const res = await sut.http
-        .post('/api-keys')
+        .post('/v1/api-keys')
         .set(ALICE)
         .send({ name: 'reader', scopes: ['read'] })
         .expect(201);
       const reader = bearer(res.body.data.api_key);
 
-      await sut.http.get('/workflows').set(reader).expect(200);
+      await sut.http.get('/v1/workflows').set(reader).expect(200);
       expectError(
-        await sut.http.post('/workflows/upsert').set(reader).send({ project_id: 'r', name: 'R' }),
+        await sut.http
+          .post('/v1/workflows/upsert')
+          .set(reader)
+          .send({ project_id: 'r', name: 'R' }),
         403,
         'FORBIDDEN',
       );
@@ -386,7 +397,7 @@ describe('API keys (e2e)', () => {
       const { key } = await createKey();
       const before = Date.now();
 
-      await sut.http.get('/workflows').set(bearer(key)).expect(200);
+      await sut.http.get('/v1/workflows').set(bearer(key)).expect(200);
 
       const row = await waitFor(
         async () => {

@@ -121,7 +121,7 @@ describe('Execution failure paths (e2e, robot over HTTP)', () => {
 
   it('should honour a shorter per-run timeout_ms', async () => {
     const res = await sut.http
-      .post('/executions')
+      .post('/v1/executions')
       .set(bearer(key))
       .send({ project_id: 'wf-f', timeout_ms: 500, params: { __sim: { hang: true } } })
       .expect(202);

@@ -48,13 +48,13 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
   const rowCount = async () =>
     Number((await sut.db.query('SELECT COUNT(*) AS n FROM executions'))[0].n);
 
-  describe('POST /executions', () => {
+  describe('POST /v1/executions', () => {
     it('should run an execution to COMPLETED and record result, task, times, progress and bounded logs', async () => {
       const params = {
         month: '2026-10',
         __sim: { delay_ms: 300, progress_steps: 4, log_lines: LOG_LIMIT + 3 },
       };
-      const started = await postAs(aliceKey, '/executions')
+      const started = await postAs(aliceKey, '/v1/executions')
         .send({ project_id: 'wf-a', params, reference: 'life-1' })
         .expect(202);
       expect(started.body).toMatchObject({
@@ -101,7 +101,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       expect(logs.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5]);
       expect(logs[0]).toMatchObject({ level: 'info', message: `step 1 of ${LOG_LIMIT + 3}` });
 
-      const got = await sut.http.get(`/executions/${id}`).set(bearer(aliceKey)).expect(200);
+      const got = await sut.http.get(`/v1/executions/${id}`).set(bearer(aliceKey)).expect(200);
       expect(got.body.data.execution).toMatchObject({
         id,
         status: 'COMPLETED',
@@ -112,10 +112,10 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
         end_time: row.end_time!.toISOString(),
       });
       // The user header reads it too (user or key).
-      await sut.http.get(`/executions/${id}`).set('X-User-Id', 'alice').expect(200);
+      await sut.http.get(`/v1/executions/${id}`).set('X-User-Id', 'alice').expect(200);
 
       const logPage = await sut.http
-        .get(`/executions/${id}/logs`)
+        .get(`/v1/executions/${id}/logs`)
         .set(bearer(aliceKey))
         .query({ pageSize: 2, pageNo: 2 })
         .expect(200);
@@ -128,18 +128,18 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
 
     it('should answer the first execution for a repeated Idempotency-Key of the same user only', async () => {
       const key = `idem-${Date.now()}`;
-      const first = await postAs(aliceKey, '/executions')
+      const first = await postAs(aliceKey, '/v1/executions')
         .set('Idempotency-Key', key)
         .send({ project_id: 'wf-a', params: { n: 1 } })
         .expect(202);
-      const again = await postAs(aliceKey, '/executions')
+      const again = await postAs(aliceKey, '/v1/executions')
         .set('Idempotency-Key', key)
         .send({ project_id: 'wf-a', params: { n: 1 } })
         .expect(202);
       const id = first.body.data.execution.id as string;
       expect(again.body.data.execution.id).toBe(id);
 
-      const bobs = await postAs(bobKey, '/executions')
+      const bobs = await postAs(bobKey, '/v1/executions')
         .set('Idempotency-Key', key)
         .send({ project_id: 'wf-bob' })
         .expect(202);
@@ -161,7 +161,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       expect(sim.createCalls.get(bobId)).toBe(1);
 
       // The key cannot be reused for another workflow.
-      const other = await postAs(aliceKey, '/executions')
+      const other = await postAs(aliceKey, '/v1/executions')
         .set('Idempotency-Key', key)
         .send({ project_id: 'wf-b' })
         .expect(409);
@@ -172,7 +172,9 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       const key = `race-${Date.now()}`;
       const answers = await Promise.all(
         Array.from({ length: 6 }, () =>
-          postAs(aliceKey, '/executions').set('Idempotency-Key', key).send({ project_id: 'wf-a' }),
+          postAs(aliceKey, '/v1/executions')
+            .set('Idempotency-Key', key)
+            .send({ project_id: 'wf-a' }),
         ),
       );
       expect(answers.map((a) => a.status)).toEqual(Array(6).fill(202));
@@ -184,7 +186,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       const rows = await sut.db.query('SELECT id FROM executions WHERE idempotency_key = ?', [key]);
       expect(rows).toEqual([{ id }]);
 
-      const invalid = await postAs(aliceKey, '/executions')
+      const invalid = await postAs(aliceKey, '/v1/executions')
         .set('Idempotency-Key', 'has space')
         .send({ project_id: 'wf-a' })
         .expect(400);
@@ -199,7 +201,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       const queue = sut.app.get(ExecutionQueue);
       vi.spyOn(queue, 'enqueue').mockRejectedValueOnce(new Error('redis is down'));
       const reference = `no-queue-${Date.now()}`;
-      const res = await postAs(aliceKey, '/executions')
+      const res = await postAs(aliceKey, '/v1/executions')
         .send({ project_id: 'wf-a', reference })
         .expect(503);
       expect(res.body).toMatchObject({ code: '5001', error: 'SERVICE_UNAVAILABLE' });
@@ -219,9 +221,9 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
     });
   });
 
-  describe('POST /workflows/{project_id}/execute-async', () => {
+  describe('POST /v1/workflows/{project_id}/execute-async', () => {
     it('should answer 202 {executionId} and run it to COMPLETED', async () => {
-      const res = await postAs(aliceKey, '/workflows/wf-a/execute-async')
+      const res = await postAs(aliceKey, '/v1/workflows/wf-a/execute-async')
         .send({ params: { x: 1 }, exec_position: 'NODE-2' })
         .expect(202);
       const row = await endOfStarted(res.body);
@@ -234,9 +236,9 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
     });
   });
 
-  describe('POST /workflows/{project_id}/execute', () => {
+  describe('POST /v1/workflows/{project_id}/execute', () => {
     it('should answer 200 {execution} when the run ended in time', async () => {
-      const res = await postAs(aliceKey, '/workflows/wf-a/execute')
+      const res = await postAs(aliceKey, '/v1/workflows/wf-a/execute')
         .send({ params: { y: 2 } })
         .expect(200);
       expect(res.body.data.execution).toMatchObject({
@@ -248,7 +250,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
     });
 
     it('should answer 202 {execution} when still running after wait_ms, and the run goes on', async () => {
-      const res = await postAs(aliceKey, '/workflows/wf-a/execute')
+      const res = await postAs(aliceKey, '/v1/workflows/wf-a/execute')
         .send({ params: { __sim: { delay_ms: 1500 } }, wait_ms: 100 })
         .expect(202);
       const { execution } = res.body.data;
@@ -259,9 +261,9 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
     });
 
     it('should answer 404 for an absent workflow and 409 for an inactive one', async () => {
-      const absent = await postAs(aliceKey, '/workflows/nope/execute').send({}).expect(404);
+      const absent = await postAs(aliceKey, '/v1/workflows/nope/execute').send({}).expect(404);
       expect(absent.body).toMatchObject({ code: '5001', error: 'WORKFLOW_NOT_FOUND' });
-      const inactive = await postAs(aliceKey, '/workflows/wf-off/execute-async')
+      const inactive = await postAs(aliceKey, '/v1/workflows/wf-off/execute-async')
         .send({})
         .expect(409);
       expect(inactive.body).toMatchObject({ code: '5001', error: 'WORKFLOW_INACTIVE' });
@@ -286,7 +288,10 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       const { execution } = res.body.data;
       expect(res.body.code).toBe('0000');
       expect(['PENDING', 'RUNNING']).toContain(execution.status);
-      await sut.http.post(`/executions/${execution.id}/cancel`).set(bearer(aliceKey)).expect(200);
+      await sut.http
+        .post(`/v1/executions/${execution.id}/cancel`)
+        .set(bearer(aliceKey))
+        .expect(200);
       const row = await waitForExecution(sut.db, execution.id);
       expect(row.status).toBe('CANCELLED');
     });
@@ -330,15 +335,17 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       const jobs = await jobCount();
       const creates = sim.createCalls.size;
 
-      const inactive = await postAs(aliceKey, '/executions')
+      const inactive = await postAs(aliceKey, '/v1/executions')
         .send({ project_id: 'wf-off' })
         .expect(409);
       expect(inactive.body).toMatchObject({ code: '5001', error: 'WORKFLOW_INACTIVE' });
-      const absent = await postAs(aliceKey, '/executions').send({ project_id: 'nope' }).expect(404);
+      const absent = await postAs(aliceKey, '/v1/executions')
+        .send({ project_id: 'nope' })
+        .expect(404);
       expect(absent.body).toMatchObject({ code: '5001', error: 'WORKFLOW_NOT_FOUND' });
-      await postAs(aliceKey, '/executions').send({ project_id: 'wf-bob' }).expect(404);
-      await sut.http.post('/workflows/wf-bob/execute-async').set(bearer(aliceKey)).expect(404);
-      await sut.http.post('/workflows/wf-bob/execute').set(bearer(aliceKey)).expect(404);
+      await postAs(aliceKey, '/v1/executions').send({ project_id: 'wf-bob' }).expect(404);
+      await sut.http.post('/v1/workflows/wf-bob/execute-async').set(bearer(aliceKey)).expect(404);
+      await sut.http.post('/v1/workflows/wf-bob/execute').set(bearer(aliceKey)).expect(404);
 
       expect(await rowCount()).toBe(rows);
       expect(await jobCount()).toBe(jobs);
@@ -346,24 +353,24 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
     });
   });
 
-  describe('GET /executions', () => {
+  describe('GET /v1/executions', () => {
     it('should filter by project_id, status and reference with a real total', async () => {
       const reference = `batch-${Date.now()}`;
       const ids: string[] = [];
       for (const project_id of ['wf-a', 'wf-a', 'wf-b']) {
-        const res = await postAs(aliceKey, '/executions')
+        const res = await postAs(aliceKey, '/v1/executions')
           .send({ project_id, reference })
           .expect(202);
         ids.push(res.body.data.execution.id);
       }
-      const failing = await postAs(aliceKey, '/executions')
+      const failing = await postAs(aliceKey, '/v1/executions')
         .send({ project_id: 'wf-b', reference, params: { __sim: { fail: 'boom' } } })
         .expect(202);
       ids.push(failing.body.data.execution.id);
       for (const id of ids) await waitForExecution(sut.db, id);
 
       const list = (query: Record<string, string | number>) =>
-        sut.http.get('/executions').set(bearer(aliceKey)).query(query).expect(200);
+        sut.http.get('/v1/executions').set(bearer(aliceKey)).query(query).expect(200);
 
       const all = await list({ reference });
       expect(all.body.data.total).toBe(4);
@@ -398,20 +405,24 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       const everything = await list({ pageSize: 1 });
       expect(everything.body.data.total).toBe(aliceTotal);
       const bobs = await sut.http
-        .get('/executions')
+        .get('/v1/executions')
         .set(bearer(bobKey))
         .query({ reference })
         .expect(200);
       expect(bobs.body.data).toEqual({ total: 0, records: [] });
 
-      await sut.http.get('/executions').set(bearer(aliceKey)).query({ status: 'DONE' }).expect(400);
+      await sut.http
+        .get('/v1/executions')
+        .set(bearer(aliceKey))
+        .query({ status: 'DONE' })
+        .expect(400);
     });
   });
 
   describe('ownership and authentication', () => {
     let aliceExecution: string;
     beforeAll(async () => {
-      const res = await postAs(aliceKey, '/executions')
+      const res = await postAs(aliceKey, '/v1/executions')
         .send({ project_id: 'wf-a', params: { __sim: { log_lines: 2 } } })
         .expect(202);
       aliceExecution = res.body.data.execution.id;
@@ -420,16 +431,16 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
 
     it("should answer 404 for another user's execution on every route", async () => {
       const asBob = [
-        sut.http.get(`/executions/${aliceExecution}`).set(bearer(bobKey)),
-        sut.http.get(`/executions/${aliceExecution}`).set('X-User-Id', 'bob'),
-        sut.http.post(`/executions/${aliceExecution}/cancel`).set(bearer(bobKey)),
-        sut.http.get(`/executions/${aliceExecution}/logs`).set(bearer(bobKey)),
+        sut.http.get(`/v1/executions/${aliceExecution}`).set(bearer(bobKey)),
+        sut.http.get(`/v1/executions/${aliceExecution}`).set('X-User-Id', 'bob'),
+        sut.http.post(`/v1/executions/${aliceExecution}/cancel`).set(bearer(bobKey)),
+        sut.http.get(`/v1/executions/${aliceExecution}/logs`).set(bearer(bobKey)),
       ];
       for (const res of await Promise.all(asBob)) {
         expect(res.status).toBe(404);
         expect(res.body).toMatchObject({ code: '5001', data: null, error: 'EXECUTION_NOT_FOUND' });
       }
-      const events = await openSse(`${sut.url}/executions/${aliceExecution}/events`, {
+      const events = await openSse(`${sut.url}/v1/executions/${aliceExecution}/events`, {
         headers: bearer(bobKey),
       });
       await events.ended;
@@ -440,19 +451,21 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       expect((await executionRow(sut.db, aliceExecution))?.status).toBe('COMPLETED');
       // An unknown id looks the same.
       await sut.http
-        .get('/executions/00000000-0000-4000-8000-000000000000')
+        .get('/v1/executions/00000000-0000-4000-8000-000000000000')
         .set(bearer(bobKey))
         .expect(404);
     });
 
     it('should answer 401 without credentials', async () => {
       for (const res of await Promise.all([
-        sut.http.get(`/executions/${aliceExecution}`),
-        sut.http.get('/executions'),
-        sut.http.post(`/executions/${aliceExecution}/cancel`),
-        sut.http.get(`/executions/${aliceExecution}/logs`),
-        sut.http.get(`/executions/${aliceExecution}/events`),
-        sut.http.get(`/executions/${aliceExecution}`).set('Authorization', 'Bearer rpa_not_a_key'),
+        sut.http.get(`/v1/executions/${aliceExecution}`),
+        sut.http.get('/v1/executions'),
+        sut.http.post(`/v1/executions/${aliceExecution}/cancel`),
+        sut.http.get(`/v1/executions/${aliceExecution}/logs`),
+        sut.http.get(`/v1/executions/${aliceExecution}/events`),
+        sut.http
+          .get(`/v1/executions/${aliceExecution}`)
+          .set('Authorization', 'Bearer rpa_not_a_key'),
       ])) {
         expect(res.status).toBe(401);
         expect(res.body).toMatchObject({ code: '5001', error: 'UNAUTHENTICATED' });
@@ -462,9 +475,9 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
     it('should require an API key on every start route (the user header alone is 401)', async () => {
       const rows = await rowCount();
       const starts = [
-        sut.http.post('/executions').send({ project_id: 'wf-a' }),
-        sut.http.post('/workflows/wf-a/execute-async').send({}),
-        sut.http.post('/workflows/wf-a/execute').send({}),
+        sut.http.post('/v1/executions').send({ project_id: 'wf-a' }),
+        sut.http.post('/v1/workflows/wf-a/execute-async').send({}),
+        sut.http.post('/v1/workflows/wf-a/execute').send({}),
         sut.http.post('/workflows/execute').send({ project_id: 'wf-a' }),
         sut.http.post('/workflows/execute-async').send({ project_id: 'wf-a' }),
         sut.http.post('/rpa/v1/exec').send({ project_id: 'wf-a' }),

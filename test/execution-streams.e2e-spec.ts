@@ -146,12 +146,12 @@ describe('Execution streams (e2e, robot over HTTP)', () => {
     });
   });
 
-  describe('GET /executions/{id}/events', () => {
+  describe('GET /v1/executions/{id}/events', () => {
     it('should send a snapshot, then progress, log and completed events, then close', async () => {
       const id = await startRun(sut.http, key, 'wf-s', {
         __sim: { delay_ms: 2000, progress_steps: 4, log_lines: 3 },
       });
-      const stream = await openSse(`${sut.url}/executions/${id}/events`, {
+      const stream = await openSse(`${sut.url}/v1/executions/${id}/events`, {
         headers: { 'X-User-Id': 'dave' },
       });
       expect(stream.status).toBe(200);
@@ -188,13 +188,15 @@ describe('Execution streams (e2e, robot over HTTP)', () => {
 
     it('should send only the snapshot for an ended execution, then close', async () => {
       const started = await sut.http
-        .post('/executions')
+        .post('/v1/executions')
         .set(bearer(key))
         .send({ project_id: 'wf-s' })
         .expect(202);
       const id = started.body.data.execution.id as string;
       await waitForExecution(sut.db, id);
-      const stream = await openSse(`${sut.url}/executions/${id}/events`, { headers: bearer(key) });
+      const stream = await openSse(`${sut.url}/v1/executions/${id}/events`, {
+        headers: bearer(key),
+      });
       await stream.ended;
       expect(stream.json()).toEqual([
         { __event: 'snapshot', execution: expect.objectContaining({ id, status: 'COMPLETED' }) },
@@ -204,9 +206,11 @@ describe('Execution streams (e2e, robot over HTTP)', () => {
     it('should end with the cancelled event when the run is cancelled', async () => {
       const id = await startRun(sut.http, key, 'wf-s', { __sim: { hang: true } });
       await waitForExecution(sut.db, id, (row) => row.status === 'RUNNING');
-      const stream = await openSse(`${sut.url}/executions/${id}/events`, { headers: bearer(key) });
+      const stream = await openSse(`${sut.url}/v1/executions/${id}/events`, {
+        headers: bearer(key),
+      });
       await stream.waitFor((s) => s.events.length > 0, 'the snapshot');
-      await sut.http.post(`/executions/${id}/cancel`).set(bearer(key)).expect(200);
+      await sut.http.post(`/v1/executions/${id}/cancel`).set(bearer(key)).expect(200);
       await stream.ended;
       const events = stream.json<{ type?: string; status?: string; error?: string }>();
       expect(events[0].__event).toBe('snapshot');

@@ -32,7 +32,7 @@ describe('Cancel with the processor in a separate worker process (e2e)', () => {
 
   const start = (sim: Record<string, unknown> = {}) =>
     startRun(sut.http, key, 'wf-w', { __sim: sim });
-  const cancel = (id: string) => sut.http.post(`/executions/${id}/cancel`).set(bearer(key));
+  const cancel = (id: string) => sut.http.post(`/v1/executions/${id}/cancel`).set(bearer(key));
 
   it('should cancel a waiting job and a running one, and their robot task', async () => {
     const busy = await start({ hang: true });

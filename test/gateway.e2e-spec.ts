@@ -18,7 +18,8 @@ describe('Live events gateway (e2e)', () => {
   /** A simulated run of alice's workflow: `sim` steers the robot simulator. */
   const startAlice = (sim: Record<string, unknown>) =>
     startRun(sut.http, aliceKey.key, 'wf-alice', { n: 1, __sim: sim });
-  const executionOf = (id: string) => sut.http.get(`/executions/${id}`).set(bearer(aliceKey.key));
+  const executionOf = (id: string) =>
+    sut.http.get(`/v1/executions/${id}`).set(bearer(aliceKey.key));
 
   beforeAll(async () => {
     sut = await startTestApp();

@@ -44,13 +44,13 @@ describe('HTTP conventions (e2e)', () => {
       expect(res.body.info.title).toBe('RPA OpenAPI Service');
       expect(Object.keys(res.body.paths)).toEqual(
         expect.arrayContaining([
-          '/workflows/upsert',
-          '/workflows',
-          '/workflows/{project_id}',
+          '/v1/workflows/upsert',
+          '/v1/workflows',
+          '/v1/workflows/{project_id}',
           '/workflows/get',
           '/workflows/get/{project_id}',
-          '/api-keys',
-          '/api-keys/{id}',
+          '/v1/api-keys',
+          '/v1/api-keys/{id}',
           '/api-keys/get',
           '/api-keys/create',
           '/api-keys/remove',
@@ -58,19 +58,58 @@ describe('HTTP conventions (e2e)', () => {
           '/health/ready',
         ]),
       );
-      expect(res.body.paths['/workflows/{project_id}']).toHaveProperty('delete');
+      expect(res.body.paths['/v1/workflows/{project_id}']).toHaveProperty('delete');
+    });
+
+    it('should document exactly the legacy routes outside /v1 and the operational paths', async () => {
+      const res = await sut.http.get('/openapi.json').expect(200);
+      const operational = /^\/(v1|health|metrics|mcp|admin|dashboard|rpa\/v1\/exec)(\/|$)/;
+
+      const unprefixed = Object.entries(res.body.paths as Record<string, object>)
+        .filter(([path]) => !operational.test(path))
+        .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+        .sort();
+
+      expect(unprefixed).toEqual(
+        [
+          'POST /workflows/upsert',
+          'GET /workflows/get',
+          'GET /workflows/get/{project_id}',
+          'POST /workflows/execute',
+          'POST /workflows/execute-async',
+          'GET /executions/{id}',
+          'GET /api-keys/get',
+          'POST /api-keys/create',
+          'POST /api-keys/remove',
+        ].sort(),
+      );
+    });
+
+    it('should answer 404 on the unprefixed forms of the /v1 routes', async () => {
+      const moved = [
+        sut.http.get('/workflows').set(ALICE),
+        sut.http.get('/workflows/p1').set(ALICE),
+        sut.http.delete('/workflows/p1').set(ALICE),
+        sut.http.get('/executions').set(ALICE),
+        sut.http.post('/executions').set(ALICE).send({}),
+        sut.http.get('/api-keys').set(ALICE),
+        sut.http.post('/api-keys').set(ALICE).send({ name: 'k' }),
+        sut.http.get('/webhooks').set(ALICE),
+        sut.http.get('/schedules/1').set(ALICE),
+      ];
+      for (const res of await Promise.all(moved)) expectError(res, 404, 'NOT_FOUND');
     });
   });
 
   describe('errors', () => {
     it('should answer an unknown route with 404 in the envelope', async () => {
       expectError(await sut.http.get('/no/such/route'), 404, 'NOT_FOUND');
-      expectError(await sut.http.put('/workflows').set(ALICE), 404, 'NOT_FOUND');
+      expectError(await sut.http.put('/v1/workflows').set(ALICE), 404, 'NOT_FOUND');
     });
 
     it('should answer a body over BODY_LIMIT with 413 PAYLOAD_TOO_LARGE', async () => {
       const res = await sut.http
-        .post('/workflows/upsert')
+        .post('/v1/workflows/upsert')
         .set(ALICE)
         .send({ project_id: 'big', name: 'Big', description: 'x'.repeat(4096) });
 
@@ -81,7 +120,7 @@ describe('HTTP conventions (e2e)', () => {
 
     it('should answer malformed JSON with 400 and not quote the body back', async () => {
       const res = await sut.http
-        .post('/workflows/upsert')
+        .post('/v1/workflows/upsert')
         .set(ALICE)
         .set('Content-Type', 'application/json')
         .send('{"project_id": "p", secret-looking-text');
@@ -91,7 +130,11 @@ describe('HTTP conventions (e2e)', () => {
     });
 
     it('should answer a badly encoded path with 400 in the envelope', async () => {
-      expectError(await sut.http.get('/workflows/%E0%A4%A').set(ALICE), 400, 'VALIDATION_FAILED');
+      expectError(
+        await sut.http.get('/v1/workflows/%E0%A4%A').set(ALICE),
+        400,
+        'VALIDATION_FAILED',
+      );
     });
   });
 
@@ -119,7 +162,7 @@ describe('HTTP conventions (e2e)', () => {
     it('should generate one when none is sent, on every kind of answer', async () => {
       const answers = await Promise.all([
         sut.http.get('/health'),
-        sut.http.get('/workflows'),
+        sut.http.get('/v1/workflows'),
         sut.http.get('/openapi.json'),
         sut.http.get('/docs').redirects(1),
       ]);
@@ -129,7 +172,7 @@ describe('HTTP conventions (e2e)', () => {
     });
 
     it('should put the request id in error envelopes', async () => {
-      const given = await sut.http.get('/workflows').set('X-Request-ID', 'err-trace-1');
+      const given = await sut.http.get('/v1/workflows').set('X-Request-ID', 'err-trace-1');
       const generated = await sut.http.get('/nowhere').set('X-Request-ID', 'bad id');
 
       expectError(given, 401, 'UNAUTHENTICATED');
@@ -140,11 +183,11 @@ describe('HTTP conventions (e2e)', () => {
 
     it('should put the request id in a 413 and a malformed JSON envelope', async () => {
       const tooLarge = await sut.http
-        .post('/api-keys')
+        .post('/v1/api-keys')
         .set({ ...ALICE, 'X-Request-ID': 'big-1' })
         .send({ name: 'x'.repeat(4096) });
       const malformed = await sut.http
-        .post('/api-keys')
+        .post('/v1/api-keys')
         .set({ ...ALICE, 'X-Request-ID': 'bad-json-1' })
         .set('Content-Type', 'application/json')
         .send('{');
@@ -166,11 +209,11 @@ describe('Trusted user header (e2e)', () => {
   });
 
   it.each([
-    ['GET', '/workflows'],
+    ['GET', '/v1/workflows'],
     ['GET', '/workflows/get'],
-    ['POST', '/workflows/upsert'],
-    ['GET', '/api-keys'],
-    ['POST', '/api-keys'],
+    ['POST', '/v1/workflows/upsert'],
+    ['GET', '/v1/api-keys'],
+    ['POST', '/v1/api-keys'],
     ['GET', '/api-keys/get'],
     ['POST', '/api-keys/create'],
   ])('should ignore X-User-Id on %s %s when AUTH_TRUST_USER_HEADER=false', async (method, path) => {
@@ -183,7 +226,7 @@ describe('Trusted user header (e2e)', () => {
 
   it('should ignore the user_id header spelling too, and create nothing', async () => {
     const res = await sut.http
-      .post('/workflows/upsert')
+      .post('/v1/workflows/upsert')
       .set('user_id', 'alice')
       .send({ project_id: 'p', name: 'n' });
 

@@ -34,7 +34,7 @@ describe('Limits across two api processes sharing Redis (e2e)', () => {
 
   const countRows = async (userId: string): Promise<number> => {
     const res = await request(a.url)
-      .get(`/executions?pageSize=1`)
+      .get(`/v1/executions?pageSize=1`)
       .set('X-User-Id', userId)
       .expect(200);
     return res.body.data.total as number;
@@ -48,7 +48,7 @@ describe('Limits across two api processes sharing Redis (e2e)', () => {
       () => startExecution(a.url, key, 'p-limits'),
       () =>
         request(b.url)
-          .post('/workflows/p-limits/execute-async')
+          .post('/v1/workflows/p-limits/execute-async')
           .set('Authorization', auth)
           .send({}),
       () =>
@@ -90,7 +90,7 @@ describe('Limits across two api processes sharing Redis (e2e)', () => {
     // Refused starts start nothing.
     expect(await countRows('olga')).toBe(RATE);
     // Reads are not limited.
-    await request(b.url).get('/executions').set('Authorization', auth).expect(200);
+    await request(b.url).get('/v1/executions').set('Authorization', auth).expect(200);
   });
 
   it('should cap a user’s PENDING+RUNNING executions across processes, whatever the key', async () => {
@@ -115,9 +115,9 @@ describe('Limits across two api processes sharing Redis (e2e)', () => {
     await startRun(b.url, pete, 'p-pete');
 
     // An execution that ends frees a slot (a fresh key: refused starts used this one's budget).
-    const list = await request(a.url).get('/executions?pageSize=1').set('X-User-Id', 'olga');
+    const list = await request(a.url).get('/v1/executions?pageSize=1').set('X-User-Id', 'olga');
     const id = list.body.data.records[0].id as string;
-    await request(b.url).post(`/executions/${id}/cancel`).set('X-User-Id', 'olga').expect(200);
+    await request(b.url).post(`/v1/executions/${id}/cancel`).set('X-User-Id', 'olga').expect(200);
     const third = await createKey(a.url, 'olga', { name: 'third' });
     await startRun(a.url, third, 'p-limits');
     expect((await startExecution(b.url, third, 'p-limits')).body.msg).toMatch(/active executions/);
@@ -126,7 +126,7 @@ describe('Limits across two api processes sharing Redis (e2e)', () => {
   it('should refuse a body over BODY_LIMIT with 413 in the envelope', async () => {
     const key = await createKey(a.url, 'quinn');
     const res = await request(a.url)
-      .post('/executions')
+      .post('/v1/executions')
       .set('Authorization', `Bearer ${key}`)
       .send({ project_id: 'p-limits', params: { blob: 'x'.repeat(8 * 1024) } });
     expect(res.status).toBe(413);
@@ -192,7 +192,7 @@ describe('Per-user cap in one process (e2e)', () => {
     const key = await createKey(sut.http, 'rita');
     await startRun(sut.http, key, 'p-rita');
     await request(sut.url)
-      .post('/workflows/p-rita/execute-async')
+      .post('/v1/workflows/p-rita/execute-async')
       .set('Authorization', `Bearer ${key}`)
       .send({})
       .expect(202);

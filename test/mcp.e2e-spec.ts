@@ -387,7 +387,7 @@ describe('MCP (e2e)', () => {
       const client = await connect(key, 'query');
       expect((await client.listTools()).tools).toHaveLength(5);
 
-      await sut.http.delete(`/api-keys/${id}`).set('X-User-Id', 'alice').expect(200);
+      await sut.http.delete(`/v1/api-keys/${id}`).set('X-User-Id', 'alice').expect(200);
 
       const err = await waitFor(
         async () =>

@@ -97,15 +97,15 @@ describe('Metrics (e2e)', () => {
     expect(
       delta('rpa_http_request_duration_seconds_count', {
         method: 'POST',
-        route: '/executions',
+        route: '/v1/executions',
         status_code: '202',
       }),
     ).toBe(3);
-    await sut.http.get(`/executions/${completed.id}`).set('Authorization', `Bearer ${key}`);
+    await sut.http.get(`/v1/executions/${completed.id}`).set('Authorization', `Bearer ${key}`);
     const later = await scrape();
     expect(
       metricValue(later, 'rpa_http_request_duration_seconds_count', {
-        route: '/executions/:id',
+        route: '/v1/executions/:id',
         status_code: '200',
       }),
     ).toBeGreaterThanOrEqual(1);
@@ -115,7 +115,7 @@ describe('Metrics (e2e)', () => {
 
   it('should report open SSE streams, the socket gauge, queue depth and a paused queue', async () => {
     const id = await startRun(sut.http, key, 'p-metrics', { __sim: { hang: true } });
-    const stream = await openSse(`${sut.url}/executions/${id}/events`, { headers: bearer(key) });
+    const stream = await openSse(`${sut.url}/v1/executions/${id}/events`, { headers: bearer(key) });
     expect(stream.status).toBe(200);
     try {
       await waitFor(async () => metricValue(await scrape(), 'rpa_sse_streams') ?? 0, {
@@ -133,7 +133,7 @@ describe('Metrics (e2e)', () => {
       socket.close();
     }
 
-    await sut.http.post(`/executions/${id}/cancel`).set('Authorization', `Bearer ${key}`);
+    await sut.http.post(`/v1/executions/${id}/cancel`).set('Authorization', `Bearer ${key}`);
 
     const queue = sut.app.get(ExecutionQueue).queue;
     await queue.pause();

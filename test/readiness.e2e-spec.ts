@@ -35,7 +35,7 @@ describe('Readiness while Redis is down (e2e)', () => {
   it('should stay alive and keep serving what needs only MySQL', async () => {
     await sut.http.get('/health').expect(200);
     const upsert = await sut.http
-      .post('/workflows/upsert')
+      .post('/v1/workflows/upsert')
       .set('X-User-Id', 'alice')
       .send({ project_id: 'p1', name: 'P' })
       .expect(200);

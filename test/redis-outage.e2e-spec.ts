@@ -90,7 +90,7 @@ describe('Redis unreachable (e2e)', () => {
 
     // Budget first (api): refused before anything is written.
     const budgeted = await timed(() =>
-      request(api.url).post('/executions').set(bearer(key)).send({ project_id: 'p-outage' }),
+      request(api.url).post('/v1/executions').set(bearer(key)).send({ project_id: 'p-outage' }),
     );
     expect(budgeted.ms).toBeLessThan(ANSWER_WITHIN_MS);
     expect(budgeted.value.status).toBe(503);
@@ -102,9 +102,10 @@ describe('Redis unreachable (e2e)', () => {
     const starts = await Promise.all(
       [
         () =>
-          request(all.url).post('/executions').set(bearer(key)).send({ project_id: 'p-outage' }),
-        () => request(all.url).post('/workflows/p-outage/execute-async').set(bearer(key)).send({}),
-        () => request(all.url).post(`/executions/${done}/retry`).set(bearer(key)),
+          request(all.url).post('/v1/executions').set(bearer(key)).send({ project_id: 'p-outage' }),
+        () =>
+          request(all.url).post('/v1/workflows/p-outage/execute-async').set(bearer(key)).send({}),
+        () => request(all.url).post(`/v1/executions/${done}/retry`).set(bearer(key)),
       ].map((start) => timed(start)),
     );
     for (const { value, ms } of starts) {
@@ -130,14 +131,14 @@ describe('Redis unreachable (e2e)', () => {
     // Every other request answers too: from MySQL, or 503 naming Redis.
     const others = await Promise.all(
       [
-        () => request(api.url).get('/executions').set(bearer(key)),
+        () => request(api.url).get('/v1/executions').set(bearer(key)),
         () => request(api.url).get('/admin/queue').set(bearer(ADMIN)),
         () =>
           request(api.url)
-            .post('/workflows/p-outage/schedules')
+            .post('/v1/workflows/p-outage/schedules')
             .set('X-User-Id', 'otto')
             .send({ cron: '0 * * * *' }),
-        () => request(api.url).post(`/executions/${refused[0].id}/cancel`).set(bearer(key)),
+        () => request(api.url).post(`/v1/executions/${refused[0].id}/cancel`).set(bearer(key)),
       ].map((call) => timed(call)),
     );
     for (const { ms } of others) expect(ms).toBeLessThan(ANSWER_WITHIN_MS);
@@ -169,7 +170,9 @@ describe('Redis unreachable (e2e)', () => {
       what: 'the api to notice that Redis is gone',
     });
     const started = Date.now();
-    const reader = await openSse(`${api.url}/executions/${done}/events`, { headers: bearer(key) });
+    const reader = await openSse(`${api.url}/v1/executions/${done}/events`, {
+      headers: bearer(key),
+    });
     await reader.ended;
     expect(Date.now() - started).toBeLessThan(ANSWER_WITHIN_MS);
     expect(reader.status).toBe(200);
@@ -178,7 +181,7 @@ describe('Redis unreachable (e2e)', () => {
       execution: { id: done, status: 'COMPLETED' },
     });
     // A resume cannot be replayed from Redis: the snapshot stands in for it.
-    const resumed = await openSse(`${api.url}/executions/${done}/events`, {
+    const resumed = await openSse(`${api.url}/v1/executions/${done}/events`, {
       headers: { ...bearer(key), 'Last-Event-ID': '1-0' },
     });
     await resumed.ended;

@@ -16,7 +16,9 @@ describe('Run control (e2e)', () => {
   const waitEnded = (id: string) =>
     waitFor(
       async () => {
-        const res = await sut.http.get(`/executions/${id}`).set('Authorization', `Bearer ${key}`);
+        const res = await sut.http
+          .get(`/v1/executions/${id}`)
+          .set('Authorization', `Bearer ${key}`);
         return res.body.data.execution;
       },
       {
@@ -56,13 +58,15 @@ describe('Run control (e2e)', () => {
     const auth = { Authorization: `Bearer ${key}` };
     // Occupies the only processor slot while the others queue up behind it.
     const blocker = await sut.http
-      .post('/executions')
+      .post('/v1/executions')
       .set(auth)
       .send({ project_id: 'plain', params: { __sim: { delay_ms: 1500 } } })
       .expect(202);
     await waitFor(
       async () => {
-        const res = await sut.http.get(`/executions/${blocker.body.data.execution.id}`).set(auth);
+        const res = await sut.http
+          .get(`/v1/executions/${blocker.body.data.execution.id}`)
+          .set(auth);
         return res.body.data.execution.status;
       },
       { what: 'the blocker to run', accept: (status) => status === 'RUNNING', failFast: true },
@@ -70,7 +74,7 @@ describe('Run control (e2e)', () => {
     const low: string[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await sut.http
-        .post('/executions')
+        .post('/v1/executions')
         .set(auth)
         .send({ project_id: 'plain', priority: 10, reference: `low-${i}` })
         .expect(202);
@@ -78,7 +82,7 @@ describe('Run control (e2e)', () => {
     }
     const high = (
       await sut.http
-        .post('/executions')
+        .post('/v1/executions')
         .set(auth)
         .send({ project_id: 'plain', priority: 1, reference: 'high' })
         .expect(202)
@@ -89,7 +93,7 @@ describe('Run control (e2e)', () => {
     for (const lowRun of ended.slice(1)) expect(startOf(ended[0])).toBeLessThan(startOf(lowRun));
     expect(ended[0].priority).toBe(1);
 
-    const filtered = await sut.http.get('/executions?reference=high').set(auth).expect(200);
+    const filtered = await sut.http.get('/v1/executions?reference=high').set(auth).expect(200);
     expect(filtered.body.data.total).toBe(1);
     expect(filtered.body.data.records[0].id).toBe(high);
   });
@@ -107,7 +111,7 @@ describe('Run control (e2e)', () => {
     );
 
     const res = await sut.http
-      .post('/executions')
+      .post('/v1/executions')
       .set('Authorization', `Bearer ${key}`)
       .send({ project_id: 'typed', params: { month: 'June', count: 0, extra: true } })
       .expect(400);
@@ -116,7 +120,7 @@ describe('Run control (e2e)', () => {
     expect(fields).toEqual(['params.count', 'params.extra', 'params.month']);
 
     const missing = await sut.http
-      .post('/workflows/typed/execute-async')
+      .post('/v1/workflows/typed/execute-async')
       .set('Authorization', `Bearer ${key}`)
       .send({ params: {} })
       .expect(400);
@@ -138,7 +142,7 @@ describe('Run control (e2e)', () => {
     ).toBe(jobsBefore);
 
     const ok = await sut.http
-      .post('/executions')
+      .post('/v1/executions')
       .set('Authorization', `Bearer ${key}`)
       .send({ project_id: 'typed', params: { month: '2026-10', count: 2 } })
       .expect(202);
@@ -151,7 +155,7 @@ describe('Run control (e2e)', () => {
 
   it('should refuse to store a workflow whose parameters are not a valid JSON Schema', async () => {
     const res = await sut.http
-      .post('/workflows/upsert')
+      .post('/v1/workflows/upsert')
       .set('X-User-Id', user)
       .send({
         project_id: 'broken',
@@ -167,7 +171,7 @@ describe('Run control (e2e)', () => {
     const auth = { Authorization: `Bearer ${key}` };
     const first = (
       await sut.http
-        .post('/executions')
+        .post('/v1/executions')
         .set(auth)
         .send({
           project_id: 'plain',
@@ -179,11 +183,11 @@ describe('Run control (e2e)', () => {
         })
         .expect(202)
     ).body.data.execution;
-    const running = await sut.http.post(`/executions/${first.id}/retry`).set(auth);
+    const running = await sut.http.post(`/v1/executions/${first.id}/retry`).set(auth);
     if (running.status === 409) expect(running.body.error).toBe('CONFLICT');
     await waitEnded(first.id);
 
-    const retried = (await sut.http.post(`/executions/${first.id}/retry`).set(auth).expect(202))
+    const retried = (await sut.http.post(`/v1/executions/${first.id}/retry`).set(auth).expect(202))
       .body.data.execution;
     expect(retried).toMatchObject({
       retry_of: first.id,
@@ -204,21 +208,21 @@ describe('Run control (e2e)', () => {
 
     const hanging = (
       await sut.http
-        .post('/executions')
+        .post('/v1/executions')
         .set(auth)
         .send({ project_id: 'plain', params: { __sim: { hang: true } } })
         .expect(202)
     ).body.data.execution;
-    const refused = await sut.http.post(`/executions/${hanging.id}/retry`).set(auth).expect(409);
+    const refused = await sut.http.post(`/v1/executions/${hanging.id}/retry`).set(auth).expect(409);
     expect(refused.body.error).toBe('CONFLICT');
-    await sut.http.post(`/executions/${hanging.id}/cancel`).set(auth).expect(200);
+    await sut.http.post(`/v1/executions/${hanging.id}/cancel`).set(auth).expect(200);
   });
 
   it('should resume an SSE stream with Last-Event-ID and deliver exactly the missed events', async () => {
     const auth = { Authorization: `Bearer ${key}` };
     const execution = (
       await sut.http
-        .post('/executions')
+        .post('/v1/executions')
         .set(auth)
         .send({
           project_id: 'plain',
@@ -226,7 +230,7 @@ describe('Run control (e2e)', () => {
         })
         .expect(202)
     ).body.data.execution;
-    const url = `${sut.url}/executions/${execution.id}/events`;
+    const url = `${sut.url}/v1/executions/${execution.id}/events`;
 
     // First connection: the snapshot and two live events, then the client drops.
     const firstStream = await openSse(url, {
@@ -263,7 +267,7 @@ describe('Run control (e2e)', () => {
   it('should forbid starting runs with a read-only key on every start route, and refuse expired keys', async () => {
     const readOnly = (
       await sut.http
-        .post('/api-keys')
+        .post('/v1/api-keys')
         .set('X-User-Id', user)
         .send({ name: 'reader', scopes: ['read'] })
         .expect(201)
@@ -271,9 +275,9 @@ describe('Run control (e2e)', () => {
     expect(readOnly.scopes).toEqual(['read']);
     const auth = { Authorization: `Bearer ${readOnly.api_key}` };
     const starts: Array<[string, object]> = [
-      ['/executions', { project_id: 'plain' }],
-      ['/workflows/plain/execute', {}],
-      ['/workflows/plain/execute-async', {}],
+      ['/v1/executions', { project_id: 'plain' }],
+      ['/v1/workflows/plain/execute', {}],
+      ['/v1/workflows/plain/execute-async', {}],
       ['/workflows/execute', { project_id: 'plain' }],
       ['/workflows/execute-async', { project_id: 'plain' }],
       ['/rpa/v1/exec', { project_id: 'plain' }],
@@ -289,9 +293,9 @@ describe('Run control (e2e)', () => {
     }
     const [{ n: after }] = await sut.db.query('SELECT COUNT(*) AS n FROM executions');
     expect(Number(after)).toBe(Number(before));
-    await sut.http.get('/executions').set(auth).expect(200);
+    await sut.http.get('/v1/executions').set(auth).expect(200);
 
-    const listed = await sut.http.get('/api-keys').set('X-User-Id', user).expect(200);
+    const listed = await sut.http.get('/v1/api-keys').set('X-User-Id', user).expect(200);
     expect(
       listed.body.data.records.find((k: { id: number }) => k.id === readOnly.id),
     ).toMatchObject({
@@ -302,18 +306,18 @@ describe('Run control (e2e)', () => {
     const soon = new Date(Date.now() + 1500).toISOString();
     const expiring = (
       await sut.http
-        .post('/api-keys')
+        .post('/v1/api-keys')
         .set('X-User-Id', user)
         .send({ name: 'short', expires_at: soon })
         .expect(201)
     ).body.data;
     await sut.http
-      .get('/executions')
+      .get('/v1/executions')
       .set('Authorization', `Bearer ${expiring.api_key}`)
       .expect(200);
     await waitFor(
       async () =>
-        (await sut.http.get('/executions').set('Authorization', `Bearer ${expiring.api_key}`))
+        (await sut.http.get('/v1/executions').set('Authorization', `Bearer ${expiring.api_key}`))
           .status,
       {
         what: 'the expired key to be refused',
@@ -323,13 +327,13 @@ describe('Run control (e2e)', () => {
       },
     );
     const expired = await sut.http
-      .get('/executions')
+      .get('/v1/executions')
       .set('Authorization', `Bearer ${expiring.api_key}`)
       .expect(401);
     expect(expired.body.error).toBe('UNAUTHENTICATED');
 
     await sut.http
-      .post('/api-keys')
+      .post('/v1/api-keys')
       .set('X-User-Id', user)
       .send({ name: 'past', expires_at: new Date(Date.now() - 1000).toISOString() })
       .expect(400);

@@ -14,8 +14,8 @@ describe('Schedules (e2e)', () => {
   const upsert = (projectId: string, status: 0 | 1 = 1) =>
     upsertWorkflow(sut.http, USER, projectId, { name: 'Scheduled', status });
   const createSchedule = async (projectId: string, body: object) =>
-    (await sut.http.post(`/workflows/${projectId}/schedules`).set(as).send(body).expect(201)).body
-      .data.schedule;
+    (await sut.http.post(`/v1/workflows/${projectId}/schedules`).set(as).send(body).expect(201))
+      .body.data.schedule;
   const runsOf = async (scheduleId: string) => {
     const rows: Array<{ id: string; trigger: string; idempotency_key: string }> =
       await sut.db.query(
@@ -41,7 +41,7 @@ describe('Schedules (e2e)', () => {
   it('should validate cron, time zone, priority, ownership and scopes', async () => {
     await upsert('sched-validate');
     const post = (body: object, headers: Record<string, string> = as) =>
-      sut.http.post('/workflows/sched-validate/schedules').set(headers).send(body);
+      sut.http.post('/v1/workflows/sched-validate/schedules').set(headers).send(body);
     for (const body of [
       { cron: '* * * *' },
       { cron: '* * * * * * *' },
@@ -61,7 +61,7 @@ describe('Schedules (e2e)', () => {
       });
     }
     await sut.http
-      .post('/workflows/upsert')
+      .post('/v1/workflows/upsert')
       .set(as)
       .send({
         project_id: 'sched-typed',
@@ -74,19 +74,19 @@ describe('Schedules (e2e)', () => {
       })
       .expect(200);
     const typed = await sut.http
-      .post('/workflows/sched-typed/schedules')
+      .post('/v1/workflows/sched-typed/schedules')
       .set(as)
       .send({ cron: '0 9 * * *', params: { month: 7 } })
       .expect(400);
     expect(typed.body.details).toEqual([{ field: 'params.month', errors: [expect.any(String)] }]);
     await sut.http
-      .post('/workflows/sched-typed/schedules')
+      .post('/v1/workflows/sched-typed/schedules')
       .set(as)
       .send({ cron: '0 9 * * *', params: { month: '2026-10' } })
       .expect(201);
 
     await sut.http
-      .post('/workflows/sched-validate/schedules')
+      .post('/v1/workflows/sched-validate/schedules')
       .set('X-User-Id', 'intruder')
       .send({ cron: '0 9 * * *' })
       .expect(404);
@@ -104,30 +104,34 @@ describe('Schedules (e2e)', () => {
       last_run_at: null,
     });
     expect(new Date(schedule.next_run_at).getTime()).toBeGreaterThan(Date.now());
-    await sut.http.get(`/schedules/${schedule.id}`).set('X-User-Id', 'intruder').expect(404);
-    await sut.http.delete(`/schedules/${schedule.id}`).set('X-User-Id', 'intruder').expect(404);
+    await sut.http.get(`/v1/schedules/${schedule.id}`).set('X-User-Id', 'intruder').expect(404);
+    await sut.http.delete(`/v1/schedules/${schedule.id}`).set('X-User-Id', 'intruder').expect(404);
     await sut.http
-      .patch(`/schedules/${schedule.id}`)
+      .patch(`/v1/schedules/${schedule.id}`)
       .set('X-User-Id', 'intruder')
       .send({ enabled: false })
       .expect(404);
-    await sut.http.patch(`/schedules/${schedule.id}`).set(as).send({ enabled: 'no' }).expect(400);
+    await sut.http
+      .patch(`/v1/schedules/${schedule.id}`)
+      .set(as)
+      .send({ enabled: 'no' })
+      .expect(400);
 
     const key = await sut.http
-      .post('/api-keys')
+      .post('/v1/api-keys')
       .set(as)
       .send({ name: 'ro', scopes: ['read'] })
       .expect(201);
     const readOnly = { Authorization: `Bearer ${key.body.data.api_key}` };
     await post({ cron: '0 9 * * *' }, readOnly).expect(403);
     const list = await sut.http
-      .get('/workflows/sched-validate/schedules')
+      .get('/v1/workflows/sched-validate/schedules')
       .set(readOnly)
       .expect(200);
     expect(list.body.data).toMatchObject({ total: 1, records: [{ id: schedule.id }] });
 
-    await sut.http.delete(`/schedules/${schedule.id}`).set(as).expect(200);
-    await sut.http.get(`/schedules/${schedule.id}`).set(as).expect(404);
+    await sut.http.delete(`/v1/schedules/${schedule.id}`).set(as).expect(200);
+    await sut.http.get(`/v1/schedules/${schedule.id}`).set(as).expect(404);
     expect(await schedulerIds()).not.toContain(schedule.id);
   });
 
@@ -146,7 +150,7 @@ describe('Schedules (e2e)', () => {
     });
 
     const run = await sut.http
-      .get(`/executions/${(await runsOf(schedule.id))[0].id}`)
+      .get(`/v1/executions/${(await runsOf(schedule.id))[0].id}`)
       .set(as)
       .expect(200);
     expect(run.body.data.execution).toMatchObject({
@@ -156,7 +160,7 @@ describe('Schedules (e2e)', () => {
       user_id: USER,
       reference: `schedule:${schedule.id}`,
     });
-    const shown = await sut.http.get(`/schedules/${schedule.id}`).set(as).expect(200);
+    const shown = await sut.http.get(`/v1/schedules/${schedule.id}`).set(as).expect(200);
     expect(shown.body.data.schedule.last_execution_id).toEqual(expect.any(String));
 
     await upsert('sched-run', 0);
@@ -176,7 +180,7 @@ describe('Schedules (e2e)', () => {
       accept: (runs) => runs > whileInactive,
       failFast: true,
     });
-    await sut.http.delete(`/schedules/${schedule.id}`).set(as).expect(200);
+    await sut.http.delete(`/v1/schedules/${schedule.id}`).set(as).expect(200);
   });
 
   it('should heal a job scheduler lost from Redis from the schedules table', async () => {
@@ -192,9 +196,13 @@ describe('Schedules (e2e)', () => {
     const scheduler = await ticks.getJobScheduler(schedule.id);
     expect(scheduler).toMatchObject({ pattern: '0 0 1 1 *', tz: 'UTC' });
 
-    await sut.http.patch(`/schedules/${schedule.id}`).set(as).send({ enabled: false }).expect(200);
+    await sut.http
+      .patch(`/v1/schedules/${schedule.id}`)
+      .set(as)
+      .send({ enabled: false })
+      .expect(200);
     expect(await schedulerIds()).not.toContain(schedule.id);
-    const disabled = await sut.http.get(`/schedules/${schedule.id}`).set(as).expect(200);
+    const disabled = await sut.http.get(`/v1/schedules/${schedule.id}`).set(as).expect(200);
     expect(disabled.body.data.schedule).toMatchObject({ enabled: false, next_run_at: null });
     await sleep(2500); // re-syncs happen meanwhile and must not bring it back
     expect(await schedulerIds()).not.toContain(schedule.id);
@@ -206,7 +214,7 @@ describe('Schedules (e2e)', () => {
     const b = await createSchedule('sched-delete', { cron: '30 4 * * *', timezone: 'Asia/Tokyo' });
     expect(await schedulerIds()).toEqual(expect.arrayContaining([a.id, b.id]));
 
-    await sut.http.delete('/workflows/sched-delete').set(as).expect(200);
+    await sut.http.delete('/v1/workflows/sched-delete').set(as).expect(200);
     await waitFor(
       async () => {
         const rows = await sut.db.query('SELECT id FROM schedules WHERE project_id = ?', [
@@ -217,7 +225,7 @@ describe('Schedules (e2e)', () => {
       },
       { what: 'the schedules to be removed', failFast: true },
     );
-    await sut.http.get(`/schedules/${a.id}`).set(as).expect(404);
-    await sut.http.get('/workflows/sched-delete/schedules').set(as).expect(404);
+    await sut.http.get(`/v1/schedules/${a.id}`).set(as).expect(404);
+    await sut.http.get('/v1/workflows/sched-delete/schedules').set(as).expect(404);
   });
 });

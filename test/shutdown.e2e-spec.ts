@@ -153,14 +153,14 @@ describe('Graceful shutdown of an api process (e2e)', () => {
     const key = await createKey(api.url, 'tess');
 
     const id = await startRun(api.url, key, 'p-api-stop');
-    const sse = await openSse(`${api.url}/executions/${id}/events`, { headers: bearer(key) });
+    const sse = await openSse(`${api.url}/v1/executions/${id}/events`, { headers: bearer(key) });
     const rpa = await openSse(`${api.url}/rpa/v1/exec`, {
       method: 'POST',
       headers: bearer(key),
       body: { project_id: 'p-api-stop', sid: 'engine-1' },
     });
     const sync = request(api.url)
-      .post('/workflows/p-api-stop/execute')
+      .post('/v1/workflows/p-api-stop/execute')
       .set('Authorization', `Bearer ${key}`)
       .send({})
       .then((res) => res);
@@ -172,7 +172,9 @@ describe('Graceful shutdown of an api process (e2e)', () => {
     await sse.waitFor((s) => s.text().includes('event: snapshot'), 'snapshot', 10_000);
     await waitFor(
       async () => {
-        const res = await request(api.url).get('/executions?pageSize=1').set('X-User-Id', 'tess');
+        const res = await request(api.url)
+          .get('/v1/executions?pageSize=1')
+          .set('X-User-Id', 'tess');
         return res.body.data.total;
       },
       { what: 'four executions written', accept: (total) => total === 4, timeoutMs: 10_000 },

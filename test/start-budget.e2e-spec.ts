@@ -37,7 +37,7 @@ describe('One start budget for every start path (e2e)', () => {
     // The issue's case: retrying an ended run over and over went past the budget.
     const answers: number[] = [];
     for (let i = 0; i < RATE + 2; i++) {
-      const res = await request(sut.url).post(`/executions/${first}/retry`).set(bearer(key));
+      const res = await request(sut.url).post(`/v1/executions/${first}/retry`).set(bearer(key));
       answers.push(res.status);
       if (res.status === 202) expect(Number(res.headers['x-ratelimit-limit'])).toBe(RATE);
       else {
@@ -49,7 +49,7 @@ describe('One start budget for every start path (e2e)', () => {
     expect(await rows({ user_id: 'rhea', trigger: 'retry' })).toBe(RATE - 1);
     // A fresh key of the same user has its own budget.
     const other = await createKey(sut.http, 'rhea');
-    await request(sut.url).post(`/executions/${first}/retry`).set(bearer(other)).expect(202);
+    await request(sut.url).post(`/v1/executions/${first}/retry`).set(bearer(other)).expect(202);
   });
 
   it('should count MCP tool calls against the same budget as REST starts', async () => {
@@ -72,7 +72,7 @@ describe('One start budget for every start path (e2e)', () => {
   it("should hold a `* * * * * *` schedule to its owner's budget and record the refusals", async () => {
     await upsertWorkflow(sut.http, 'cora', 'p-cron');
     const created = await sut.http
-      .post('/workflows/p-cron/schedules')
+      .post('/v1/workflows/p-cron/schedules')
       .set('X-User-Id', 'cora')
       .send({ cron: '* * * * * *' })
       .expect(201);
@@ -90,6 +90,6 @@ describe('One start budget for every start path (e2e)', () => {
     expect(refused.last_error).toMatch(/retry in \d+ s/);
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(await rows({ user_id: 'cora', trigger: 'schedule' })).toBe(RATE);
-    await sut.http.delete(`/schedules/${scheduleId}`).set('X-User-Id', 'cora').expect(200);
+    await sut.http.delete(`/v1/schedules/${scheduleId}`).set('X-User-Id', 'cora').expect(200);
   });
 });

@@ -40,7 +40,7 @@ describe('Stream limits (e2e)', () => {
   });
 
   const events = async (key: string, id: string, headers: Record<string, string> = {}) => {
-    const reader = await openSse(`${sut.url}/executions/${id}/events`, {
+    const reader = await openSse(`${sut.url}/v1/executions/${id}/events`, {
       headers: { ...bearer(key), ...headers },
     });
     readers.push(reader);
@@ -107,7 +107,7 @@ describe('Stream limits (e2e)', () => {
   it('should close a stream resumed with a Last-Event-ID past the end of an ended run', async () => {
     const key = await createKey(sut.http, 'sia');
     const run = await startRun(sut.http, key, 'p-streams');
-    await sut.http.post(`/executions/${run}/cancel`).set(bearer(key)).expect(200);
+    await sut.http.post(`/v1/executions/${run}/cancel`).set(bearer(key)).expect(200);
 
     // The issue's case: an id beyond every stored event never saw a final event and hung.
     const reader = await events(key, run, { 'Last-Event-ID': '99999999999999-0' });

@@ -52,7 +52,7 @@ describe('Webhooks and schedules across processes (e2e)', () => {
     (await db.query(sql, params))[0] as T[];
   const runToEnd = async (body: object = {}) => {
     const res = await http
-      .post('/workflows/multi/execute-async')
+      .post('/v1/workflows/multi/execute-async')
       .set('Authorization', `Bearer ${key}`)
       .send(body)
       .expect(202);
@@ -100,7 +100,7 @@ describe('Webhooks and schedules across processes (e2e)', () => {
     const target = await startReceiver();
     receivers.push(target);
     const hook = await http
-      .post('/webhooks')
+      .post('/v1/webhooks')
       .set(as)
       .send({ url: target.url, events: ['execution.started', 'execution.completed'] })
       .expect(201);
@@ -120,13 +120,13 @@ describe('Webhooks and schedules across processes (e2e)', () => {
       hook.body.data.id,
     ]);
     expect(log).toHaveLength(2);
-    await http.delete(`/webhooks/${hook.body.data.id}`).set(as).expect(200);
+    await http.delete(`/v1/webhooks/${hook.body.data.id}`).set(as).expect(200);
   });
 
   it('should start one run per tick with two workers (5±1 in five seconds) and stop when disabled', async () => {
     const t0 = Date.now();
     const created = await http
-      .post('/workflows/multi/schedules')
+      .post('/v1/workflows/multi/schedules')
       .set(as)
       .send({ cron: '* * * * * *', params: { scheduled: true } })
       .expect(201);
@@ -155,7 +155,7 @@ describe('Webhooks and schedules across processes (e2e)', () => {
       expect(ticksSeen[i] - ticksSeen[i - 1]).toBeGreaterThanOrEqual(1000);
     }
 
-    await http.patch(`/schedules/${scheduleId}`).set(as).send({ enabled: false }).expect(200);
+    await http.patch(`/v1/schedules/${scheduleId}`).set(as).send({ enabled: false }).expect(200);
     await sleep(1500); // a tick already being processed may still start its run
     const afterDisable = (await tickRuns()).length;
     await sleep(3000);
@@ -166,14 +166,14 @@ describe('Webhooks and schedules across processes (e2e)', () => {
   it("should remove a deleted workflow's schedules from MySQL and Redis", async () => {
     await upsertWorkflow(http, USER, 'doomed', { name: 'Doomed' });
     const created = await http
-      .post('/workflows/doomed/schedules')
+      .post('/v1/workflows/doomed/schedules')
       .set(as)
       .send({ cron: '0 0 1 1 *' })
       .expect(201);
     const scheduleId = created.body.data.schedule.id as string;
     expect((await ticks.getJobSchedulers()).map((s) => s.key)).toContain(scheduleId);
 
-    await http.delete('/workflows/doomed').set(as).expect(200);
+    await http.delete('/v1/workflows/doomed').set(as).expect(200);
     await waitFor(
       async () => {
         const left = await rows('SELECT id FROM schedules WHERE project_id = ?', ['doomed']);
@@ -191,7 +191,7 @@ describe('Webhooks and schedules across processes (e2e)', () => {
       const target = await startReceiver(() => 503);
       receivers.push(target);
       const hook = await http
-        .post('/webhooks')
+        .post('/v1/webhooks')
         .set(as)
         .send({ url: target.url, events: ['execution.completed'] })
         .expect(201);

@@ -28,14 +28,14 @@ async function seed(sut: TestApp, user: string, projectId: string): Promise<stri
 
 async function runToEnd(sut: TestApp, key: string, projectId: string, body: object = {}) {
   const started = await sut.http
-    .post(`/workflows/${projectId}/execute-async`)
+    .post(`/v1/workflows/${projectId}/execute-async`)
     .set('Authorization', `Bearer ${key}`)
     .send(body)
     .expect(202);
   const id = started.body.data.executionId as string;
   return waitFor(
     async () =>
-      (await sut.http.get(`/executions/${id}`).set('X-User-Id', USER).expect(200)).body.data
+      (await sut.http.get(`/v1/executions/${id}`).set('X-User-Id', USER).expect(200)).body.data
         .execution,
     { what: `execution ${id} to end`, accept: (execution) => !!execution.end_time, failFast: true },
   );
@@ -43,7 +43,7 @@ async function runToEnd(sut: TestApp, key: string, projectId: string, body: obje
 
 async function createWebhook(sut: TestApp, url: string, events: string[], user = USER) {
   const res = await sut.http
-    .post('/webhooks')
+    .post('/v1/webhooks')
     .set('X-User-Id', user)
     .send({ url, events, description: 'test' })
     .expect(201);
@@ -60,7 +60,7 @@ interface DeliveryView {
 
 async function deliveriesOf(sut: TestApp, webhookId: string) {
   const res = await sut.http
-    .get(`/webhooks/${webhookId}/deliveries`)
+    .get(`/v1/webhooks/${webhookId}/deliveries`)
     .set('X-User-Id', USER)
     .expect(200);
   return res.body.data as { total: number; records: DeliveryView[] };
@@ -186,7 +186,7 @@ describe('Webhooks (e2e)', () => {
 
     target.respondWith(() => 200);
     const again = await sut.http
-      .post(`/webhooks/deliveries/${failed.id}/redeliver`)
+      .post(`/v1/webhooks/deliveries/${failed.id}/redeliver`)
       .set('X-User-Id', USER)
       .expect(202);
     const redelivery = again.body.data.delivery;
@@ -202,7 +202,7 @@ describe('Webhooks (e2e)', () => {
     const done = await waitFor(
       async () => {
         const res = await sut.http
-          .get(`/webhooks/deliveries/${redelivery.id}`)
+          .get(`/v1/webhooks/deliveries/${redelivery.id}`)
           .set('X-User-Id', USER)
           .expect(200);
         return res.body.data.delivery;
@@ -220,7 +220,7 @@ describe('Webhooks (e2e)', () => {
     const target = await receiver();
     const hook = await createWebhook(sut, target.url, ['execution.failed']);
     const res = await sut.http
-      .post(`/webhooks/${hook.id}/test`)
+      .post(`/v1/webhooks/${hook.id}/test`)
       .set('Authorization', `Bearer ${key}`)
       .expect(202);
     const [request] = await target.waitFor(1);
@@ -236,12 +236,12 @@ describe('Webhooks (e2e)', () => {
   it("should deliver a run's final event to its callback_url, signed with the callback secret", async () => {
     const target = await receiver();
     const first = await sut.http
-      .get('/webhooks/callback-secret')
+      .get('/v1/webhooks/callback-secret')
       .set('X-User-Id', USER)
       .expect(200);
     const secret = first.body.data.secret as string;
     const second = await sut.http
-      .get('/webhooks/callback-secret')
+      .get('/v1/webhooks/callback-secret')
       .set('Authorization', `Bearer ${key}`)
       .expect(200);
     expect(second.body.data.secret).toBe(secret);
@@ -264,7 +264,7 @@ describe('Webhooks (e2e)', () => {
     expect(target.requests).toHaveLength(1);
 
     const log = await sut.http
-      .get(`/webhooks/deliveries?kind=callback&execution_id=${execution.id}`)
+      .get(`/v1/webhooks/deliveries?kind=callback&execution_id=${execution.id}`)
       .set('X-User-Id', USER)
       .expect(200);
     expect(log.body.data.records).toMatchObject([
@@ -276,7 +276,7 @@ describe('Webhooks (e2e)', () => {
     const target = await receiver();
     await createWebhook(sut, target.url, ['execution.completed']);
     const started = await sut.http
-      .post('/workflows/wh-1/execute-async')
+      .post('/v1/workflows/wh-1/execute-async')
       .set('Authorization', `Bearer ${key}`)
       .send({ params: { __sim: { delay_ms: 1500 } } })
       .expect(202);
@@ -297,7 +297,7 @@ describe('Webhooks (e2e)', () => {
   it('should list webhooks without secrets and keep them private to their owner', async () => {
     const target = await receiver();
     const hook = await createWebhook(sut, target.url, ['execution.completed']);
-    const list = await sut.http.get('/webhooks').set('X-User-Id', USER).expect(200);
+    const list = await sut.http.get('/v1/webhooks').set('X-User-Id', USER).expect(200);
     const listed = list.body.data.records.find((w: { id: string }) => w.id === hook.id);
     expect(listed).toEqual({
       id: hook.id,
@@ -311,20 +311,20 @@ describe('Webhooks (e2e)', () => {
     expect(stored[0].secret).not.toContain(hook.secret);
 
     const other = { 'X-User-Id': 'someone-else' };
-    await sut.http.get(`/webhooks/${hook.id}`).set(other).expect(404);
-    await sut.http.delete(`/webhooks/${hook.id}`).set(other).expect(404);
-    await sut.http.post(`/webhooks/${hook.id}/test`).set(other).expect(404);
-    await sut.http.get(`/webhooks/${hook.id}/deliveries`).set(other).expect(404);
-    const mine = await sut.http.get('/webhooks/deliveries').set('X-User-Id', USER).expect(200);
+    await sut.http.get(`/v1/webhooks/${hook.id}`).set(other).expect(404);
+    await sut.http.delete(`/v1/webhooks/${hook.id}`).set(other).expect(404);
+    await sut.http.post(`/v1/webhooks/${hook.id}/test`).set(other).expect(404);
+    await sut.http.get(`/v1/webhooks/${hook.id}/deliveries`).set(other).expect(404);
+    const mine = await sut.http.get('/v1/webhooks/deliveries').set('X-User-Id', USER).expect(200);
     await sut.http
-      .post(`/webhooks/deliveries/${mine.body.data.records[0].id}/redeliver`)
+      .post(`/v1/webhooks/deliveries/${mine.body.data.records[0].id}/redeliver`)
       .set(other)
       .expect(404);
-    const theirs = await sut.http.get('/webhooks').set(other).expect(200);
+    const theirs = await sut.http.get('/v1/webhooks').set(other).expect(200);
     expect(theirs.body.data).toEqual({ total: 0, records: [] });
 
-    await sut.http.delete(`/webhooks/${hook.id}`).set('X-User-Id', USER).expect(200);
-    await sut.http.get(`/webhooks/${hook.id}`).set('X-User-Id', USER).expect(404);
+    await sut.http.delete(`/v1/webhooks/${hook.id}`).set('X-User-Id', USER).expect(200);
+    await sut.http.get(`/v1/webhooks/${hook.id}`).set('X-User-Id', USER).expect(404);
   });
 
   it('should prune finished deliveries older than the retention, keeping pending ones', async () => {
@@ -356,7 +356,7 @@ describe('Webhooks (e2e)', () => {
 
   it('should validate url, events, scopes and the per-user limit', async () => {
     const post = (body: object, user = 'limit-user') =>
-      sut.http.post('/webhooks').set('X-User-Id', user).send(body);
+      sut.http.post('/v1/webhooks').set('X-User-Id', user).send(body);
     const ok = { url: 'https://hooks.example.com/x', events: ['execution.completed'] };
     const bad = [
       { ...ok, url: 'ftp://hooks.example.com/x' },
@@ -373,14 +373,14 @@ describe('Webhooks (e2e)', () => {
     }
 
     const readOnly = await sut.http
-      .post('/api-keys')
+      .post('/v1/api-keys')
       .set('X-User-Id', USER)
       .send({ name: 'ro', scopes: ['read'] })
       .expect(201);
     const bearer = `Bearer ${readOnly.body.data.api_key}`;
-    await sut.http.post('/webhooks').set('Authorization', bearer).send(ok).expect(403);
-    await sut.http.get('/webhooks').set('Authorization', bearer).expect(200);
-    await sut.http.get('/webhooks').expect(401);
+    await sut.http.post('/v1/webhooks').set('Authorization', bearer).send(ok).expect(403);
+    await sut.http.get('/v1/webhooks').set('Authorization', bearer).expect(200);
+    await sut.http.get('/v1/webhooks').expect(401);
 
     for (let i = 0; i < 10; i++) await post(ok).expect(201);
     const over = await post(ok).expect(409);
@@ -423,7 +423,7 @@ describe('Webhook SSRF guard (e2e)', () => {
     ];
     for (const url of refused) {
       const res = await sut.http
-        .post('/webhooks')
+        .post('/v1/webhooks')
         .set('X-User-Id', USER)
         .send({ url, events: ['execution.completed'] });
       expect({ url, status: res.status }).toEqual({ url, status: 400 });
@@ -431,11 +431,11 @@ describe('Webhook SSRF guard (e2e)', () => {
     }
     // A public address (documentation-free, never contacted: removed at once) is accepted.
     const ok = await sut.http
-      .post('/webhooks')
+      .post('/v1/webhooks')
       .set('X-User-Id', USER)
       .send({ url: 'https://93.184.215.14/x', events: ['execution.completed'] })
       .expect(201);
-    await sut.http.delete(`/webhooks/${ok.body.data.id}`).set('X-User-Id', USER).expect(200);
+    await sut.http.delete(`/v1/webhooks/${ok.body.data.id}`).set('X-User-Id', USER).expect(200);
   });
 
   it('should refuse, at delivery time, a callback_url on loopback without retrying it', async () => {
@@ -443,7 +443,7 @@ describe('Webhook SSRF guard (e2e)', () => {
     const delivery = await waitFor(
       async () => {
         const res = await sut.http
-          .get(`/webhooks/deliveries?execution_id=${execution.id}`)
+          .get(`/v1/webhooks/deliveries?execution_id=${execution.id}`)
           .set('X-User-Id', USER)
           .expect(200);
         return res.body.data.records[0];
@@ -462,7 +462,7 @@ describe('Webhook SSRF guard (e2e)', () => {
   it('should refuse, at delivery time, a host name that resolves to a private address', async () => {
     const url = target.url.replace('127.0.0.1', hostname());
     const hook = await createWebhook(sut, url, ['execution.completed']);
-    await sut.http.post(`/webhooks/${hook.id}/test`).set('X-User-Id', USER).expect(202);
+    await sut.http.post(`/v1/webhooks/${hook.id}/test`).set('X-User-Id', USER).expect(202);
     const page = await settledDelivery(sut, hook.id, 1);
     expect(page.records[0]).toMatchObject({ status: 'failed', attempt_count: 1 });
     expect(page.records[0].last_error).toMatch(/private/);

@@ -18,7 +18,7 @@ describe('Workflows (e2e)', () => {
   });
 
   const upsert = (headers: Record<string, string>, body: object) =>
-    sut.http.post('/workflows/upsert').set(headers).send(body);
+    sut.http.post('/v1/workflows/upsert').set(headers).send(body);
 
   const rows = () =>
     sut.db.query(
@@ -34,7 +34,7 @@ describe('Workflows (e2e)', () => {
     }
   }
 
-  describe('POST /workflows/upsert', () => {
+  describe('POST /v1/workflows/upsert', () => {
     it('should create then update a workflow by project_id', async () => {
       const created = await upsert(ALICE, {
         project_id: 'inv-1',
@@ -78,7 +78,7 @@ describe('Workflows (e2e)', () => {
       const res = await upsert(ALICE, { project_id: 42, name: 'Numbers' }).expect(200);
 
       expect(okData(res).workflow.project_id).toBe('42');
-      await sut.http.get('/workflows/42').set(ALICE).expect(200);
+      await sut.http.get('/v1/workflows/42').set(ALICE).expect(200);
       expect(await rows()).toMatchObject([{ project_id: '42', user_id: 'alice' }]);
     });
 
@@ -158,12 +158,12 @@ describe('Workflows (e2e)', () => {
       expect(await rows()).toEqual([]);
     });
 
-    it('should answer a project_id owned by another user as a legacy conflict (200, 5001)', async () => {
+    it('should answer a project_id owned by another user with 409 CONFLICT', async () => {
       await upsert(ALICE, { project_id: 'shared', name: 'Alice owns it' }).expect(200);
 
       const res = await upsert(BOB, { project_id: 'shared', name: 'Bob wants it' });
 
-      expectError(res, 200, 'CONFLICT');
+      expectError(res, 409, 'CONFLICT');
       expect(JSON.stringify(res.body)).not.toContain('Alice owns it');
       expect(await rows()).toMatchObject([
         { project_id: 'shared', user_id: 'alice', name: 'Alice owns it' },
@@ -171,7 +171,7 @@ describe('Workflows (e2e)', () => {
     });
 
     it('should answer 401 without credentials and change nothing', async () => {
-      const res = await sut.http.post('/workflows/upsert').send({ project_id: 'n', name: 'N' });
+      const res = await sut.http.post('/v1/workflows/upsert').send({ project_id: 'n', name: 'N' });
 
       expectError(res, 401, 'UNAUTHENTICATED');
       expect(await rows()).toEqual([]);
@@ -190,12 +190,12 @@ describe('Workflows (e2e)', () => {
     });
   });
 
-  describe('GET /workflows', () => {
+  describe('GET /v1/workflows', () => {
     it('should list only the caller workflows with the total of all matches', async () => {
       await seed(ALICE, 'a', 5);
       await seed(BOB, 'b', 2);
 
-      const res = await sut.http.get('/workflows').set(ALICE).expect(200);
+      const res = await sut.http.get('/v1/workflows').set(ALICE).expect(200);
 
       const data = okData(res);
       expect(data.total).toBe(5);
@@ -212,8 +212,8 @@ describe('Workflows (e2e)', () => {
     it('should filter by status', async () => {
       await seed(ALICE, 'a', 5);
 
-      const active = okData(await sut.http.get('/workflows?status=1').set(ALICE).expect(200));
-      const inactive = okData(await sut.http.get('/workflows?status=0').set(ALICE).expect(200));
+      const active = okData(await sut.http.get('/v1/workflows?status=1').set(ALICE).expect(200));
+      const inactive = okData(await sut.http.get('/v1/workflows?status=0').set(ALICE).expect(200));
 
       expect(active.total).toBe(3);
       expect(active.records.every((w: { status: number }) => w.status === 1)).toBe(true);
@@ -226,7 +226,7 @@ describe('Workflows (e2e)', () => {
 
       const pages = [];
       for (const pageNo of [1, 2, 3, 4]) {
-        const res = await sut.http.get(`/workflows?pageNo=${pageNo}&pageSize=2`).set(ALICE);
+        const res = await sut.http.get(`/v1/workflows?pageNo=${pageNo}&pageSize=2`).set(ALICE);
         pages.push(okData(res));
       }
 
@@ -239,7 +239,7 @@ describe('Workflows (e2e)', () => {
     it('should default to 20 records a page', async () => {
       await seed(ALICE, 'a', 21);
 
-      const data = okData(await sut.http.get('/workflows').set(ALICE).expect(200));
+      const data = okData(await sut.http.get('/v1/workflows').set(ALICE).expect(200));
 
       expect(data.total).toBe(21);
       expect(data.records).toHaveLength(20);
@@ -254,69 +254,77 @@ describe('Workflows (e2e)', () => {
       ['unknown=1', ['unknown']],
       ['_t=1700000000', ['_t']],
     ])('should refuse %s with 400', async (query, fields) => {
-      const res = await sut.http.get(`/workflows?${query}`).set(ALICE);
+      const res = await sut.http.get(`/v1/workflows?${query}`).set(ALICE);
 
       expect(invalidFields(res)).toEqual(fields);
     });
 
     it('should answer 401 without credentials', async () => {
-      expectError(await sut.http.get('/workflows'), 401, 'UNAUTHENTICATED');
+      expectError(await sut.http.get('/v1/workflows'), 401, 'UNAUTHENTICATED');
     });
   });
 
-  describe('GET /workflows/{project_id}', () => {
+  describe('GET /v1/workflows/{project_id}', () => {
     it('should answer the caller workflow', async () => {
       await seed(ALICE, 'a', 1);
 
-      const res = await sut.http.get('/workflows/a1').set(ALICE).expect(200);
+      const res = await sut.http.get('/v1/workflows/a1').set(ALICE).expect(200);
 
       expect(okData(res).workflow).toMatchObject({ project_id: 'a1', user_id: 'alice' });
     });
 
     it('should answer 404 WORKFLOW_NOT_FOUND for an absent workflow', async () => {
-      expectError(await sut.http.get('/workflows/nothing').set(ALICE), 404, 'WORKFLOW_NOT_FOUND');
+      expectError(
+        await sut.http.get('/v1/workflows/nothing').set(ALICE),
+        404,
+        'WORKFLOW_NOT_FOUND',
+      );
     });
 
     it('should answer 404 for another user workflow and never its data', async () => {
       await upsert(BOB, { project_id: 'bobs', name: 'Secret plan' }).expect(200);
 
-      const res = await sut.http.get('/workflows/bobs').set(ALICE);
+      const res = await sut.http.get('/v1/workflows/bobs').set(ALICE);
 
       expectError(res, 404, 'WORKFLOW_NOT_FOUND');
       expect(JSON.stringify(res.body)).not.toContain('Secret plan');
     });
 
     it('should answer 401 without credentials', async () => {
-      expectError(await sut.http.get('/workflows/a1'), 401, 'UNAUTHENTICATED');
+      expectError(await sut.http.get('/v1/workflows/a1'), 401, 'UNAUTHENTICATED');
     });
   });
 
-  describe('DELETE /workflows/{project_id}', () => {
+  describe('DELETE /v1/workflows/{project_id}', () => {
     it('should delete the caller workflow', async () => {
       await seed(ALICE, 'a', 2);
 
-      const res = await sut.http.delete('/workflows/a1').set(ALICE).expect(200);
+      const res = await sut.http.delete('/v1/workflows/a1').set(ALICE).expect(200);
 
       expect(okData(res)).toBeNull();
       expect((await rows()).map((r) => r.project_id)).toEqual(['a2']);
-      await sut.http.get('/workflows/a1').set(ALICE).expect(404);
+      await sut.http.get('/v1/workflows/a1').set(ALICE).expect(404);
     });
 
     it('should answer 404 for another user workflow and keep it', async () => {
       await seed(BOB, 'b', 1);
 
-      expectError(await sut.http.delete('/workflows/b1').set(ALICE), 404, 'WORKFLOW_NOT_FOUND');
+      expectError(await sut.http.delete('/v1/workflows/b1').set(ALICE), 404, 'WORKFLOW_NOT_FOUND');
       expect(await rows()).toMatchObject([{ project_id: 'b1', user_id: 'bob' }]);
     });
 
     it('should answer 404 for an absent workflow', async () => {
-      expectError(await sut.http.delete('/workflows/none').set(ALICE), 404, 'WORKFLOW_NOT_FOUND');
+      expectError(
+        await sut.http.delete('/v1/workflows/none').set(ALICE),
+        404,
+        'WORKFLOW_NOT_FOUND',
+      );
     });
 
     it('should answer 401 without credentials and keep the workflow', async () => {
       await seed(ALICE, 'a', 1);
 
-      expectError(await sut.http.delete('/workflows/a1'), 401, 'UNAUTHENTICATED');
+      expectError(await sut.http.delete('/v1/workflows/a1'), 401, 'UNAUTHENTICATED');
       expect(await rows()).toHaveLength(1);
     });
   });
@@ -362,16 +370,18 @@ describe('Workflows (e2e)', () => {
     });
   });
 
-  describe('a workflow whose project_id is "get" (docs/deviations.md)', () => {
-    it('should be shadowed by the legacy list on GET but reachable otherwise', async () => {
+  describe('a workflow whose project_id is "get"', () => {
+    it('should be reachable under /v1 and through the legacy routes', async () => {
       await upsert(ALICE, { project_id: 'get', name: 'Named get' }).expect(200);
 
-      const shadowed = okData(await sut.http.get('/workflows/get').set(ALICE).expect(200));
-      const direct = okData(await sut.http.get('/workflows/get/get').set(ALICE).expect(200));
-      await sut.http.delete('/workflows/get').set(ALICE).expect(200);
+      const modern = okData(await sut.http.get('/v1/workflows/get').set(ALICE).expect(200));
+      const legacyList = okData(await sut.http.get('/workflows/get').set(ALICE).expect(200));
+      const legacyOne = okData(await sut.http.get('/workflows/get/get').set(ALICE).expect(200));
+      await sut.http.delete('/v1/workflows/get').set(ALICE).expect(200);
 
-      expect(shadowed).toMatchObject({ total: 1, records: [{ project_id: 'get' }] });
-      expect(direct.workflow.project_id).toBe('get');
+      expect(modern.workflow.project_id).toBe('get');
+      expect(legacyList).toMatchObject({ total: 1, records: [{ project_id: 'get' }] });
+      expect(legacyOne.workflow.project_id).toBe('get');
       expect(await rows()).toEqual([]);
     });
   });

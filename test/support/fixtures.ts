@@ -29,7 +29,7 @@ export async function upsertWorkflow(
   fields: WorkflowFields = {},
 ): Promise<void> {
   await agent(target)
-    .post('/workflows/upsert')
+    .post('/v1/workflows/upsert')
     .set('X-User-Id', userId)
     .send({ project_id: projectId, name: `Workflow ${projectId}`, ...fields })
     .expect(200);
@@ -49,7 +49,7 @@ export async function createKeyWithId(
   fields: KeyFields = {},
 ): Promise<{ key: string; id: number }> {
   const res = await agent(target)
-    .post('/api-keys')
+    .post('/v1/api-keys')
     .set('X-User-Id', userId)
     .send({ name: `key of ${userId}`, ...fields })
     .expect(201);
@@ -66,17 +66,20 @@ export async function createKey(
 }
 
 export async function revokeKey(target: Target, userId: string, id: number): Promise<void> {
-  await agent(target).delete(`/api-keys/${id}`).set('X-User-Id', userId).expect(200);
+  await agent(target).delete(`/v1/api-keys/${id}`).set('X-User-Id', userId).expect(200);
 }
 
-/** POST /executions with `key`; answers the request, for the caller to check. */
+/** POST /v1/executions with `key`; answers the request, for the caller to check. */
 export function startExecution(
   target: Target,
   key: string,
   projectId: string,
   params: Record<string, unknown> = {},
 ) {
-  return agent(target).post('/executions').set(bearer(key)).send({ project_id: projectId, params });
+  return agent(target)
+    .post('/v1/executions')
+    .set(bearer(key))
+    .send({ project_id: projectId, params });
 }
 
 /** Starts an execution (202) and answers its id. */

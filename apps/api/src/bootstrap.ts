@@ -19,8 +19,11 @@ function setupDocs(app: NestExpressApplication): void {
         .setTitle('RPA OpenAPI Service')
         .setDescription(
           'Register robots (workflows), run them with API keys, follow their executions. ' +
-            'Every JSON answer is an envelope {code, msg, data}; errors add error and request_id.',
+            'Every JSON answer is an envelope {code, msg, data}; errors add error and request_id. ' +
+            'The API lives under /v1; the unprefixed routes (tag "legacy") serve the ' +
+            "platform's existing clients as they expect.",
         )
+        .addTag('legacy', "Unprefixed routes of the platform's existing clients")
         .setVersion('1.0')
         .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key or admin token' })
         .build(),

@@ -26,7 +26,7 @@ import { ApiKeyPageDto, CreatedApiKeyDto, MaskedApiKeyDto } from './dto/api-key.
 @ApiTags('api-keys')
 @ApiHeader({ name: 'X-User-Id', required: true, description: 'Trusted gateway header' })
 @Auth('user')
-@Controller('api-keys')
+@Controller('v1/api-keys')
 export class ApiKeyController {
   constructor(private readonly keys: ApiKeyService) {}
 

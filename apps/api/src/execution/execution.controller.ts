@@ -29,7 +29,7 @@ import { ExecutionService } from './execution.service';
 @ApiTags('executions')
 @ApiBearerAuth()
 @ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
-@Controller('executions')
+@Controller('v1/executions')
 export class ExecutionController {
   constructor(
     private readonly executions: ExecutionService,

@@ -7,6 +7,7 @@ import { ExecutionLogEntity } from './entities/execution-log.entity';
 import { ExecutionEntity } from './entities/execution.entity';
 import { EXECUTION_QUEUE, MAINTENANCE_QUEUE } from './execution.constants';
 import { ExecutionCancellation } from './execution-cancellation.service';
+import { ExecutionLegacyController } from './execution-legacy.controller';
 import { ExecutionController } from './execution.controller';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionEventLog } from './execution-event-log.service';
@@ -82,7 +83,12 @@ export class ExecutionModule {
     return {
       module: ExecutionModule,
       controllers: options.http
-        ? [ExecutionController, WorkflowExecutionController, RpaExecController]
+        ? [
+            ExecutionLegacyController,
+            ExecutionController,
+            WorkflowExecutionController,
+            RpaExecController,
+          ]
         : [],
       providers: [
         ...(options.http ? [ExecutionStreamService, RpaExecService] : []),

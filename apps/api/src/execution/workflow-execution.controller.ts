@@ -7,82 +7,27 @@ import {
   AppConfig,
   Auth,
   CurrentPrincipal,
-  LegacyRoute,
   Principal,
   RequestId,
   Scopes,
 } from '@app/common';
 import { StartBudget, StartBudgetOf } from '../limits/start-budget';
 import { ExecutionDto, ExecutionEnvelopeDto, ExecutionIdDto } from './dto/execution.response';
-import {
-  ExecuteAsyncWorkflowDto,
-  ExecuteWorkflowDto,
-  StartExecutionDto,
-} from './dto/start-execution.dto';
+import { ExecuteAsyncWorkflowDto, ExecuteWorkflowDto } from './dto/start-execution.dto';
 import { isFinal } from './entities/execution.entity';
 import { ExecutionService } from './execution.service';
 
-/** Start routes under /workflows: DESIGN §4 (true statuses) and §5 (legacy). */
+/** Start routes of one workflow, true HTTP statuses. */
 @ApiTags('executions')
 @ApiBearerAuth()
 @Auth('key')
 @Scopes('execute')
-@Controller('workflows')
+@Controller('v1/workflows')
 export class WorkflowExecutionController {
   constructor(
     private readonly executions: ExecutionService,
     private readonly config: AppConfig,
   ) {}
-
-  @Post('execute')
-  @HttpCode(200)
-  @LegacyRoute()
-  @ApiOperation({
-    summary: 'Legacy: start and wait; 200 {execution} whether ended or still running',
-  })
-  @ApiEnvelope(ExecutionEnvelopeDto)
-  @ApiErrors(400, 401, 429)
-  async legacyExecute(
-    @CurrentPrincipal() principal: Principal,
-    @StartBudgetOf() budget: StartBudget,
-    @Body() dto: StartExecutionDto,
-    @RequestId() requestId: string | undefined,
-  ): Promise<ExecutionEnvelopeDto> {
-    const { execution } = await this.executions.start({
-      ...dto,
-      userId: principal.userId,
-      trigger: 'api',
-      requestId,
-      budget,
-    });
-    const ended = await this.executions.waitForEnd(
-      execution.id,
-      this.config.execution.syncTimeoutMs,
-    );
-    return { execution: ExecutionDto.from(ended) };
-  }
-
-  @Post('execute-async')
-  @HttpCode(202)
-  @LegacyRoute()
-  @ApiOperation({ summary: 'Legacy: start; 202 {executionId}' })
-  @ApiEnvelope(ExecutionIdDto, { status: 202 })
-  @ApiErrors(400, 401, 429)
-  async legacyExecuteAsync(
-    @CurrentPrincipal() principal: Principal,
-    @StartBudgetOf() budget: StartBudget,
-    @Body() dto: StartExecutionDto,
-    @RequestId() requestId: string | undefined,
-  ): Promise<ExecutionIdDto> {
-    const { execution } = await this.executions.start({
-      ...dto,
-      userId: principal.userId,
-      trigger: 'api',
-      requestId,
-      budget,
-    });
-    return { executionId: execution.id };
-  }
 
   @Post(':project_id/execute')
   @ApiOperation({

@@ -19,7 +19,7 @@ import { ScheduleService } from './schedule.service';
 @ApiBearerAuth()
 @ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Auth('user', 'key')
-@Controller()
+@Controller('v1')
 export class ScheduleController {
   constructor(private readonly schedules: ScheduleService) {}
 

@@ -33,7 +33,7 @@ const toPage = (page: Page<DeliveryWithAttempts>): DeliveryPageDto =>
 @ApiBearerAuth()
 @ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Auth('user', 'key')
-@Controller('webhooks')
+@Controller('v1/webhooks')
 export class WebhookController {
   constructor(private readonly webhooks: WebhookService) {}
 

@@ -1,5 +1,5 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiEnvelope,
   ApiErrors,
@@ -10,24 +10,42 @@ import {
   Principal,
   Scopes,
 } from '@app/common';
+import { UpsertWorkflowDto } from './dto/upsert-workflow.dto';
 import { LegacyGetWorkflowsQueryDto } from './dto/workflow-query.dto';
-import { WorkflowDto, WorkflowEnvelopeDto, WorkflowPageDto } from './dto/workflow.response';
+import {
+  UpsertWorkflowResponseDto,
+  WorkflowDto,
+  WorkflowEnvelopeDto,
+  WorkflowPageDto,
+} from './dto/workflow.response';
 import { WorkflowService } from './workflow.service';
 
-/**
- * DESIGN §5 read routes. Registered before WorkflowController so that `/workflows/get`
- * is not taken for a project id.
- */
+/** The workflow routes of the platform's existing clients (unprefixed, legacy envelope). */
 @ApiTags('legacy')
 @ApiBearerAuth()
+@ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Auth('user', 'key')
-@Scopes('read')
 @LegacyRoute()
-@Controller('workflows/get')
+@Controller('workflows')
 export class WorkflowLegacyController {
   constructor(private readonly workflows: WorkflowService) {}
 
-  @Get()
+  @Post('upsert')
+  @HttpCode(200)
+  @Scopes('manage')
+  @ApiOperation({ summary: 'Create or update a workflow by project_id' })
+  @ApiEnvelope(UpsertWorkflowResponseDto)
+  @ApiErrors(400, 401)
+  async upsert(
+    @CurrentPrincipal() principal: Principal,
+    @Body() dto: UpsertWorkflowDto,
+  ): Promise<UpsertWorkflowResponseDto> {
+    const { workflow, action } = await this.workflows.upsert(principal.userId, dto);
+    return { workflow: WorkflowDto.from(workflow), action };
+  }
+
+  @Get('get')
+  @Scopes('read')
   @ApiOperation({ summary: 'List own workflows, or one (or null) with ?project_id=' })
   @ApiEnvelope(WorkflowPageDto)
   @ApiErrors(400, 401)
@@ -39,7 +57,8 @@ export class WorkflowLegacyController {
     return mapPage(await this.workflows.list(principal.userId, query), WorkflowDto.from);
   }
 
-  @Get(':project_id')
+  @Get('get/:project_id')
+  @Scopes('read')
   @ApiOperation({ summary: 'One workflow, or null (code 0000) when absent' })
   @ApiEnvelope(WorkflowEnvelopeDto)
   @ApiErrors(401)

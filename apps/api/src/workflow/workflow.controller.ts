@@ -5,7 +5,6 @@ import {
   ApiErrors,
   Auth,
   CurrentPrincipal,
-  LegacyRoute,
   mapPage,
   Principal,
   Scopes,
@@ -24,17 +23,16 @@ import { WorkflowService } from './workflow.service';
 @ApiBearerAuth()
 @ApiHeader({ name: 'X-User-Id', required: false, description: 'Trusted gateway header' })
 @Auth('user', 'key')
-@Controller('workflows')
+@Controller('v1/workflows')
 export class WorkflowController {
   constructor(private readonly workflows: WorkflowService) {}
 
   @Post('upsert')
   @HttpCode(200)
-  @LegacyRoute()
   @Scopes('manage')
-  @ApiOperation({ summary: 'Create or update a workflow by project_id (legacy status behaviour)' })
+  @ApiOperation({ summary: 'Create or update a workflow by project_id' })
   @ApiEnvelope(UpsertWorkflowResponseDto)
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 403, 409)
   async upsert(
     @CurrentPrincipal() principal: Principal,
     @Body() dto: UpsertWorkflowDto,

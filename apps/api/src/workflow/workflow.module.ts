@@ -17,7 +17,6 @@ export class WorkflowModule {}
 /** The workflow routes, in processes that serve the API. */
 @Module({
   imports: [WorkflowModule],
-  // Order matters: the legacy `/workflows/get` routes must win over `/workflows/:project_id`.
   controllers: [WorkflowLegacyController, WorkflowController],
 })
 export class WorkflowHttpModule {}

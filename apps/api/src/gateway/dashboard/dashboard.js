@@ -137,10 +137,10 @@
 
   async function loadRecent(key) {
     const headers = key ? { Authorization: `Bearer ${key}` } : {};
-    const res = await fetch('/executions?pageSize=20', { headers });
+    const res = await fetch('/v1/executions?pageSize=20', { headers });
     const body = await res.json().catch(() => null);
     if (!res.ok || !body || body.code !== '0000') {
-      throw new Error((body && body.msg) || `GET /executions answered ${res.status}`);
+      throw new Error((body && body.msg) || `GET /v1/executions answered ${res.status}`);
     }
     for (const execution of body.data.records) {
       const known = rows.get(execution.id);
