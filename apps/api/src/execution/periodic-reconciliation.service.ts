@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_SHUTDOWN_EVENT, AppConfig, RedisUnavailable } from '@app/common';
 import { ExecutionReconciler } from './execution-reconciler.service';
+import { FRESH_ROW_MS } from './execution-runner.service';
 
 /** The MySQL named lock one reconciliation pass holds, per database. */
 const LOCK_NAME = "CONCAT('rpa-reconcile:', LEFT(MD5(DATABASE()), 24))";
@@ -32,11 +33,12 @@ export class PeriodicReconciliation implements OnApplicationBootstrap {
 
   /**
    * Long enough for a start to write its row and queue its job (a few seconds at most, see
-   * REDIS_DEADLINE_MS), and for one robot create call and its backoff (the runner marks the
-   * row before each attempt), so no run gets a second job while its first is being made.
+   * REDIS_DEADLINE_MS), and for one robot create call and the backoff after it (the runner
+   * marks a row older than FRESH_ROW_MS before each attempt), so no run gets a second job, nor
+   * a second robot task, while its first is being made.
    */
   get minAgeMs(): number {
-    return Math.max(MIN_AGE_FLOOR_MS, this.config.robot.httpTimeoutMs + 5_000);
+    return Math.max(MIN_AGE_FLOOR_MS, this.config.robot.httpTimeoutMs + 5_000 + FRESH_ROW_MS);
   }
 
   onApplicationBootstrap(): void {
