@@ -6,6 +6,7 @@ import { ExecutionService } from '../execution/execution.service';
 import { WorkflowEntity, WorkflowStatus } from '../workflow/entities/workflow.entity';
 import { WorkflowService } from '../workflow/workflow.service';
 import { McpRequestError } from './mcp-results';
+import { StartBudget } from '../limits/start-budget';
 import { McpToolsService } from './mcp-tools.service';
 
 const alice: Principal = { userId: 'alice', via: 'key', scopes: ['read', 'execute', 'manage'] };
@@ -111,7 +112,10 @@ describe(McpToolsService.name, () => {
       params: { a: 1 },
       trigger: 'mcp',
       requestId: 'r1',
+      budget: expect.any(StartBudget),
     });
+    // The caller's own start budget, the one the REST start routes spend.
+    expect(start.mock.calls[0][0].budget.tracker).toBe('start:user:alice');
   });
 
   it.each([
