@@ -163,7 +163,8 @@ export class ExecutionService {
    * already taken it, the run is real and is answered as started.
    */
   private async abandon(execution: ExecutionEntity, err: unknown): Promise<ExecutionEntity> {
-    this.logger.error({ err }, `Could not enqueue execution ${execution.id}`);
+    // An outage, not a bug: the answer (503 naming Redis) says it; no stack in the log.
+    this.logger.warn(`Could not enqueue execution ${execution.id}: ${(err as Error).message}`);
     const ended = await this.store.transition(execution.id, [ExecutionStatus.Pending], {
       status: ExecutionStatus.Failed,
       error: ExecutionErrors.enqueueFailed,
