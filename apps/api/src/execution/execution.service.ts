@@ -11,7 +11,7 @@ import {
   RedisUnavailable,
   pageWindow,
 } from '@app/common';
-import { WorkflowStatus } from '../workflow/entities/workflow.entity';
+import { WorkflowEntity, WorkflowStatus } from '../workflow/entities/workflow.entity';
 import { WorkflowService } from '../workflow/workflow.service';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
@@ -31,6 +31,7 @@ import { ExecutionStore } from './execution.store';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { toEvent } from './execution-event.factory';
 import { StartBudget, StartRateLimiter } from '../limits/start-budget';
+import { startRequestHash } from './start-request-hash';
 
 export interface StartExecutionInput {
   userId: string;
@@ -45,6 +46,11 @@ export interface StartExecutionInput {
   idempotencyKey?: string;
   requestId?: string;
   retryOf?: string;
+  /**
+   * Extra conditions of the caller on the workflow (e.g. the version a client pinned), run
+   * after an idempotent replay was ruled out and before anything is stored; throws to refuse.
+   */
+  admit?: (workflow: WorkflowEntity) => void;
   /** The per-key start budget this start spends (every start path has one). */
   budget: StartBudget;
 }
@@ -82,6 +88,7 @@ export class ExecutionService {
   ): Promise<{ execution: ExecutionEntity; replayed: boolean }> {
     // First: refused and replayed requests count too, so hammering a start route is limited.
     await this.limiter.spend(input.budget);
+    // Before the workflow lookup: a retry finds its run even if the workflow changed since.
     if (input.idempotencyKey !== undefined) {
       if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
         throw AppException.validation([
@@ -97,6 +104,7 @@ export class ExecutionService {
     if (Number(workflow.status) !== WorkflowStatus.Active) {
       throw new AppException('WORKFLOW_INACTIVE', `Workflow ${input.project_id} is inactive`);
     }
+    input.admit?.(workflow);
     const problems = this.workflows.paramsProblems(workflow, input.params ?? {});
     if (problems) throw AppException.validation(problems);
     if (input.timeout_ms !== undefined && input.timeout_ms > this.config.robot.timeoutMs) {
@@ -113,6 +121,7 @@ export class ExecutionService {
     const execution = this.executions.create({
       id: randomUUID(),
       project_id: workflow.project_id,
+      workflow_version: workflow.version,
       user_id: input.userId,
       status: ExecutionStatus.Pending,
       parameters: input.params ?? {},
@@ -128,6 +137,7 @@ export class ExecutionService {
       retry_of: input.retryOf ?? null,
       callback_url: input.callback_url ?? null,
       idempotency_key: input.idempotencyKey ?? null,
+      idempotency_hash: input.idempotencyKey === undefined ? null : startRequestHash(input),
       request_id: input.requestId ?? null,
       start_time: null,
       end_time: null,
@@ -304,11 +314,19 @@ export class ExecutionService {
     return this.executions.findOneBy({ user_id: userId, idempotency_key: key });
   }
 
+  /**
+   * The same key and request give the first execution; a different request under the key is
+   * refused. Runs stored before requests were hashed are compared by workflow only.
+   */
   private checkReplay(existing: ExecutionEntity, input: StartExecutionInput): ExecutionEntity {
-    if (existing.project_id !== input.project_id) {
+    const same =
+      existing.idempotency_hash === null
+        ? existing.project_id === input.project_id
+        : existing.idempotency_hash === startRequestHash(input);
+    if (!same) {
       throw new AppException(
-        'CONFLICT',
-        'This Idempotency-Key was already used to start another workflow',
+        'IDEMPOTENCY_CONFLICT',
+        'This idempotency key was already used for a different request; use a new key for a new run',
       );
     }
     return existing;
