@@ -2,6 +2,8 @@ import {
   ExecutionEntity,
   ExecutionStatus,
 } from '../apps/api/src/execution/entities/execution.entity';
+import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
+import { PeriodicReconciliation } from '../apps/api/src/execution/periodic-reconciliation.service';
 import { TestApp, startTestApp } from './support/app';
 import { insertExecution, waitForExecution } from './support/executions';
 import { upsertWorkflow } from './support/fixtures';
@@ -58,4 +60,57 @@ describe('Start-up reconciliation (e2e)', () => {
     // One task for the resumed run (the one made before the crash), one for the other.
     expect(await simTasks(sim.url)).toHaveLength(2);
   }, 120_000);
+});
+
+describe('Periodic reconciliation (e2e)', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    // The timer is off: the test runs the passes itself.
+    sut = await startTestApp({ RECONCILE_INTERVAL_MS: '0', RECONCILE_ON_START: 'false' });
+  });
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  it('should run one pass at a time per database, under the MySQL named lock', async () => {
+    const periodic = sut.app.get(PeriodicReconciliation);
+    const holder = sut.db.createQueryRunner();
+    await holder.connect();
+    try {
+      // Another worker holds the lock: this one skips its pass.
+      const [held] = await holder.query(
+        "SELECT GET_LOCK(CONCAT('rpa-reconcile:', LEFT(MD5(DATABASE()), 24)), 0) AS got",
+      );
+      expect(Number(held.got)).toBe(1);
+      expect(await periodic.runOnce()).toBe(false);
+      await holder.query(
+        "SELECT RELEASE_LOCK(CONCAT('rpa-reconcile:', LEFT(MD5(DATABASE()), 24)))",
+      );
+      expect(await periodic.runOnce()).toBe(true);
+    } finally {
+      await holder.release();
+    }
+  });
+
+  it('should leave rows younger than its age threshold alone and queue older ones', async () => {
+    await upsertWorkflow(sut.http, 'pia', 'p-periodic');
+    const periodic = sut.app.get(PeriodicReconciliation);
+    const old = new Date(Date.now() - periodic.minAgeMs - 1000);
+    // A start between its insert and its enqueue, and one a lost Redis forgot long ago.
+    const fresh = await insertExecution(sut.db, { project_id: 'p-periodic', user_id: 'pia' });
+    const forgotten = await insertExecution(sut.db, {
+      project_id: 'p-periodic',
+      user_id: 'pia',
+      created_at: old,
+      updated_at: old,
+    });
+    const queue = sut.app.get(ExecutionQueue);
+
+    expect(await periodic.runOnce()).toBe(true);
+
+    expect(await queue.state(fresh.id)).toBe('unknown');
+    expect(await queue.state(forgotten.id)).not.toBe('unknown');
+    await waitForExecution(sut.db, forgotten.id);
+  });
 });

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { withinRedisDeadline } from '@app/common';
 import { ExecutionQueue } from '../execution/execution.queue';
 import { QUEUE_STATES } from '../metrics/metrics.service';
 import { CleanResultDto, CleanableState, QueueStatusDto } from './dto/admin.dto';
@@ -15,10 +16,10 @@ export class AdminQueueService {
   }
 
   async status(): Promise<QueueStatusDto> {
-    const [counts, paused] = await Promise.all([
-      this.queue.getJobCounts(...QUEUE_STATES),
-      this.queue.isPaused(),
-    ]);
+    const [counts, paused] = await withinRedisDeadline(
+      'reading the queue',
+      Promise.all([this.queue.getJobCounts(...QUEUE_STATES), this.queue.isPaused()]),
+    );
     const count = (state: (typeof QUEUE_STATES)[number]) => Number(counts[state] ?? 0);
     return {
       queue: this.queue.name,
@@ -37,25 +38,31 @@ export class AdminQueueService {
 
   /** Global pause: no worker anywhere takes a new job; active ones go on. */
   async pause(): Promise<QueueStatusDto> {
-    await this.queue.pause();
+    await withinRedisDeadline('pausing the queue', this.queue.pause());
     return this.status();
   }
 
   async resume(): Promise<QueueStatusDto> {
-    await this.queue.resume();
+    await withinRedisDeadline('resuming the queue', this.queue.resume());
     return this.status();
   }
 
   /** Moves every failed job back to waiting; returns how many left the failed set. */
   async retryFailed(): Promise<number> {
-    const before = await this.queue.getFailedCount();
-    await this.queue.retryJobs({ state: 'failed', count: 1000 });
-    const after = await this.queue.getFailedCount();
+    const before = await withinRedisDeadline('reading the queue', this.queue.getFailedCount());
+    await withinRedisDeadline(
+      'retrying failed jobs',
+      this.queue.retryJobs({ state: 'failed', count: 1000 }),
+    );
+    const after = await withinRedisDeadline('reading the queue', this.queue.getFailedCount());
     return Math.max(before - after, 0);
   }
 
   async clean(state: CleanableState, olderThanMs: number, limit = 10_000): Promise<CleanResultDto> {
-    const ids = await this.queue.clean(olderThanMs, limit, state);
+    const ids = await withinRedisDeadline(
+      'cleaning the queue',
+      this.queue.clean(olderThanMs, limit, state),
+    );
     return { state, removed: ids.length, job_ids: ids.slice(0, REPORTED_IDS) };
   }
 }

@@ -62,6 +62,11 @@ export class ExecutionCancellation implements OnModuleInit, OnApplicationShutdow
     return this.active.size;
   }
 
+  /** Stops following one run in this process (its job is no longer ours), see RunInterrupted. */
+  interrupt(executionId: string): void {
+    this.active.get(executionId)?.abort(INTERRUPTED);
+  }
+
   /** Forgets a run, unless a newer run of the same execution has replaced it meanwhile. */
   untrack(executionId: string, signal: AbortSignal): void {
     if (this.active.get(executionId)?.signal === signal) this.active.delete(executionId);

@@ -76,24 +76,30 @@ export class ExecutionEventLog {
   /** Stores and publishes; resolves with the event's id. */
   async append(event: ExecutionEvent): Promise<string> {
     const { id: _ignored, ...payload } = event;
-    const id = await this.appendAndPublish(
-      this.streamKey(event.execution_id),
-      this.redis.key(EXECUTION_EVENTS_CHANNEL),
-      JSON.stringify(payload),
-      MAX_EVENTS_PER_EXECUTION,
-      RETAIN_MS,
+    const id = await this.redis.within(
+      'publishing an execution event',
+      this.appendAndPublish(
+        this.streamKey(event.execution_id),
+        this.redis.key(EXECUTION_EVENTS_CHANNEL),
+        JSON.stringify(payload),
+        MAX_EVENTS_PER_EXECUTION,
+        RETAIN_MS,
+      ),
     );
     return String(id);
   }
 
   /** Events after `afterId` (exclusive), oldest first. */
   async since(executionId: string, afterId: string): Promise<ExecutionEvent[]> {
-    const entries = await this.redis.client.xrange(
-      this.streamKey(executionId),
-      `(${afterId}`,
-      '+',
-      'COUNT',
-      MAX_EVENTS_PER_EXECUTION,
+    const entries = await this.redis.within(
+      'reading execution events',
+      this.redis.client.xrange(
+        this.streamKey(executionId),
+        `(${afterId}`,
+        '+',
+        'COUNT',
+        MAX_EVENTS_PER_EXECUTION,
+      ),
     );
     return entries.flatMap(([id, fields]) => {
       const json = fields[fields.indexOf('e') + 1];
@@ -107,12 +113,9 @@ export class ExecutionEventLog {
 
   /** The id of the newest stored event, or null. */
   async latestId(executionId: string): Promise<string | null> {
-    const entries = await this.redis.client.xrevrange(
-      this.streamKey(executionId),
-      '+',
-      '-',
-      'COUNT',
-      1,
+    const entries = await this.redis.within(
+      'reading execution events',
+      this.redis.client.xrevrange(this.streamKey(executionId), '+', '-', 'COUNT', 1),
     );
     return entries[0]?.[0] ?? null;
   }

@@ -11,7 +11,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
-import { StartRateLimit } from '../limits/start-rate-limit';
+import { StartBudget, StartBudgetOf } from '../limits/start-budget';
 import { ExecutionDto, ExecutionEnvelopeDto, ExecutionIdDto } from './dto/execution.response';
 import { StartExecutionDto } from './dto/start-execution.dto';
 import { ExecutionService } from './execution.service';
@@ -31,12 +31,12 @@ export class ExecutionLegacyController {
   @HttpCode(200)
   @Auth('key')
   @Scopes('execute')
-  @StartRateLimit()
   @ApiOperation({ summary: 'Start and wait; 200 {execution} whether ended or still running' })
   @ApiEnvelope(ExecutionEnvelopeDto)
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 429, 503)
   async execute(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Body() dto: StartExecutionDto,
     @RequestId() requestId: string | undefined,
   ): Promise<ExecutionEnvelopeDto> {
@@ -45,6 +45,7 @@ export class ExecutionLegacyController {
       userId: principal.userId,
       trigger: 'api',
       requestId,
+      budget,
     });
     const ended = await this.executions.waitForEnd(
       execution.id,
@@ -57,12 +58,12 @@ export class ExecutionLegacyController {
   @HttpCode(202)
   @Auth('key')
   @Scopes('execute')
-  @StartRateLimit()
   @ApiOperation({ summary: 'Start; 202 {executionId}' })
   @ApiEnvelope(ExecutionIdDto, { status: 202 })
-  @ApiErrors(400, 401)
+  @ApiErrors(400, 401, 429, 503)
   async executeAsync(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Body() dto: StartExecutionDto,
     @RequestId() requestId: string | undefined,
   ): Promise<ExecutionIdDto> {
@@ -71,6 +72,7 @@ export class ExecutionLegacyController {
       userId: principal.userId,
       trigger: 'api',
       requestId,
+      budget,
     });
     return { executionId: execution.id };
   }

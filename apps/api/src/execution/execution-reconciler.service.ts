@@ -61,8 +61,9 @@ const PARALLEL = 20;
  * - RUNNING with a robot_task_id: enqueued again; the runner follows the stored task and
  *   never creates a second one;
  * - RUNNING without a task id cannot be resumed: ended as FAILED.
- * Used by `POST /admin/reconcile` and at start by workers (RECONCILE_ON_START), so a crash
- * between writing a row and queueing its job never leaves it PENDING forever. Every step is
+ * Used by `POST /admin/reconcile`, at start by workers (RECONCILE_ON_START) and every
+ * RECONCILE_INTERVAL_MS by one worker (PeriodicReconciliation), so neither a crash between
+ * writing a row and queueing its job nor a Redis that lost its data leaves a run behind. Every step is
  * idempotent (conditional updates, job ids), so concurrent runs from several workers are safe.
  */
 @Injectable()
@@ -100,7 +101,14 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
     }
   }
 
-  async reconcile(): Promise<ReconcileReport> {
+  /**
+   * One pass over the active rows. `minAgeMs` leaves alone rows changed more recently (the
+   * periodic pass: a start may be between its insert and its enqueue); the start-up pass and
+   * the admin route look at every row. Stops at the first RedisUnavailable: with Redis away
+   * there is nothing to compare with.
+   */
+  async reconcile(options: { minAgeMs?: number } = {}): Promise<ReconcileReport> {
+    const minAgeMs = options.minAgeMs ?? 0;
     const report: ReconcileReport = {
       checked: 0,
       live: 0,
@@ -118,6 +126,7 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
         .createQueryBuilder('e')
         .select(['e.id', 'e.created_at'])
         .where('e.status IN (:...active)', { active: [...ACTIVE_STATUSES] })
+        .andWhere('e.updated_at <= :before', { before: new Date(Date.now() - minAgeMs) })
         .orderBy('e.created_at', 'ASC')
         .addOrderBy('e.id', 'ASC')
         .take(BATCH);

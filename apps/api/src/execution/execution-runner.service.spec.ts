@@ -30,6 +30,11 @@ class FakeExecutions {
     return true;
   }
 
+  async touchPending(id: string): Promise<void> {
+    const row = this.rows.get(id);
+    if (row?.status === ExecutionStatus.Pending) row.updated_at = new Date();
+  }
+
   async findOneBy({ id }: { id: string }): Promise<ExecutionEntity | null> {
     const row = this.rows.get(id);
     return row ? { ...row } : null;

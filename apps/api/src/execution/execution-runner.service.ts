@@ -15,6 +15,9 @@ import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { toEvent } from './execution-event.factory';
 import { RobotCallContext, RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
 
+/** See createTask; PeriodicReconciliation's age threshold allows for it. */
+export const FRESH_ROW_MS = 2000;
+
 type Outcome = { status: ExecutionStatus; result?: JsonObject | null; error?: string | null };
 
 /**
@@ -109,6 +112,12 @@ export class ExecutionRunner {
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       throwIfInterrupted(signal);
+      // A row untouched for a while could look abandoned to the periodic reconciliation while
+      // this call is in flight: mark it first (fresh rows, the usual case, skip the write).
+      if (Date.now() - new Date(execution.updated_at).getTime() > FRESH_ROW_MS) {
+        await this.store.touchPending(execution.id);
+        execution.updated_at = new Date();
+      }
       try {
         const taskId = await this.robot.createTask(
           {
@@ -134,6 +143,7 @@ export class ExecutionRunner {
         if (last) return { error: ExecutionErrors.createFailed(err.message) };
         await sleep(Math.min(250 * 2 ** (attempt - 1), 5000), signal);
         // Cancelled during the backoff: create no task for a cancelled run.
+        throwIfInterrupted(signal);
         if (signal.aborted) return { error: ExecutionErrors.cancelled };
       }
     }

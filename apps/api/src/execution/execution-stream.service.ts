@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
-import { AppConfig, SseStream, openSse } from '@app/common';
+import { Principal, RedisUnavailable, SseStream } from '@app/common';
+import { SseStreams } from '../limits/sse-streams';
 import { ExecutionDto } from './dto/execution.response';
 import { isFinal } from './entities/execution.entity';
 import { ExecutionEvent, isFinalEvent, publicEvent } from './execution.events';
@@ -18,15 +19,16 @@ export class ExecutionStreamService {
   constructor(
     private readonly executions: ExecutionService,
     private readonly bus: ExecutionEventBus,
-    private readonly config: AppConfig,
+    private readonly streams: SseStreams,
   ) {}
 
   async streamExecution(
-    userId: string,
+    principal: Principal,
     id: string,
     res: Response,
     lastEventId?: string,
   ): Promise<void> {
+    const { userId } = principal;
     // Ownership first, so that a foreign id answers a plain 404 envelope.
     await this.executions.get(userId, id);
 
@@ -37,7 +39,13 @@ export class ExecutionStreamService {
     const subscription = this.bus
       .forExecution(id)
       .subscribe((event) => (forward ? forward(event) : held.push(event)));
-    const stream = openSse(res, this.config.ssePingMs);
+    let stream: SseStream;
+    try {
+      stream = this.streams.open(principal, res);
+    } catch (err) {
+      subscription.unsubscribe();
+      throw err;
+    }
     stream.onClose(() => subscription.unsubscribe());
 
     let lastSent: string | null = null;
@@ -49,25 +57,42 @@ export class ExecutionStreamService {
       if (isFinalEvent(event)) stream.close();
     };
 
-    if (isStreamId(lastEventId)) {
-      lastSent = lastEventId;
-      for (const event of await this.bus.log.since(id, lastEventId)) send(event);
+    const missed = isStreamId(lastEventId) ? await this.missedSince(id, lastEventId) : null;
+    if (missed) {
+      lastSent = lastEventId as string;
+      for (const event of missed) send(event);
     } else {
       lastSent = await this.sendSnapshot(userId, id, stream);
     }
     if (stream.closed) return;
     for (const event of held.splice(0)) send(event);
     forward = send;
-    if (!stream.closed) await this.closeIfEndedUnseen(userId, id, stream, lastEventId);
+    if (missed && !stream.closed) await this.closeIfEnded(userId, id, stream);
   }
 
-  /** The snapshot carries the id of the newest event it reflects, so a resume starts there. */
+  /** Events after `lastEventId`; null when Redis cannot tell (a snapshot is sent instead). */
+  private async missedSince(id: string, lastEventId: string): Promise<ExecutionEvent[] | null> {
+    try {
+      return await this.bus.log.since(id, lastEventId);
+    } catch (err) {
+      if (err instanceof RedisUnavailable) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * The snapshot (from MySQL) carries the id of the newest event it reflects, so a resume
+   * starts there; while Redis is away it goes without one.
+   */
   private async sendSnapshot(
     userId: string,
     id: string,
     stream: SseStream,
   ): Promise<string | null> {
-    const latest = await this.bus.log.latestId(id);
+    const latest = await this.bus.log.latestId(id).catch((err: unknown) => {
+      if (err instanceof RedisUnavailable) return null;
+      throw err;
+    });
     const snapshot = await this.executions.get(userId, id);
     stream.send(
       { execution: ExecutionDto.from(snapshot) },
@@ -78,16 +103,11 @@ export class ExecutionStreamService {
   }
 
   /**
-   * A resumed stream whose events have expired from Redis would wait forever for a final
-   * event it can no longer get: when the run has ended, send the snapshot and close.
+   * A resumed stream that replayed no final event would wait forever once the run has ended
+   * (its events expired, or Last-Event-ID pointed past the end): it gets the snapshot and
+   * closes.
    */
-  private async closeIfEndedUnseen(
-    userId: string,
-    id: string,
-    stream: SseStream,
-    lastEventId: string | undefined,
-  ): Promise<void> {
-    if (!isStreamId(lastEventId) || (await this.bus.log.latestId(id)) !== null) return;
+  private async closeIfEnded(userId: string, id: string, stream: SseStream): Promise<void> {
     const current = await this.executions.get(userId, id);
     if (isFinal(current.status) && !stream.closed) {
       stream.send({ execution: ExecutionDto.from(current) }, { event: 'snapshot' });

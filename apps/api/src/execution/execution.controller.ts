@@ -20,7 +20,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
-import { StartRateLimit } from '../limits/start-rate-limit';
+import { StartBudget, StartBudgetOf } from '../limits/start-budget';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
 import {
   ExecutionDto,
@@ -46,7 +46,6 @@ export class ExecutionController {
   @HttpCode(202)
   @Auth('key')
   @Scopes('execute')
-  @StartRateLimit()
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,
@@ -54,9 +53,10 @@ export class ExecutionController {
   })
   @ApiOperation({ summary: 'Start an execution' })
   @ApiEnvelope(ExecutionEnvelopeDto, { status: 202 })
-  @ApiErrors(400, 401, 403, 404, 409, 503)
+  @ApiErrors(400, 401, 403, 404, 409, 429, 503)
   async start(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Body() dto: StartExecutionDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @RequestId() requestId: string | undefined,
@@ -67,6 +67,7 @@ export class ExecutionController {
       trigger: 'api',
       idempotencyKey,
       requestId,
+      budget,
     });
     return { execution: ExecutionDto.from(execution) };
   }
@@ -119,14 +120,17 @@ export class ExecutionController {
     summary: 'Start a new run with the same inputs (retry_of points back); 409 while it runs',
   })
   @ApiEnvelope(ExecutionEnvelopeDto, { status: 202 })
-  @ApiErrors(400, 401, 403, 404, 409)
+  @ApiErrors(400, 401, 403, 404, 409, 429, 503)
   async retry(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Param('id') id: string,
     @RequestId() requestId: string | undefined,
   ): Promise<ExecutionEnvelopeDto> {
     return {
-      execution: ExecutionDto.from(await this.executions.retry(principal.userId, id, requestId)),
+      execution: ExecutionDto.from(
+        await this.executions.retry(principal.userId, id, budget, requestId),
+      ),
     };
   }
 
@@ -163,13 +167,13 @@ export class ExecutionController {
     required: false,
     description: 'For browsers (EventSource): a token from POST /executions/{id}/stream-token',
   })
-  @ApiErrors(401, 404)
+  @ApiErrors(401, 404, 429)
   async events(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    await this.streams.streamExecution(principal.userId, id, res, lastEventId);
+    await this.streams.streamExecution(principal, id, res, lastEventId);
   }
 }

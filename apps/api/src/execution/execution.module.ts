@@ -20,6 +20,7 @@ import { ExecutionStore } from './execution.store';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { ExecutionRetention } from './execution-retention.service';
 import { ExecutionReconciler } from './execution-reconciler.service';
+import { PeriodicReconciliation } from './periodic-reconciliation.service';
 import { ExecutionRunner } from './execution-runner.service';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { ExecutionService } from './execution.service';
@@ -99,6 +100,7 @@ export class ExecutionModule {
               ExecutionProgressRecorder,
               configuredProcessor(options.config),
               ExecutionMaintenanceProcessor,
+              PeriodicReconciliation,
             ]
           : []),
       ],

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { Job, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
-import { APP_SHUTDOWN_EVENT, inSpan, SpanKind } from '@app/common';
+import { APP_SHUTDOWN_EVENT, inSpan, RedisService, SpanKind } from '@app/common';
 import { ExecutionJobData } from './execution.constants';
 import { ExecutionCancellation, RunInterrupted } from './execution-cancellation.service';
 import { ExecutionRunner } from './execution-runner.service';
@@ -21,6 +21,7 @@ export class ExecutionProcessor extends WorkerHost {
     private readonly runner: ExecutionRunner,
     private readonly pino: PinoLogger,
     private readonly cancellation: ExecutionCancellation,
+    private readonly redis: RedisService,
   ) {
     super();
   }
@@ -48,7 +49,10 @@ export class ExecutionProcessor extends WorkerHost {
     } catch (err) {
       if (!(err instanceof RunInterrupted) || !token) throw err;
       // Back to the queue without using an attempt; the next worker follows the stored task.
-      await job.moveToWait(token);
+      // A job Redis no longer holds (flushed, or Redis away) is left to the reconciliation.
+      await job.moveToWait(token).catch((e: Error) => {
+        this.logger.warn(`Job ${job.id} could not return to the queue: ${e.message}`);
+      });
       throw new WaitingError();
     }
   }
@@ -59,10 +63,22 @@ export class ExecutionProcessor extends WorkerHost {
    */
   @OnEvent(APP_SHUTDOWN_EVENT)
   async drain(): Promise<void> {
-    const closing = this.worker.close();
+    // With Redis away nothing could be reported to it: close by force (RedisAwayShutdown).
+    const closing = this.worker.close(!this.redis.reachable);
     const interrupted = this.cancellation.interruptAll();
     await closing;
     this.logger.log(`Worker closed; ${interrupted} active run(s) returned to the queue`);
+  }
+
+  /**
+   * A job whose lock could not be renewed is no longer ours: Redis forgot it (lost its data)
+   * or another worker took it over as stalled. Following it here too would poll the robot
+   * twice; the run stops here and is resumed from its stored task by whoever holds it (or by
+   * the periodic reconciliation).
+   */
+  @OnWorkerEvent('lockRenewalFailed')
+  onLocksLost(jobIds: string[]): void {
+    for (const id of jobIds) this.cancellation.interrupt(id);
   }
 
   /**

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { FindOptionsWhere, QueryFailedError, Repository } from 'typeorm';
-import { AppConfig, AppException, JsonObject, Page, PageQueryDto, pageWindow } from '@app/common';
+import {
+  AppConfig,
+  AppException,
+  JsonObject,
+  Page,
+  PageQueryDto,
+  RedisUnavailable,
+  pageWindow,
+} from '@app/common';
 import { WorkflowEntity, WorkflowStatus } from '../workflow/entities/workflow.entity';
 import { WorkflowService } from '../workflow/workflow.service';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
@@ -22,6 +30,7 @@ import { ExecutionQueue } from './execution.queue';
 import { ExecutionStore } from './execution.store';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { toEvent } from './execution-event.factory';
+import { StartBudget, StartRateLimiter } from '../limits/start-budget';
 import { startRequestHash } from './start-request-hash';
 
 export interface StartExecutionInput {
@@ -42,6 +51,8 @@ export interface StartExecutionInput {
    * after an idempotent replay was ruled out and before anything is stored; throws to refuse.
    */
   admit?: (workflow: WorkflowEntity) => void;
+  /** The per-key start budget this start spends (every start path has one). */
+  budget: StartBudget;
 }
 
 const isDuplicateKey = (err: unknown): boolean =>
@@ -64,6 +75,7 @@ export class ExecutionService {
     private readonly config: AppConfig,
     private readonly store: ExecutionStore,
     private readonly activeCap: ActiveExecutionCap,
+    private readonly limiter: StartRateLimiter,
   ) {}
 
   /**
@@ -74,6 +86,8 @@ export class ExecutionService {
   async start(
     input: StartExecutionInput,
   ): Promise<{ execution: ExecutionEntity; replayed: boolean }> {
+    // First: refused and replayed requests count too, so hammering a start route is limited.
+    await this.limiter.spend(input.budget);
     // Before the workflow lookup: a retry finds its run even if the workflow changed since.
     if (input.idempotencyKey !== undefined) {
       if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
@@ -147,27 +161,43 @@ export class ExecutionService {
         execution.priority,
       );
     } catch (err) {
-      this.logger.error({ err }, `Could not enqueue execution ${execution.id}`);
-      await this.store.transition(execution.id, [ExecutionStatus.Pending], {
-        status: ExecutionStatus.Failed,
-        error: ExecutionErrors.enqueueFailed,
-        end_time: new Date(),
-      });
-      this.bus.publishSafely({
-        ...toEvent(execution, ExecutionEventType.Failed),
-        status: ExecutionStatus.Failed,
-        error: ExecutionErrors.enqueueFailed,
-      });
-      throw new AppException(
-        'SERVICE_UNAVAILABLE',
-        'The execution queue is unavailable; try again',
-      );
+      return { execution: await this.abandon(execution, err), replayed: false };
     }
     return { execution, replayed: false };
   }
 
+  /**
+   * The row is written but its job could not be queued (Redis away or too slow): the row ends
+   * FAILED before the error is answered, so a job that reaches Redis late (a command queued
+   * during the outage), or a reconciliation, finds it ended and runs nothing. If a worker has
+   * already taken it, the run is real and is answered as started.
+   */
+  private async abandon(execution: ExecutionEntity, err: unknown): Promise<ExecutionEntity> {
+    // An outage, not a bug: the answer (503 naming Redis) says it; no stack in the log.
+    this.logger.warn(`Could not enqueue execution ${execution.id}: ${(err as Error).message}`);
+    const ended = await this.store.transition(execution.id, [ExecutionStatus.Pending], {
+      status: ExecutionStatus.Failed,
+      error: ExecutionErrors.enqueueFailed,
+      end_time: new Date(),
+    });
+    if (!ended) return this.getAny(execution.id);
+    this.bus.publishSafely({
+      ...toEvent(execution, ExecutionEventType.Failed),
+      status: ExecutionStatus.Failed,
+      error: ExecutionErrors.enqueueFailed,
+    });
+    if (err instanceof RedisUnavailable) throw err;
+    throw new RedisUnavailable('queueing the execution');
+  }
+
   /** Starts a new run with the inputs of an ended one, linked to it through retry_of. */
-  async retry(userId: string, id: string, requestId?: string): Promise<ExecutionEntity> {
+  async retry(
+    userId: string,
+    id: string,
+    budget: StartBudget,
+    requestId?: string,
+  ): Promise<ExecutionEntity> {
+    await this.limiter.spend(budget);
     const original = await this.get(userId, id);
     if (!isFinal(original.status)) {
       throw new AppException(
@@ -187,6 +217,7 @@ export class ExecutionService {
       trigger: 'retry',
       retryOf: original.id,
       requestId,
+      budget,
     });
     return execution;
   }

@@ -81,6 +81,18 @@ export class ExecutionStore {
     return (result.affectedRows ?? 0) > 0;
   }
 
+  /**
+   * Marks a PENDING row as being worked on now (its robot task is being created), so a
+   * reconciliation that cannot see its job (a flushed Redis) leaves it alone meanwhile.
+   */
+  async touchPending(id: string): Promise<void> {
+    await this.db.query(`UPDATE executions SET updated_at = ? WHERE id = ? AND status = ?`, [
+      new Date(),
+      id,
+      ExecutionStatus.Pending,
+    ]);
+  }
+
   private hydrate(row: Record<string, unknown>): ExecutionEntity {
     return Object.assign(new ExecutionEntity(), row, {
       parameters: parseJson(row.parameters),

@@ -10,7 +10,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
-import { StartRateLimit } from '../limits/start-rate-limit';
+import { StartBudget, StartBudgetOf } from '../limits/start-budget';
 import { RpaExecDto } from './dto/rpa-exec.dto';
 import { RpaExecService } from './rpa-exec.service';
 
@@ -24,7 +24,6 @@ export class RpaExecController {
   @HttpCode(200)
   @Auth('key')
   @Scopes('execute')
-  @StartRateLimit()
   @RawResponse()
   @ApiProduces('text/event-stream')
   @ApiOperation({
@@ -33,13 +32,14 @@ export class RpaExecController {
       'Final event: {"code":0,"message":"Success","sid":…,"data":{…result.data…}}; ' +
       '55001 task could not be created, 55002 task failed, 55003 timeout.',
   })
-  @ApiErrors(400, 401, 403)
+  @ApiErrors(400, 401, 403, 429, 503)
   async exec(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Body() dto: RpaExecDto,
     @RequestId() requestId: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    await this.rpa.run(principal.userId, dto, requestId, res);
+    await this.rpa.run(principal, budget, dto, requestId, res);
   }
 }

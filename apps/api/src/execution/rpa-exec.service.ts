@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
-import { AppConfig, AppException, openSse } from '@app/common';
+import { AppConfig, AppException, Principal } from '@app/common';
+import { SseStreams } from '../limits/sse-streams';
 import { RpaExecDto } from './dto/rpa-exec.dto';
 import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
 import { failureKind } from './execution.constants';
 import { ExecutionService } from './execution.service';
+import { StartBudget, StartRateLimiter } from '../limits/start-budget';
 
 /** Final-event codes of docs/robot-service.md. */
 export const RpaCode = {
@@ -65,17 +67,22 @@ export class RpaExecService {
   constructor(
     private readonly executions: ExecutionService,
     private readonly config: AppConfig,
+    private readonly limiter: StartRateLimiter,
+    private readonly streams: SseStreams,
   ) {}
 
   async run(
-    userId: string,
+    principal: Principal,
+    budget: StartBudget,
     dto: RpaExecDto,
     requestId: string | undefined,
     res: Response,
   ): Promise<void> {
     const { sid, ...options } = dto;
     const echoSid = sid ?? null;
-    const stream = openSse(res, this.config.ssePingMs);
+    // Past the budget the answer is a plain 429, before any stream opens.
+    await this.limiter.spend(budget);
+    const stream = this.streams.open(principal, res);
     const gone = new AbortController();
     stream.onClose(() => gone.abort());
     // Shutdown: stop waiting and end with the usual final event (55003 while still running).
@@ -85,9 +92,10 @@ export class RpaExecService {
     try {
       ({ execution } = await this.executions.start({
         ...options,
-        userId,
+        userId: principal.userId,
         trigger: 'api',
         requestId,
+        budget,
       }));
     } catch (err) {
       const message =

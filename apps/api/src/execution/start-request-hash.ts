@@ -19,7 +19,7 @@ function canonical(value: unknown): unknown {
  * defaults filled in, whichever route (REST, legacy, MCP) carried it. Who retries and how it
  * is traced (trigger, request id) are not part of it.
  */
-export function startRequestHash(input: StartExecutionInput): string {
+export function startRequestHash(input: Omit<StartExecutionInput, 'budget'>): string {
   const request = {
     project_id: input.project_id,
     params: input.params ?? {},

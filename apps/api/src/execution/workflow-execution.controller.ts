@@ -11,7 +11,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
-import { StartRateLimit } from '../limits/start-rate-limit';
+import { StartBudget, StartBudgetOf } from '../limits/start-budget';
 import { ExecutionDto, ExecutionEnvelopeDto, ExecutionIdDto } from './dto/execution.response';
 import { ExecuteAsyncWorkflowDto, ExecuteWorkflowDto } from './dto/start-execution.dto';
 import { isFinal } from './entities/execution.entity';
@@ -22,7 +22,6 @@ import { ExecutionService } from './execution.service';
 @ApiBearerAuth()
 @Auth('key')
 @Scopes('execute')
-@StartRateLimit()
 @Controller('v1/workflows')
 export class WorkflowExecutionController {
   constructor(
@@ -36,9 +35,10 @@ export class WorkflowExecutionController {
   })
   @ApiEnvelope(ExecutionEnvelopeDto)
   @ApiEnvelope(ExecutionEnvelopeDto, { status: 202, description: 'Still running; poll it' })
-  @ApiErrors(400, 401, 404, 409, 503)
+  @ApiErrors(400, 401, 404, 409, 429, 503)
   async execute(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Param('project_id') projectId: string,
     @Body() dto: ExecuteWorkflowDto,
     @RequestId() requestId: string | undefined,
@@ -51,6 +51,7 @@ export class WorkflowExecutionController {
       userId: principal.userId,
       trigger: 'api',
       requestId,
+      budget,
     });
     const limit = Math.min(waitMs ?? Number.MAX_SAFE_INTEGER, this.config.execution.syncTimeoutMs);
     const current = await this.executions.waitForEnd(execution.id, limit);
@@ -62,9 +63,10 @@ export class WorkflowExecutionController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Start; 202 {executionId}' })
   @ApiEnvelope(ExecutionIdDto, { status: 202 })
-  @ApiErrors(400, 401, 404, 409, 503)
+  @ApiErrors(400, 401, 404, 409, 429, 503)
   async executeAsync(
     @CurrentPrincipal() principal: Principal,
+    @StartBudgetOf() budget: StartBudget,
     @Param('project_id') projectId: string,
     @Body() dto: ExecuteAsyncWorkflowDto,
     @RequestId() requestId: string | undefined,
@@ -75,6 +77,7 @@ export class WorkflowExecutionController {
       userId: principal.userId,
       trigger: 'api',
       requestId,
+      budget,
     });
     return { executionId: execution.id };
   }

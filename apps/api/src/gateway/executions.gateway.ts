@@ -8,7 +8,7 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import { AppException } from '@app/common';
+import { AppConfig, AppException } from '@app/common';
 import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key/api-key.events';
 import { ExecutionEvent, ExecutionEventType } from '../execution/execution.events';
 import { ExecutionService } from '../execution/execution.service';
@@ -70,20 +70,36 @@ export class ExecutionsGateway implements OnGatewayInit, OnGatewayConnection {
     private readonly executions: ExecutionService,
     private readonly workflows: WorkflowService,
     private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
   ) {}
 
   afterInit(namespace: ExecutionsNamespace): void {
     this.emitter.bind(namespace);
     this.metrics.countSocketsWith(() => this.emitter.localCount);
-    namespace.use((socket, next) => {
-      this.handshake(socket).then(
-        () => next(),
-        (err: unknown) => {
-          if (!(err instanceof AppException)) this.logger.error({ err }, 'Handshake failed');
-          next(refusal(err));
-        },
-      );
-    });
+    namespace.use((socket, next) => this.settle(this.handshake(socket), next));
+    // Nothing is served on the main namespace: every socket there is refused, an unauthenticated
+    // one as such, so no connection stays open without a key.
+    namespace.server.of('/').use((socket, next) =>
+      this.settle(
+        this.socketAuth.authenticate(socket.handshake).then(() => {
+          throw new AppException(
+            'NOT_FOUND',
+            `Live events are served on the ${EXECUTIONS_NAMESPACE} namespace`,
+          );
+        }),
+        next,
+      ),
+    );
+  }
+
+  private settle(handshake: Promise<void>, next: (err?: Error) => void): void {
+    handshake.then(
+      () => next(),
+      (err: unknown) => {
+        if (!(err instanceof AppException)) this.logger.error({ err }, 'Handshake failed');
+        next(refusal(err));
+      },
+    );
   }
 
   /** Authenticates, then joins the user's room (and the key's, for revocation). */
@@ -95,6 +111,16 @@ export class ExecutionsGateway implements OnGatewayInit, OnGatewayConnection {
     socket.data = data;
     const rooms = [Rooms.user(data.userId)];
     if (data.keyId !== undefined) rooms.push(Rooms.key(data.keyId));
+    // Counted from the key's (else the user's) room in this process, just before joining it.
+    const own = data.keyId !== undefined ? Rooms.key(data.keyId) : Rooms.headerUser(data.userId);
+    if (data.keyId === undefined) rooms.push(own);
+    const cap = this.config.limits.socketsPerKey;
+    if (cap > 0 && (socket.nsp.adapter.rooms.get(own)?.size ?? 0) >= cap) {
+      throw new AppException(
+        'RATE_LIMITED',
+        `Too many open sockets for this API key (limit ${cap}); close one first`,
+      );
+    }
     // Joined before the socket counts as connected: a revocation from now on finds it.
     await socket.join(rooms);
   }

@@ -61,6 +61,8 @@ export type ExecutionsSocket = Socket<
 export const Rooms = {
   user: (userId: string) => `user:${userId}`,
   key: (keyId: number) => `key:${keyId}`,
+  /** Sockets of a user authenticated by the trusted header (no key), for the per-key cap. */
+  headerUser: (userId: string) => `header-user:${userId}`,
   execution: (executionId: string) => `execution:${executionId}`,
   workflow: (userId: string, projectId: string) => `workflow:${userId}/${projectId}`,
   /** Every room that one event is sent to; a socket in several of them gets it once. */

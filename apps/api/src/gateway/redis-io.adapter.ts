@@ -3,7 +3,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
-import { AppConfig, RedisService } from '@app/common';
+import { AppConfig, RedisService, closeRedis } from '@app/common';
 
 /**
  * Socket.IO over the process's HTTP server with the Redis adapter, so that room operations
@@ -36,6 +36,6 @@ export class RedisIoAdapter extends IoAdapter {
 
   override async close(server: Server): Promise<void> {
     await super.close(server);
-    await Promise.allSettled(this.connections.splice(0).map((c) => c.quit()));
+    await Promise.allSettled(this.connections.splice(0).map((c) => closeRedis(c)));
   }
 }

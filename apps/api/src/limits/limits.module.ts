@@ -1,38 +1,16 @@
 import { Global, Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
-import { AppConfig, RedisService } from '@app/common';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
-import {
-  START_THROTTLER,
-  START_WINDOW_MS,
-  StartRateLimiter,
-  StartThrottlerGuard,
-} from './start-rate-limit';
+import { SseStreams } from './sse-streams';
+import { StartRateLimiter } from './start-budget';
 
 /**
- * Request limits shared across processes through Redis. The throttler guard is not global:
- * only routes marked @StartRateLimit() are limited. The per-user cap on active executions
- * is checked by ExecutionService.start (it needs the database).
+ * Request limits shared across processes through Redis: the per-key start budget, spent by
+ * ExecutionService.start for every start path. The per-user cap on active executions is
+ * checked there too (it needs the database). SseStreams caps and ends event streams per key.
  */
 @Global()
 @Module({
-  imports: [
-    ThrottlerModule.forRootAsync({
-      inject: [AppConfig, RedisService],
-      useFactory: (config: AppConfig, redis: RedisService) => ({
-        throttlers: [
-          {
-            name: START_THROTTLER,
-            ttl: START_WINDOW_MS,
-            limit: Math.max(config.limits.startPerMinute, 1),
-            blockDuration: START_WINDOW_MS,
-          },
-        ],
-        storage: new RedisThrottlerStorage(redis),
-      }),
-    }),
-  ],
-  providers: [StartThrottlerGuard, StartRateLimiter],
-  exports: [StartThrottlerGuard, StartRateLimiter],
+  providers: [RedisThrottlerStorage, StartRateLimiter, SseStreams],
+  exports: [StartRateLimiter, SseStreams],
 })
 export class LimitsModule {}

@@ -64,12 +64,15 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
     const base = this.redis.key('throttle', throttlerName, key);
-    const [hits, left, blocked, blockLeft] = await this.incrementScript(
-      `${base}:hits`,
-      `${base}:block`,
-      Math.max(1, Math.ceil(ttl)),
-      limit,
-      Math.max(1, Math.ceil(blockDuration)),
+    const [hits, left, blocked, blockLeft] = await this.redis.within(
+      'counting the start budget',
+      this.incrementScript(
+        `${base}:hits`,
+        `${base}:block`,
+        Math.max(1, Math.ceil(ttl)),
+        limit,
+        Math.max(1, Math.ceil(blockDuration)),
+      ),
     );
     return {
       totalHits: Number(hits),

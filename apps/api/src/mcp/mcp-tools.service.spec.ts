@@ -4,9 +4,9 @@ import { ExecutionEntity, ExecutionStatus } from '../execution/entities/executio
 import { ExecutionEventBus } from '../execution/execution-event-bus.service';
 import { ExecutionService } from '../execution/execution.service';
 import { WorkflowEntity, WorkflowStatus } from '../workflow/entities/workflow.entity';
-import { StartRateLimiter } from '../limits/start-rate-limit';
 import { WorkflowService } from '../workflow/workflow.service';
 import { McpRequestError } from './mcp-results';
+import { StartBudget } from '../limits/start-budget';
 import { McpToolsService } from './mcp-tools.service';
 import { McpControlService } from './control/mcp-control.service';
 
@@ -55,7 +55,6 @@ describe(McpToolsService.name, () => {
         mcpToolTimeoutMs: 1000,
         mcp: { toolsPage: { maxTools: 100, maxBytes: 1 << 20 } },
       } as unknown as AppConfig,
-      { consume: async () => undefined } as unknown as StartRateLimiter,
       control as unknown as McpControlService,
     );
   });
@@ -120,7 +119,10 @@ describe(McpToolsService.name, () => {
       params: { a: 1 },
       trigger: 'mcp',
       requestId: 'r1',
+      budget: expect.any(StartBudget),
     });
+    // The caller's own start budget, the one the REST start routes spend.
+    expect(start.mock.calls[0][0].budget.tracker).toBe('start:user:alice');
   });
 
   it.each([

@@ -14,7 +14,7 @@ import { ExecutionEntity } from '../execution/entities/execution.entity';
 import { ExecutionEventBus } from '../execution/execution-event-bus.service';
 import { ExecutionService } from '../execution/execution.service';
 import { WorkflowEntity } from '../workflow/entities/workflow.entity';
-import { StartRateLimiter } from '../limits/start-rate-limit';
+import { StartBudget } from '../limits/start-budget';
 import { WorkflowService } from '../workflow/workflow.service';
 import {
   EXECUTION_SUMMARY_SCHEMA,
@@ -105,7 +105,6 @@ export class McpToolsService {
     private readonly executions: ExecutionService,
     private readonly bus: ExecutionEventBus,
     private readonly config: AppConfig,
-    private readonly limiter: StartRateLimiter,
     private readonly control: McpControlService,
   ) {}
 
@@ -156,8 +155,6 @@ export class McpToolsService {
     try {
       let execution: ExecutionEntity;
       try {
-        // The same per-key budget as the REST start routes.
-        await this.limiter.consume(principal);
         ({ execution } = await this.executions.start({
           ...options,
           userId: principal.userId,
@@ -165,6 +162,8 @@ export class McpToolsService {
           params,
           trigger: 'mcp',
           requestId: caller.requestId,
+          // The same per-key budget as the REST start routes.
+          budget: StartBudget.of(principal),
         }));
       } catch (err) {
         return this.notStarted(tool, err);

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { AppConfig, countSseStreams } from '@app/common';
+import { AppConfig, countSseStreams, withinRedisDeadline } from '@app/common';
 
 /** Job states reported for each tracked queue (BullMQ's getJobCounts names). */
 export const QUEUE_STATES = [
@@ -179,10 +179,10 @@ export class MetricsService {
     await Promise.all(
       [...this.queues.values()].map(async (queue) => {
         try {
-          const [counts, paused] = await Promise.all([
-            queue.getJobCounts(...QUEUE_STATES),
-            queue.isPaused(),
-          ]);
+          const [counts, paused] = await withinRedisDeadline(
+            'reading the queue',
+            Promise.all([queue.getJobCounts(...QUEUE_STATES), queue.isPaused()]),
+          );
           for (const state of QUEUE_STATES) {
             this.queueJobs.set({ queue: queue.name, state }, counts[state] ?? 0);
           }

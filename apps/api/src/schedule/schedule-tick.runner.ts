@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppException } from '@app/common';
 import { ExecutionService } from '../execution/execution.service';
+import { StartBudget } from '../limits/start-budget';
 import { WorkflowStatus } from '../workflow/entities/workflow.entity';
 import { WorkflowService } from '../workflow/workflow.service';
 import { ScheduleEntity } from './entities/schedule.entity';
@@ -53,6 +54,8 @@ export class ScheduleTickRunner {
         reference: scheduleReference(schedule.id),
         trigger: 'schedule',
         idempotencyKey: tickIdempotencyKey(schedule.id, tickMillis),
+        // Over the owner's budget the tick is refused (recorded in last_error) and skipped.
+        budget: StartBudget.ofUser(schedule.user_id),
       });
       await this.schedules.update(
         { id: scheduleId },

@@ -1,13 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Job, Queue } from 'bullmq';
+import { withinRedisDeadline } from '@app/common';
 import { ScheduleEntity } from './entities/schedule.entity';
 import { SCHEDULE_QUEUE, ScheduleJob, ScheduleJobData } from './schedule.constants';
 
 /**
  * The BullMQ side of schedules: one job scheduler per schedule id, which puts one `tick` job
  * per fire time in the queue (however many workers there are). MySQL is the source of truth;
- * these calls only make Redis agree with it.
+ * these calls only make Redis agree with it. Each waits for Redis at most REDIS_DEADLINE_MS.
  */
 @Injectable()
 export class ScheduleQueue {
@@ -15,6 +16,10 @@ export class ScheduleQueue {
 
   /** Creates the job scheduler unless one with the same cron and zone exists. */
   async ensure(schedule: Pick<ScheduleEntity, 'id' | 'cron' | 'timezone'>): Promise<void> {
+    await withinRedisDeadline('updating the scheduler', this.upsert(schedule));
+  }
+
+  private async upsert(schedule: Pick<ScheduleEntity, 'id' | 'cron' | 'timezone'>): Promise<void> {
     const current = await this.queue.getJobScheduler(schedule.id);
     if (current?.pattern === schedule.cron && current.tz === schedule.timezone) return;
     try {
@@ -40,7 +45,7 @@ export class ScheduleQueue {
   }
 
   async remove(scheduleId: string): Promise<void> {
-    await this.queue.removeJobScheduler(scheduleId);
+    await withinRedisDeadline('updating the scheduler', this.queue.removeJobScheduler(scheduleId));
   }
 
   /** Ids of every job scheduler in Redis. */

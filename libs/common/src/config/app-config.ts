@@ -141,6 +141,10 @@ export class AppConfig {
   get reconcileOnStart(): boolean {
     return this.values.RECONCILE_ON_START;
   }
+  /** Workers look again every this often (under a MySQL lock); 0 turns it off. */
+  get reconcileIntervalMs(): number {
+    return this.values.RECONCILE_INTERVAL_MS;
+  }
   /** Empty: /metrics is open (protect it at the network level). */
   get metricsToken(): string {
     return this.values.METRICS_TOKEN;
@@ -152,6 +156,10 @@ export class AppConfig {
       startPerMinute: v.RATE_LIMIT_START_PER_MINUTE,
       /** PENDING + RUNNING executions a user may have; 0 is unlimited. */
       maxActivePerUser: v.MAX_ACTIVE_EXECUTIONS_PER_USER,
+      /** Open SSE streams per API key (or trusted user) in one process; 0 is unlimited. */
+      sseStreamsPerKey: v.SSE_MAX_STREAMS_PER_KEY,
+      /** Open Socket.IO connections per API key (or trusted user) in one process; 0 is unlimited. */
+      socketsPerKey: v.SOCKET_MAX_PER_KEY,
     };
   }
   get webhooks() {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import { AppConfig } from '../config';
+import { withinRedisDeadline } from './redis-deadline';
 
 type Handler = (message: string) => void;
 
@@ -62,27 +63,20 @@ export class RedisService implements OnApplicationShutdown {
 
   /**
    * Publishes on a namespaced channel. While Redis is away ioredis queues the command until it
-   * reconnects; the caller waits at most `timeoutMs` for that and gets an error, so that no
-   * request hangs on an outage (the message still goes out when Redis is back).
+   * reconnects; the caller waits at most `timeoutMs` for that and gets RedisUnavailable, so
+   * that no request hangs on an outage (the message still goes out when Redis is back).
    */
   async publish(channel: string, message: string, timeoutMs = PUBLISH_TIMEOUT_MS): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.client.publish(this.key(channel), message),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new Error(`Redis did not take a message on ${channel} within ${timeoutMs} ms`),
-              ),
-            timeoutMs,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withinRedisDeadline(
+      `publishing on ${channel}`,
+      this.client.publish(this.key(channel), message),
+      timeoutMs,
+    );
+  }
+
+  /** `operation` on Redis, bounded by REDIS_DEADLINE_MS (see withinRedisDeadline). */
+  within<T>(what: string, operation: Promise<T>): Promise<T> {
+    return withinRedisDeadline(what, operation);
   }
 
   /**
@@ -123,6 +117,11 @@ export class RedisService implements OnApplicationShutdown {
     return () => this.reconnectListeners.delete(listener);
   }
 
+  /** The command connection is up (false while Redis is away or not yet reached). */
+  get reachable(): boolean {
+    return this.client.status === 'ready';
+  }
+
   async ping(): Promise<boolean> {
     try {
       return (await this.client.ping()) === 'PONG';
@@ -154,7 +153,7 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([close(this.client), close(this.subscriber)]);
+    await Promise.allSettled([closeRedis(this.client), closeRedis(this.subscriber)]);
   }
 }
 
@@ -176,7 +175,7 @@ async function settledOrUnreachable(connection: Redis, pending: Promise<unknown>
 }
 
 /** QUIT waits behind queued commands, which never leave the queue while Redis is away. */
-async function close(connection: Redis | undefined): Promise<void> {
+export async function closeRedis(connection: Redis | undefined): Promise<void> {
   if (!connection) return;
   if (connection.status !== 'ready') {
     connection.disconnect();

@@ -1,6 +1,5 @@
 import { AppConfig, AppException, JsonSchemaValidator, Principal } from '@app/common';
 import { ExecutionService } from '../../execution/execution.service';
-import { StartRateLimiter } from '../../limits/start-rate-limit';
 import { WorkflowEntity, WorkflowStatus } from '../../workflow/entities/workflow.entity';
 import { WorkflowService } from '../../workflow/workflow.service';
 import { ExecutorPresenceReader } from './executor-presence';
@@ -18,16 +17,13 @@ const workflow = {
 
 describe(McpControlService.name, () => {
   let start: ReturnType<typeof vi.fn>;
-  let consume: ReturnType<typeof vi.fn>;
   let sut: McpControlService;
 
   beforeEach(() => {
     start = vi.fn();
-    consume = vi.fn().mockResolvedValue(undefined);
     sut = new McpControlService(
       { findForStart: async () => workflow } as unknown as WorkflowService,
       { start } as unknown as ExecutionService,
-      { consume } as unknown as StartRateLimiter,
       new JsonSchemaValidator(),
       new ExecutorPresenceReader(),
       { robot: { timeoutMs: 300_000 }, limits: { startPerMinute: 600 } } as unknown as AppConfig,
@@ -78,14 +74,13 @@ describe(McpControlService.name, () => {
     expect(stale.code).toBe('PROFILE_STALE');
   });
 
-  it('should refuse a timeout above the service limit before spending the start budget', async () => {
+  it('should refuse a timeout above the service limit before starting (or spending the start budget)', async () => {
     const error = errorOf(await execute({ executionTimeout: 301 }));
 
     expect(error).toEqual({
       code: 'INVALID_ARGUMENTS',
       message: 'executionTimeout must not exceed 300 s on this service',
     });
-    expect(consume).not.toHaveBeenCalled();
     expect(start).not.toHaveBeenCalled();
   });
 });

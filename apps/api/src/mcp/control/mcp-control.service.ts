@@ -11,7 +11,7 @@ import {
 } from '@app/common';
 import { ExecutionEntity } from '../../execution/entities/execution.entity';
 import { ExecutionService } from '../../execution/execution.service';
-import { StartRateLimiter } from '../../limits/start-rate-limit';
+import { StartBudget } from '../../limits/start-budget';
 import { WorkflowEntity, WorkflowStatus } from '../../workflow/entities/workflow.entity';
 import { WorkflowService } from '../../workflow/workflow.service';
 import { ControlErrorCode, ControlToolName, MAX_LIST_LIMIT, controlTool } from './control-tools';
@@ -69,7 +69,6 @@ export class McpControlService {
   constructor(
     private readonly workflows: WorkflowService,
     private readonly executions: ExecutionService,
-    private readonly limiter: StartRateLimiter,
     private readonly schemas: JsonSchemaValidator,
     private readonly presence: ExecutorPresenceReader,
     private readonly config: AppConfig,
@@ -184,7 +183,6 @@ export class McpControlService {
         `executionTimeout must not exceed ${Math.floor(this.config.robot.timeoutMs / 1000)} s on this service`,
       );
     }
-    await this.limiter.consume(principal);
     const { execution } = await this.executions.start({
       userId: principal.userId,
       project_id: args.projectId,
@@ -194,6 +192,8 @@ export class McpControlService {
       trigger: 'mcp',
       requestId,
       admit: (workflow) => this.admit(workflow, args),
+      // The same per-key budget as the REST start routes, spent by the start itself.
+      budget: StartBudget.of(principal),
     });
     return executionSnapshot(execution);
   }
