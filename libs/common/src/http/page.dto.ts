@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { LenientInput } from '../errors/validation';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, default: 1 })
@@ -18,6 +19,10 @@ export class PageQueryDto {
   @Max(100)
   pageSize: number = 20;
 }
+
+/** Paging of the legacy routes: unknown query parameters are ignored. */
+@LenientInput()
+export class LenientPageQueryDto extends PageQueryDto {}
 
 export interface Page<T> {
   total: number;
