@@ -34,9 +34,7 @@ export class LegacyKeyUpgrader {
     }
     let running = this.inFlight.get(attempt);
     if (!running) {
-      running = this.check(keyId, rawKey, hmac).finally(() =>
-        this.inFlight.delete(attempt),
-      );
+      running = this.check(keyId, rawKey, hmac).finally(() => this.inFlight.delete(attempt));
       this.inFlight.set(attempt, running);
     }
     return running.then((ok) => {
@@ -53,13 +51,10 @@ export class LegacyKeyUpgrader {
     });
     if (!row) return false;
     if (!row.legacy_hash) return hashMatches(rawKey, this.config.auth.apiKeyPepper, row.hash);
-    let matches = false;
-    try {
-      matches = await bcrypt.compare(rawKey, row.legacy_hash);
-    } catch (err) {
-      this.logger.warn(`Imported key ${keyId} has an unreadable bcrypt hash: ${(err as Error).message}`);
+    const matches = await bcrypt.compare(rawKey, row.legacy_hash).catch((err: Error) => {
+      this.logger.warn(`Imported key ${keyId} has an unreadable bcrypt hash: ${err.message}`);
       return false;
-    }
+    });
     if (!matches) return false;
     // Only the process that still finds the bcrypt hash writes; the others find the HMAC.
     await this.keys.update(

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppConfig, AppException, openSse } from '@app/common';
+import { legacyRunOptions } from './dto/legacy-start-execution.dto';
 import { RpaExecDto } from './dto/rpa-exec.dto';
 import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
 import { failureKind } from './execution.constants';
@@ -73,9 +75,11 @@ export class RpaExecService {
     requestId: string | undefined,
     res: Response,
   ): Promise<void> {
-    const { sid, ...options } = dto;
-    const echoSid = sid ?? null;
-    const stream = openSse(res, this.config.ssePingMs);
+    const echoSid = dto.sid ?? randomUUID();
+    // The plugin's own stream sends `: ping - <time>` comments; engines may parse them.
+    const stream = openSse(res, this.config.ssePingMs, {
+      pingComment: () => `ping - ${new Date().toISOString()}`,
+    });
     const gone = new AbortController();
     stream.onClose(() => gone.abort());
     // Shutdown: stop waiting and end with the usual final event (55003 while still running).
@@ -84,7 +88,7 @@ export class RpaExecService {
     let execution: ExecutionEntity;
     try {
       ({ execution } = await this.executions.start({
-        ...options,
+        ...legacyRunOptions(dto, this.config.robot.timeoutMs),
         userId,
         trigger: 'api',
         requestId,

@@ -136,7 +136,10 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
     const apply = async () => {
       // An empty change still has to prove the row exists and is the caller's.
       if (Object.keys(changes).length === 0) return Boolean(await this.find(userId, projectId));
-      const result = await this.workflows.update({ project_id: projectId, user_id: userId }, changes);
+      const result = await this.workflows.update(
+        { project_id: projectId, user_id: userId },
+        changes,
+      );
       return Boolean(result.affected);
     };
     let action: 'created' | 'updated' = 'updated';

@@ -26,7 +26,10 @@ function first(value: string | string[] | undefined): string | undefined {
 
 export function credentialsFromHeaders(headers: Headers, queryKey?: unknown): Credentials {
   const authorization = first(headers.authorization)?.trim();
-  const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  // The workflow-engine plugin sends its key with or without the `Bearer ` scheme.
+  const bearer =
+    authorization?.match(/^Bearer\s+(\S+)$/i)?.[1] ??
+    (authorization && !/\s/.test(authorization) ? authorization : undefined);
   return {
     bearer: bearer ?? (typeof queryKey === 'string' && queryKey ? queryKey : undefined),
     userHeader: first(headers['x-user-id']) ?? first(headers['user_id']),
@@ -54,7 +57,11 @@ export class Authenticator {
   async authenticate(credentials: Credentials, allowed: readonly AuthMethod[]): Promise<Principal> {
     if (allowed.includes('admin')) return this.admin(credentials);
 
-    if (credentials.bearer !== undefined && allowed.includes('key') && !this.gatewayToken(credentials, allowed)) {
+    if (
+      credentials.bearer !== undefined &&
+      allowed.includes('key') &&
+      !this.gatewayToken(credentials, allowed)
+    ) {
       const principal = await this.keys.verify(credentials.bearer);
       if (!principal)
         throw new AppException('UNAUTHENTICATED', 'Invalid, revoked or expired API key');
@@ -64,10 +71,7 @@ export class Authenticator {
       const userId = credentials.userHeader?.trim();
       if (userId) {
         if (!USER_ID.test(userId)) {
-          throw new AppException(
-            'UNAUTHENTICATED',
-            `X-User-Id must be ${USER_ID_RULE}`,
-          );
+          throw new AppException('UNAUTHENTICATED', `X-User-Id must be ${USER_ID_RULE}`);
         }
         return { userId, via: 'user', scopes: SCOPES };
       }

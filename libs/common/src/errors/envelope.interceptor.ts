@@ -24,13 +24,15 @@ export class EnvelopeInterceptor implements NestInterceptor {
       markLegacyRequest(context.switchToHttp().getRequest());
     }
     if (this.reflector.getAllAndOverride<boolean>(RAW_RESPONSE, targets)) return next.handle();
-    return next.handle().pipe(
-      map((data: unknown) =>
-        data instanceof EnvelopeAnswer
-          ? { code: data.code, msg: data.msg, data: data.data as unknown }
-          : ok(data ?? null),
-      ),
-    );
+    return next
+      .handle()
+      .pipe(
+        map((data: unknown) =>
+          data instanceof EnvelopeAnswer
+            ? { code: data.code, msg: data.msg, data: data.data as unknown }
+            : ok(data ?? null),
+        ),
+      );
   }
 }
 

@@ -27,7 +27,9 @@ export class LegacyStartExecutionDto {
   @Length(1, 100)
   project_id!: string;
 
-  @ApiPropertyOptional({ description: 'Inputs of the workflow (an object or a JSON string of one)' })
+  @ApiPropertyOptional({
+    description: 'Inputs of the workflow (an object or a JSON string of one)',
+  })
   @IsOptional()
   @Transform(parseJsonObject)
   @ValidateIf((_, value) => value !== null)
@@ -40,7 +42,11 @@ export class LegacyStartExecutionDto {
   @Length(1, 32)
   exec_position?: string | null;
 
-  @ApiPropertyOptional({ minLength: 1, maxLength: 200, description: 'Repeats answer the first run' })
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 200,
+    description: 'Repeats answer the first run',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)
@@ -84,7 +90,9 @@ export class LegacyStartExecutionDto {
   @MaxLength(64)
   capability_class?: string | null;
 
-  @ApiPropertyOptional({ description: 'Must be null: running on behalf of another account is refused' })
+  @ApiPropertyOptional({
+    description: 'Must be null: running on behalf of another account is refused',
+  })
   @IsOptional()
   @Equals(null, { message: 'phone_number is not supported: runs start for the caller only' })
   phone_number?: null;
@@ -117,6 +125,10 @@ export function legacyRunOptions(
         ? undefined
         : Math.min(dto.execution_timeout * 1000, maxTimeoutMs),
     idempotencyKey:
-      key === undefined ? undefined : IDEMPOTENCY_KEY.test(key) ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`,
+      key === undefined
+        ? undefined
+        : IDEMPOTENCY_KEY.test(key)
+          ? key
+          : `sha256:${createHash('sha256').update(key).digest('hex')}`,
   };
 }

@@ -9,7 +9,8 @@ export class WorkflowDto {
   @ApiPropertyOptional({ nullable: true, type: String }) description!: string | null;
   @ApiProperty() version!: string;
   @ApiProperty({ enum: [0, 1] }) status!: number;
-  @ApiPropertyOptional({ nullable: true, type: Object }) parameters!: JsonObject | JsonObject[] | null;
+  @ApiPropertyOptional({ nullable: true, type: Object }) parameters!:
+    JsonObject | JsonObject[] | null;
   @ApiProperty() user_id!: string;
   @ApiProperty() created_at!: string;
   @ApiProperty() updated_at!: string;
