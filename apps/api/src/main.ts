@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '@app/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './bootstrap';
+import { runImportLegacy } from './legacy/import-legacy.command';
 
 /**
  * SIGTERM / SIGINT: graceful shutdown (GracefulShutdown drains, then every module closes);
@@ -49,6 +50,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw err;
+  }
+  if (process.argv[2] === 'import-legacy') {
+    process.exit(await runImportLegacy(values, process.argv.slice(3)));
   }
   const app = await createApp(values);
   exitOnSignals(app, values.SHUTDOWN_TIMEOUT_MS);
