@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConfigValues, buildDataSourceOptions, ensureDatabase } from '@app/common';
 import { ENTITIES } from '../database/entities';
@@ -19,6 +20,8 @@ export async function runImportLegacy(values: ConfigValues, args: string[]): Pro
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
+  // stdout carries the report alone; errors still reach stderr.
+  Logger.overrideLogger(['error']);
   await ensureDatabase(values.DATABASE_URL);
   const target = await new DataSource(
     buildDataSourceOptions({

@@ -211,6 +211,7 @@ class LegacyImporter {
   /** A naive legacy timestamp ('2025-06-01 10:00:00[.ffffff]') read in the legacy zone. */
   private time(value: unknown): Date | null {
     if (value === null || value === undefined || value === '') return null;
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value;
     const text = String(value)
       .trim()
       .replace(' ', 'T')
