@@ -91,6 +91,8 @@ export class LegacyStartExecutionDto {
   capability_class?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     description: 'Must be null: running on behalf of another account is refused',
   })
   @IsOptional()
