@@ -76,7 +76,7 @@ describe('API key secrecy of the built service (e2e)', () => {
       header: 200,
       lowercaseScheme: 200,
       query: 401,
-      unknownQueryParams: 400,
+      unknownQueryParams: 200,
       upsert: 200,
       conflict: 409,
       badJson: 400,

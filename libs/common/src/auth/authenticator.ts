@@ -54,7 +54,15 @@ export class Authenticator {
     @Inject(API_KEY_VERIFIER) private readonly keys: ApiKeyVerifier,
   ) {}
 
-  async authenticate(credentials: Credentials, allowed: readonly AuthMethod[]): Promise<Principal> {
+  /**
+   * `options.gatewayFallback` (the legacy routes): a Bearer token that cannot be an API key
+   * gives way to the trusted user header, as behind the platform's gateway.
+   */
+  async authenticate(
+    credentials: Credentials,
+    allowed: readonly AuthMethod[],
+    options: { gatewayFallback?: boolean } = {},
+  ): Promise<Principal> {
     if (allowed.includes('admin')) return this.admin(credentials);
 
     if (

@@ -4,7 +4,6 @@ import { Transform, Type } from 'class-transformer';
 import {
   Equals,
   IsInt,
-  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -13,34 +12,20 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { JsonObject, LenientInput, numberToString, parseJsonObject } from '@app/common';
+import { JsonObject, LenientInput, numberToString } from '@app/common';
+import { RunOptionsDto } from './start-execution.dto';
 
 /**
  * Body of the legacy start routes, as the platform's clients send it: unknown fields are
  * ignored and `''` means "not given"; what would be wrong to run is still refused.
  */
 @LenientInput()
-export class LegacyStartExecutionDto {
+export class LegacyStartExecutionDto extends RunOptionsDto {
   @ApiProperty({ example: '1001', description: 'Workflow to run; numbers are accepted' })
   @Transform(numberToString)
   @IsString()
   @Length(1, 100)
   project_id!: string;
-
-  @ApiPropertyOptional({
-    description: 'Inputs of the workflow (an object or a JSON string of one)',
-  })
-  @IsOptional()
-  @Transform(parseJsonObject)
-  @ValidateIf((_, value) => value !== null)
-  @IsObject({ message: 'params must be an object (or a JSON string of one)' })
-  params?: JsonObject | null;
-
-  @ApiPropertyOptional({ default: 'EXECUTOR', maxLength: 32 })
-  @IsOptional()
-  @IsString()
-  @Length(1, 32)
-  exec_position?: string | null;
 
   @ApiPropertyOptional({
     minLength: 1,
@@ -114,7 +99,10 @@ export function legacyRunOptions(
   project_id: string;
   params?: JsonObject | null;
   exec_position?: string;
+  priority?: number;
+  reference?: string;
   timeout_ms?: number;
+  callback_url?: string;
   idempotencyKey?: string;
 } {
   const key = dto.idempotency_key ?? undefined;
@@ -122,10 +110,14 @@ export function legacyRunOptions(
     project_id: dto.project_id,
     params: dto.params,
     exec_position: dto.exec_position ?? undefined,
+    priority: dto.priority,
+    reference: dto.reference,
+    callback_url: dto.callback_url,
     timeout_ms:
-      dto.execution_timeout == null
+      dto.timeout_ms ??
+      (dto.execution_timeout == null
         ? undefined
-        : Math.min(dto.execution_timeout * 1000, maxTimeoutMs),
+        : Math.min(dto.execution_timeout * 1000, maxTimeoutMs)),
     idempotencyKey:
       key === undefined
         ? undefined
