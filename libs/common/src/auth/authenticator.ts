@@ -68,7 +68,7 @@ export class Authenticator {
     if (
       credentials.bearer !== undefined &&
       allowed.includes('key') &&
-      !this.gatewayToken(credentials, allowed)
+      !(options.gatewayFallback && this.gatewayToken(credentials, allowed))
     ) {
       const principal = await this.keys.verify(credentials.bearer);
       if (!principal)
