@@ -160,12 +160,17 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
       expect(sim.createCalls.get(id)).toBe(1);
       expect(sim.createCalls.get(bobId)).toBe(1);
 
-      // The key cannot be reused for another workflow.
+      // The key cannot be reused for another request: another workflow or other params.
       const other = await postAs(aliceKey, '/v1/executions')
         .set('Idempotency-Key', key)
         .send({ project_id: 'wf-b' })
         .expect(409);
-      expect(other.body).toMatchObject({ code: '5001', error: 'CONFLICT' });
+      expect(other.body).toMatchObject({ code: '5001', error: 'IDEMPOTENCY_CONFLICT' });
+      const otherParams = await postAs(aliceKey, '/v1/executions')
+        .set('Idempotency-Key', key)
+        .send({ project_id: 'wf-a', params: { n: 2 } })
+        .expect(409);
+      expect(otherParams.body).toMatchObject({ error: 'IDEMPOTENCY_CONFLICT', data: null });
     });
 
     it('should start one execution for concurrent requests with the same Idempotency-Key', async () => {

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ModulesContainer } from '@nestjs/core';
+import { CONTROL_TOOL_NAMES } from '../apps/api/src/mcp/control/control-tools';
 import { ExecutionEventBus } from '../apps/api/src/execution/execution-event-bus.service';
 import { ExecutionService } from '../apps/api/src/execution/execution.service';
 import { WorkflowService } from '../apps/api/src/workflow/workflow.service';
@@ -29,6 +30,11 @@ interface Summary {
   result: { data?: Record<string, unknown> } | null;
   error: string | null;
 }
+
+/** The tools a caller's own workflows add (the fixed control tools come first). */
+const ownTools = <T extends { name: string }>(tools: T[]): T[] =>
+  tools.filter((tool) => !CONTROL_TOOL_NAMES.includes(tool.name));
+const ALL_TOOLS = CONTROL_TOOL_NAMES.length + 5;
 
 const summaryOf = (result: unknown) =>
   (result as CallToolResult).structuredContent as unknown as Summary;
@@ -99,11 +105,15 @@ describe('MCP (e2e)', () => {
   });
 
   describe('tools/list', () => {
-    it('should list one tool per active workflow of the caller, plus get_execution', async () => {
+    it('should list the control tools, one tool per active workflow of the caller, plus get_execution', async () => {
       const client = await connect(aliceKey);
 
-      const { tools } = await client.listTools();
+      const { tools: all } = await client.listTools();
 
+      expect(all.slice(0, CONTROL_TOOL_NAMES.length).map((t) => t.name)).toEqual(
+        CONTROL_TOOL_NAMES,
+      );
+      const tools = ownTools(all);
       expect(tools.map((t) => t.name)).toEqual([
         'Invoice_Export',
         'workflow_rep',
@@ -127,7 +137,7 @@ describe('MCP (e2e)', () => {
 
       const { tools } = await client.listTools();
 
-      expect(tools.map((t) => t.name)).toEqual(['Bob_tool', 'get_execution']);
+      expect(ownTools(tools).map((t) => t.name)).toEqual(['Bob_tool', 'get_execution']);
     });
 
     it('should take the key from ?key= as well as from the Authorization header', async () => {
@@ -135,16 +145,12 @@ describe('MCP (e2e)', () => {
 
       const { tools } = await client.listTools();
 
-      expect(tools).toHaveLength(5);
+      expect(tools).toHaveLength(ALL_TOOLS);
     });
 
-    it('should list no workflow tools for a bad or missing key', async () => {
+    it('should refuse a bad or missing key with HTTP 401 and WWW-Authenticate: Bearer', async () => {
       for (const key of ['rpa_not_a_real_key', undefined]) {
-        const client = await connect(key);
-
-        const { tools } = await client.listTools();
-
-        expect(tools.map((t) => t.name)).toEqual(['get_execution']);
+        await expect(connect(key)).rejects.toMatchObject({ code: 401 });
       }
     });
   });
@@ -330,7 +336,7 @@ describe('MCP (e2e)', () => {
         failFast: true,
       });
       const client = await connect(aliceKey);
-      expect((await client.listTools()).tools).toHaveLength(5);
+      expect((await client.listTools()).tools).toHaveLength(ALL_TOOLS);
     });
 
     it('should refuse an unknown tool with a JSON-RPC error', async () => {
@@ -366,26 +372,10 @@ describe('MCP (e2e)', () => {
       expect(await executionCount(sut, 'bob2')).toBe(0);
     });
 
-    it('should refuse calls with a bad or missing key, saying why', async () => {
-      const bad = await connect('rpa_not_a_real_key');
-      const none = await connect();
-
-      const badErr = await refusal(
-        bad.callTool({ name: 'get_execution', arguments: { execution_id: 'x' } }),
-      );
-      const noneErr = await refusal(none.callTool({ name: 'Invoice_Export', arguments: {} }));
-
-      expect(badErr.code).toBe(-32010);
-      expect(badErr.message).toContain('Invalid, revoked or expired API key');
-      expect(badErr.data).toEqual({ error: 'UNAUTHENTICATED' });
-      expect(noneErr.code).toBe(-32010);
-      expect(noneErr.message).toContain('Missing API key');
-    });
-
     it('should stop accepting a revoked key', async () => {
       const { key, id } = await createKey(sut, 'alice');
       const client = await connect(key, 'query');
-      expect((await client.listTools()).tools).toHaveLength(5);
+      expect((await client.listTools()).tools).toHaveLength(ALL_TOOLS);
 
       await sut.http.delete(`/v1/api-keys/${id}`).set('X-User-Id', 'alice').expect(200);
 
@@ -397,8 +387,8 @@ describe('MCP (e2e)', () => {
           ),
         { what: 'the revoked key to be refused', failFast: true },
       );
+      expect(err).toMatchObject({ code: 401 });
       expect(err.message).toContain('Invalid, revoked or expired API key');
-      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['get_execution']);
     });
 
     it('should hold keys to their scopes', async () => {
@@ -412,7 +402,7 @@ describe('MCP (e2e)', () => {
       expect(callErr.message).toBe('MCP error -32011: This API key lacks the scope: execute');
       expect(callErr.data).toEqual({ error: 'FORBIDDEN' });
       expect(listErr.message).toContain('This API key lacks the scope: read');
-      expect((await readOnly.listTools()).tools).toHaveLength(5);
+      expect((await readOnly.listTools()).tools).toHaveLength(ALL_TOOLS);
     });
   });
 
@@ -490,7 +480,7 @@ describe('MCP (e2e)', () => {
         .filter((line) => line.startsWith('data: '))
         .map((line) => JSON.parse(line.slice(6)));
       expect(data).toHaveLength(1);
-      expect(data[0].result.tools).toHaveLength(5);
+      expect(data[0].result.tools).toHaveLength(ALL_TOOLS);
     });
   });
 });

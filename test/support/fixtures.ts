@@ -19,6 +19,7 @@ export interface WorkflowFields {
   /** 1 active (what the route stores when left out), 0 inactive. */
   status?: 0 | 1;
   parameters?: object;
+  version?: string;
 }
 
 /** Creates (or updates) a workflow of `userId`, named `Workflow <projectId>` unless given. */

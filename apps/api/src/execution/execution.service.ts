@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { FindOptionsWhere, QueryFailedError, Repository } from 'typeorm';
 import { AppConfig, AppException, JsonObject, Page, PageQueryDto, pageWindow } from '@app/common';
-import { WorkflowStatus } from '../workflow/entities/workflow.entity';
+import { WorkflowEntity, WorkflowStatus } from '../workflow/entities/workflow.entity';
 import { WorkflowService } from '../workflow/workflow.service';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
@@ -22,6 +22,7 @@ import { ExecutionQueue } from './execution.queue';
 import { ExecutionStore } from './execution.store';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { toEvent } from './execution-event.factory';
+import { startRequestHash } from './start-request-hash';
 
 export interface StartExecutionInput {
   userId: string;
@@ -36,6 +37,11 @@ export interface StartExecutionInput {
   idempotencyKey?: string;
   requestId?: string;
   retryOf?: string;
+  /**
+   * Extra conditions of the caller on the workflow (e.g. the version a client pinned), run
+   * after an idempotent replay was ruled out and before anything is stored; throws to refuse.
+   */
+  admit?: (workflow: WorkflowEntity) => void;
 }
 
 const isDuplicateKey = (err: unknown): boolean =>
@@ -68,6 +74,7 @@ export class ExecutionService {
   async start(
     input: StartExecutionInput,
   ): Promise<{ execution: ExecutionEntity; replayed: boolean }> {
+    // Before the workflow lookup: a retry finds its run even if the workflow changed since.
     if (input.idempotencyKey !== undefined) {
       if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
         throw AppException.validation([
@@ -83,6 +90,7 @@ export class ExecutionService {
     if (Number(workflow.status) !== WorkflowStatus.Active) {
       throw new AppException('WORKFLOW_INACTIVE', `Workflow ${input.project_id} is inactive`);
     }
+    input.admit?.(workflow);
     const problems = this.workflows.paramsProblems(workflow, input.params ?? {});
     if (problems) throw AppException.validation(problems);
     if (input.timeout_ms !== undefined && input.timeout_ms > this.config.robot.timeoutMs) {
@@ -99,6 +107,7 @@ export class ExecutionService {
     const execution = this.executions.create({
       id: randomUUID(),
       project_id: workflow.project_id,
+      workflow_version: workflow.version,
       user_id: input.userId,
       status: ExecutionStatus.Pending,
       parameters: input.params ?? {},
@@ -114,6 +123,7 @@ export class ExecutionService {
       retry_of: input.retryOf ?? null,
       callback_url: input.callback_url ?? null,
       idempotency_key: input.idempotencyKey ?? null,
+      idempotency_hash: input.idempotencyKey === undefined ? null : startRequestHash(input),
       request_id: input.requestId ?? null,
       start_time: null,
       end_time: null,
@@ -273,11 +283,19 @@ export class ExecutionService {
     return this.executions.findOneBy({ user_id: userId, idempotency_key: key });
   }
 
+  /**
+   * The same key and request give the first execution; a different request under the key is
+   * refused. Runs stored before requests were hashed are compared by workflow only.
+   */
   private checkReplay(existing: ExecutionEntity, input: StartExecutionInput): ExecutionEntity {
-    if (existing.project_id !== input.project_id) {
+    const same =
+      existing.idempotency_hash === null
+        ? existing.project_id === input.project_id
+        : existing.idempotency_hash === startRequestHash(input);
+    if (!same) {
       throw new AppException(
-        'CONFLICT',
-        'This Idempotency-Key was already used to start another workflow',
+        'IDEMPOTENCY_CONFLICT',
+        'This idempotency key was already used for a different request; use a new key for a new run',
       );
     }
     return existing;

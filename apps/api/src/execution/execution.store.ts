@@ -8,6 +8,7 @@ import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 const COLUMNS = [
   'id',
   'project_id',
+  'workflow_version',
   'user_id',
   'status',
   'parameters',
@@ -23,6 +24,7 @@ const COLUMNS = [
   'retry_of',
   'callback_url',
   'idempotency_key',
+  'idempotency_hash',
   'request_id',
   'start_time',
   'end_time',

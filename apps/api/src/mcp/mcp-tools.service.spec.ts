@@ -8,6 +8,7 @@ import { StartRateLimiter } from '../limits/start-rate-limit';
 import { WorkflowService } from '../workflow/workflow.service';
 import { McpRequestError } from './mcp-results';
 import { McpToolsService } from './mcp-tools.service';
+import { McpControlService } from './control/mcp-control.service';
 
 const alice: Principal = { userId: 'alice', via: 'key', scopes: ['read', 'execute', 'manage'] };
 
@@ -30,6 +31,8 @@ describe(McpToolsService.name, () => {
   let active: WorkflowEntity[];
   let start: ReturnType<typeof vi.fn>;
   let sut: McpToolsService;
+  const controlAnswer = { content: [] };
+  const control = { call: vi.fn().mockResolvedValue(controlAnswer) };
   const ended = {
     id: 'e1',
     project_id: 'p1',
@@ -48,8 +51,12 @@ describe(McpToolsService.name, () => {
       { listActive: async () => active } as unknown as WorkflowService,
       { start, waitForEnd: async () => ended } as unknown as ExecutionService,
       { events$: new Subject() } as unknown as ExecutionEventBus,
-      { mcpToolTimeoutMs: 1000 } as AppConfig,
+      {
+        mcpToolTimeoutMs: 1000,
+        mcp: { toolsPage: { maxTools: 100, maxBytes: 1 << 20 } },
+      } as unknown as AppConfig,
       { consume: async () => undefined } as unknown as StartRateLimiter,
+      control as unknown as McpControlService,
     );
   });
 
@@ -129,14 +136,30 @@ describe(McpToolsService.name, () => {
     expect(start).not.toHaveBeenCalled();
   });
 
-  it('should refuse a call without a principal with the reason', async () => {
-    const call = sut.callTool({ authError: 'Invalid, revoked or expired API key' }, 'Payroll', {});
+  it('should give a workflow named like a control tool a distinct tool name', async () => {
+    active = [workflow({ english_name: 'astron_workflow_execute' })];
 
-    await expect(call).rejects.toEqual(
-      new McpRequestError(-32010, 'Invalid, revoked or expired API key', {
-        error: 'UNAUTHENTICATED',
-      }),
-    );
+    const { tools } = await sut.listTools({ principal: alice });
+
+    const names = tools.map((tool) => tool.name);
+    expect(names.filter((name) => name === 'astron_workflow_execute')).toHaveLength(1);
+    expect(names).toContain('astron_workflow_execute_p1');
+    expect(tools.find((t) => t.name === 'astron_workflow_execute')?.title).toBe('Start a workflow');
+  });
+
+  it('should route a control tool name to the control tools, never to a workflow', async () => {
+    active = [workflow({ english_name: 'astron_execution_get' })];
+
+    const result = await sut.callTool({ principal: alice }, 'astron_execution_get', {});
+
+    expect(control.call).toHaveBeenCalledWith(alice, 'astron_execution_get', {}, undefined);
+    expect(result).toBe(controlAnswer);
     expect(start).not.toHaveBeenCalled();
+  });
+
+  it('should refuse an unknown tool with a JSON-RPC error', async () => {
+    await expect(sut.callTool({ principal: alice }, 'Nope', {})).rejects.toBeInstanceOf(
+      McpRequestError,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ListToolsResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import {
   AppConfig,
   AppException,
@@ -23,19 +23,18 @@ import {
   executionResult,
   forbidden,
   toolError,
-  unauthenticated,
   unknownTool,
 } from './mcp-results';
+import { CONTROL_TOOLS, CONTROL_TOOL_NAMES, isControlTool } from './control/control-tools';
+import { McpControlService } from './control/mcp-control.service';
+import { pageOfTools } from './tool-pages';
 import { ProgressRelay, ProgressSink } from './progress-relay';
 import { ToolInputSchema, toolInputSchema } from './tool-input-schema';
 import { assignToolNames } from './tool-names';
 
-/** Who is calling, as far as one MCP HTTP request tells. */
+/** Who is calling: every MCP request carries a valid API key (others answer HTTP 401). */
 export interface McpCaller {
-  /** Set when the request carried a valid API key. */
-  principal?: Principal;
-  /** Why there is no principal (missing, invalid, revoked or expired key). */
-  authError?: string;
+  principal: Principal;
   requestId?: string;
 }
 
@@ -91,9 +90,10 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * The tools of DESIGN §9 for one caller: one per active workflow (built from the same query
- * and naming on tools/list and tools/call, so a listed name finds its workflow) plus
- * `get_execution`. Runs go through ExecutionService like REST ones (trigger "mcp"), which
+ * The tools of DESIGN §9 for one caller: the control tools (McpControlService), one per
+ * active workflow (built from the same query and naming on tools/list and tools/call, so a
+ * listed name finds its workflow; control tool names are reserved) and `get_execution`. Runs
+ * go through ExecutionService like REST ones (trigger "mcp"), which
  * also validates the arguments against the workflow's schema before anything is stored.
  */
 @Injectable()
@@ -106,14 +106,22 @@ export class McpToolsService {
     private readonly bus: ExecutionEventBus,
     private readonly config: AppConfig,
     private readonly limiter: StartRateLimiter,
+    private readonly control: McpControlService,
   ) {}
 
-  /** A bad or missing key lists no workflow tools (DESIGN §9); calls then say why. */
-  async listTools(caller: McpCaller): Promise<Tool[]> {
-    if (!caller.principal) return [GET_EXECUTION_TOOL];
+  /**
+   * The control tools, one tool per active workflow, then get_execution: a page at a time,
+   * bounded in count and bytes, so no answer grows with the number or size of workflows.
+   */
+  async listTools(caller: McpCaller, cursor?: string): Promise<ListToolsResult> {
     this.requireScope(caller.principal, 'read');
     const tools = await this.workflowTools(caller.principal.userId);
-    return [...tools.map((tool) => this.describeTool(tool)), GET_EXECUTION_TOOL];
+    const all = [
+      ...CONTROL_TOOLS,
+      ...tools.map((tool) => this.describeTool(tool)),
+      GET_EXECUTION_TOOL,
+    ];
+    return pageOfTools(all, cursor, this.config.mcp.toolsPage);
   }
 
   async callTool(
@@ -123,7 +131,7 @@ export class McpToolsService {
     context: ToolCallContext = {},
   ): Promise<CallToolResult> {
     const principal = caller.principal;
-    if (!principal) throw unauthenticated(caller.authError ?? 'Missing API key');
+    if (isControlTool(name)) return this.control.call(principal, name, args, caller.requestId);
     if (name === GET_EXECUTION_TOOL_NAME) return this.getExecution(principal, args ?? {});
 
     this.requireScope(principal, 'execute');
@@ -239,11 +247,13 @@ export class McpToolsService {
 
   private async workflowTools(userId: string): Promise<WorkflowTool[]> {
     const active = await this.workflows.listActive(userId);
-    return assignToolNames(active, [GET_EXECUTION_TOOL_NAME]).map(({ name, workflow }) => ({
-      name,
-      workflow,
-      inputSchema: toolInputSchema(workflow.parameters),
-    }));
+    return assignToolNames(active, [...CONTROL_TOOL_NAMES, GET_EXECUTION_TOOL_NAME]).map(
+      ({ name, workflow }) => ({
+        name,
+        workflow,
+        inputSchema: toolInputSchema(workflow.parameters),
+      }),
+    );
   }
 
   private describeTool(tool: WorkflowTool): Tool {

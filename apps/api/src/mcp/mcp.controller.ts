@@ -2,6 +2,7 @@ import { Controller, Delete, Get, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
+  ApiHeader,
   ApiOperation,
   ApiProduces,
   ApiQuery,
@@ -13,10 +14,9 @@ import { Public, RawResponse, RequestId } from '@app/common';
 import { McpService } from './mcp.service';
 
 /**
- * `/mcp` (DESIGN §9). Public for the global guard: the key is checked inside the MCP
- * exchange, so a bad one still gets a protocol answer (no workflow tools, calls refused
- * with a clear error) instead of an HTTP error an MCP client cannot show. Answers are
- * JSON-RPC, never the envelope.
+ * `/mcp` (DESIGN §9). Public for the global guard: McpService checks the key itself (Bearer,
+ * X-API-Key or ?key=) and answers a missing or bad one with 401 and a JSON-RPC error body,
+ * as MCP clients expect, never the envelope.
  */
 @ApiTags('mcp')
 @ApiBearerAuth()
@@ -30,13 +30,21 @@ export class McpController {
   @ApiOperation({
     summary: 'MCP Streamable HTTP endpoint (stateless) for LLM agents',
     description:
-      'JSON-RPC 2.0 messages of the Model Context Protocol; answers text/event-stream. ' +
-      'Tools: one per active workflow of the key owner, plus get_execution. ' +
-      'The API key comes from Authorization: Bearer or ?key=. See docs/mcp.md.',
+      'JSON-RPC 2.0 messages of the Model Context Protocol (batches of at most MCP_MAX_BATCH); ' +
+      'answers text/event-stream. Tools: the control tools (astron_workflow_list, ' +
+      'astron_workflow_get, astron_workflow_execute, astron_execution_get, ' +
+      'astron_execution_cancel, astron_integration_get), one per active workflow of the key ' +
+      'owner, and get_execution; tools/list is paginated. The API key comes from ' +
+      'Authorization: Bearer, X-API-Key or ?key= (unless MCP_ALLOW_QUERY_KEY=false); a ' +
+      'missing or bad key answers 401 with WWW-Authenticate: Bearer. See docs/mcp.md.',
   })
+  @ApiHeader({ name: 'X-API-Key', required: false, description: 'API key (instead of Bearer)' })
   @ApiQuery({ name: 'key', required: false, description: 'API key, when no header can be set' })
   @ApiBody({ schema: { type: 'object', description: 'A JSON-RPC request or notification' } })
   @ApiProduces('text/event-stream', 'application/json')
+  @ApiResponse({ status: 200, description: 'JSON-RPC answers as an event stream' })
+  @ApiResponse({ status: 400, description: 'Not JSON-RPC, or a batch over MCP_MAX_BATCH' })
+  @ApiResponse({ status: 401, description: 'Missing or bad API key (WWW-Authenticate: Bearer)' })
   async post(
     @Req() req: Request,
     @Res() res: Response,

@@ -3,6 +3,8 @@ import { WorkflowModule } from '../workflow/workflow.module';
 import { McpController } from './mcp.controller';
 import { McpService } from './mcp.service';
 import { McpToolsService } from './mcp-tools.service';
+import { ExecutorPresenceReader } from './control/executor-presence';
+import { McpControlService } from './control/mcp-control.service';
 
 /**
  * MCP for LLM agents (DESIGN §9). Only processes that serve the API include it. It is given
@@ -16,7 +18,7 @@ export class McpModule {
       module: McpModule,
       imports: [WorkflowModule, execution],
       controllers: [McpController],
-      providers: [McpService, McpToolsService],
+      providers: [McpService, McpToolsService, McpControlService, ExecutorPresenceReader],
     };
   }
 }

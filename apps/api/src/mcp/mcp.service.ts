@@ -10,9 +10,12 @@ import {
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Request, Response } from 'express';
-import { AppConfig, AppException, Authenticator, credentialsFromHeaders } from '@app/common';
+import { AppConfig, AppException, Authenticator } from '@app/common';
+import { ControlToolName } from './control/control-tools';
+import { mcpApiKey } from './mcp-credentials';
 import {
   GET_EXECUTION_TOOL_NAME,
+  McpErrorCodes,
   McpRequestError,
   RUN_OPTIONS_META_KEY,
   internalError,
@@ -24,9 +27,6 @@ export const MCP_SERVER_INFO = {
   title: 'RPA workflows',
   version: '1.0.0',
 };
-
-const MISSING_KEY =
-  'Missing API key: send the header "Authorization: Bearer <api key>" or add ?key=<api key> to the MCP URL';
 
 /**
  * Streamable HTTP, stateless (DESIGN §9): every POST gets a fresh server and transport that
@@ -49,7 +49,9 @@ export class McpService {
   ) {}
 
   async handle(req: Request, res: Response, requestId?: string): Promise<void> {
-    const caller = await this.identify(req, requestId);
+    if (this.refuseLargeBatch(req, res)) return;
+    const caller = await this.identify(req, res, requestId);
+    if (!caller) return;
     const server = this.createServer(caller);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
@@ -76,15 +78,45 @@ export class McpService {
     }
   }
 
-  private async identify(req: Request, requestId?: string): Promise<McpCaller> {
-    const credentials = credentialsFromHeaders(req.headers, req.query.key);
-    if (credentials.bearer === undefined) return { authError: MISSING_KEY, requestId };
+  /**
+   * JSON-RPC batches are bounded (MCP_MAX_BATCH): with tools/list pages bounded too, one small
+   * request can no longer ask for an answer of any size. SDK clients never send batches.
+   */
+  private refuseLargeBatch(req: Request, res: Response): boolean {
+    const max = this.config.mcp.maxBatch;
+    if (!Array.isArray(req.body) || req.body.length <= max) return false;
+    res.status(400).json({
+      jsonrpc: '2.0',
+      error: {
+        code: -32600,
+        message: `Invalid Request: a batch may hold at most ${max} messages`,
+      },
+      id: null,
+    });
+    return true;
+  }
+
+  /**
+   * Every MCP request needs a valid key: otherwise HTTP 401 with `WWW-Authenticate: Bearer`
+   * (what MCP clients take as "credentials needed"), the reason in a JSON-RPC error body.
+   */
+  private async identify(
+    req: Request,
+    res: Response,
+    requestId?: string,
+  ): Promise<McpCaller | undefined> {
+    const found = mcpApiKey(req, this.config.mcp.allowQueryKey);
+    if ('problem' in found) {
+      unauthorized(res, found.problem, false);
+      return undefined;
+    }
     try {
-      const principal = await this.authenticator.authenticate(credentials, ['key']);
+      const principal = await this.authenticator.authenticate({ bearer: found.key }, ['key']);
       return { principal, requestId };
     } catch (err) {
       if (err instanceof AppException && err.code === 'UNAUTHENTICATED') {
-        return { authError: err.message, requestId };
+        unauthorized(res, err.message, true);
+        return undefined;
       }
       throw err;
     }
@@ -95,12 +127,15 @@ export class McpService {
       capabilities: { tools: {} },
       jsonSchemaValidator: this.schemaValidator,
       instructions:
-        'Each tool runs one of your RPA workflows (robots) and returns its result. A run that ' +
-        `takes longer than ${Math.round(this.config.mcpToolTimeoutMs / 1000)} s returns its ` +
-        `execution_id and status instead; call ${GET_EXECUTION_TOOL_NAME} to follow it.`,
+        'Each workflow tool runs one of your RPA workflows (robots) and returns its result. A ' +
+        `run that takes longer than ${Math.round(this.config.mcpToolTimeoutMs / 1000)} s returns ` +
+        `its execution_id and status instead; call ${GET_EXECUTION_TOOL_NAME} to follow it. ` +
+        `For runs you start and follow yourself, use ${ControlToolName.WorkflowList}, ` +
+        `${ControlToolName.WorkflowExecute} (returns at once; pass an idempotencyKey to retry ` +
+        `safely), ${ControlToolName.ExecutionGet} and ${ControlToolName.ExecutionCancel}.`,
     });
-    server.setRequestHandler(ListToolsRequestSchema, () =>
-      this.guard(async () => ({ tools: await this.tools.listTools(caller) })),
+    server.setRequestHandler(ListToolsRequestSchema, (request) =>
+      this.guard(() => this.tools.listTools(caller, request.params?.cursor)),
     );
     server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
       const meta = request.params._meta;
@@ -133,4 +168,15 @@ export class McpService {
       throw internalError();
     }
   }
+}
+
+function unauthorized(res: Response, message: string, badKey: boolean): void {
+  res
+    .status(401)
+    .set('WWW-Authenticate', badKey ? 'Bearer error="invalid_token"' : 'Bearer')
+    .json({
+      jsonrpc: '2.0',
+      error: { code: McpErrorCodes.Unauthenticated, message, data: { error: 'UNAUTHENTICATED' } },
+      id: null,
+    });
 }

@@ -204,6 +204,16 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
+  /** One page of a user's active workflows, oldest first (stable under appends). */
+  async listActivePage(userId: string, offset: number, limit: number): Promise<WorkflowEntity[]> {
+    return this.workflows.find({
+      where: { user_id: userId, status: WorkflowStatus.Active },
+      order: { created_at: 'ASC', project_id: 'ASC' },
+      skip: offset,
+      take: limit,
+    });
+  }
+
   async delete(userId: string, projectId: string): Promise<void> {
     const result = await this.workflows.delete({ project_id: projectId, user_id: userId });
     if (!result.affected)

@@ -91,6 +91,14 @@ export class AppConfig {
   get mcpToolTimeoutMs(): number {
     return this.values.MCP_TOOL_TIMEOUT_MS;
   }
+  get mcp() {
+    const v = this.values;
+    return {
+      allowQueryKey: v.MCP_ALLOW_QUERY_KEY,
+      maxBatch: v.MCP_MAX_BATCH,
+      toolsPage: { maxTools: v.MCP_TOOLS_PAGE_SIZE, maxBytes: v.MCP_TOOLS_PAGE_BYTES },
+    };
+  }
   get retention() {
     return {
       days: this.values.EXECUTION_RETENTION_DAYS,

@@ -34,6 +34,10 @@ export class ExecutionEntity {
   @Column({ type: 'varchar', length: 100 })
   project_id!: string;
 
+  /** The workflow's version when the run started. */
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  workflow_version!: string | null;
+
   @Column({ type: 'varchar', length: 64 })
   user_id!: string;
 
@@ -79,6 +83,10 @@ export class ExecutionEntity {
 
   @Column({ type: 'varchar', length: 255, nullable: true })
   idempotency_key!: string | null;
+
+  /** SHA-256 of the start request the idempotency key was first used with. */
+  @Column({ type: 'char', length: 64, nullable: true })
+  idempotency_hash!: string | null;
 
   @Column({ type: 'varchar', length: 128, nullable: true })
   request_id!: string | null;

@@ -4,8 +4,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Keys imported from the legacy service keep their bcrypt hash until their first use, which
  * replaces it with the HMAC every other key has (so bcrypt runs once per key at most).
  */
-export class LegacyApiKeys1764200000000 implements MigrationInterface {
-  name = 'LegacyApiKeys1764200000000';
+export class LegacyApiKeys1764400000000 implements MigrationInterface {
+  name = 'LegacyApiKeys1764400000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('ALTER TABLE api_keys ADD COLUMN legacy_hash varchar(100) NULL AFTER hash');
