@@ -103,7 +103,7 @@ describe('API key secrecy of the built service (e2e)', () => {
       encodedMcpKey: 200,
       encodedBoardToken: 404,
       farExpiry: 400,
-      unknownQueryParams: 400,
+      unknownQueryParams: 200,
       upsert: 200,
       conflict: 409,
       badJson: 400,

@@ -56,7 +56,7 @@ describe('Execution streams (e2e, robot over HTTP)', () => {
         sid: 'session-1',
         data: { invoice: 'INV-1' },
       });
-      expect(stream.comments).toContain('ping');
+      expect(stream.comments.some((c) => /^ping - \d{4}-\d\d-\d\dT/.test(c))).toBe(true);
       const row = await waitForExecution(sut.db, final.execution_id!);
       expect(row).toMatchObject({ status: 'COMPLETED', result: { data: { invoice: 'INV-1' } } });
     });

@@ -79,6 +79,8 @@ describe('HTTP conventions (e2e)', () => {
           'POST /workflows/execute',
           'POST /workflows/execute-async',
           'GET /executions/{id}',
+          'GET /executions/get',
+          'POST /workflows/stop-current',
           'GET /api-keys/get',
           'POST /api-keys/create',
           'POST /api-keys/remove',

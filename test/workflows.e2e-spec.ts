@@ -349,14 +349,14 @@ describe('Workflows (e2e)', () => {
       expect(okData(res)).toEqual({ workflow: expect.objectContaining({ project_id: 'a2' }) });
     });
 
-    it('should answer null with code 0000 for an absent or foreign ?project_id=', async () => {
+    it('should answer {workflow: null} with code 0000 for an absent or foreign ?project_id=', async () => {
       await seed(BOB, 'b', 1);
 
       const absent = await sut.http.get('/workflows/get?project_id=none').set(ALICE).expect(200);
       const foreign = await sut.http.get('/workflows/get?project_id=b1').set(ALICE).expect(200);
 
-      expect(absent.body).toEqual({ code: '0000', msg: '', data: null });
-      expect(foreign.body).toEqual({ code: '0000', msg: '', data: null });
+      expect(absent.body).toEqual({ code: '0000', msg: '', data: { workflow: null } });
+      expect(foreign.body).toEqual({ code: '0000', msg: '', data: { workflow: null } });
     });
 
     it('should refuse an invalid query with 400', async () => {

@@ -31,6 +31,7 @@ import { McpModule } from './mcp/mcp.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { WebhookModule } from './webhook/webhook.module';
+import { LegacyHttpModule } from './legacy/legacy.module';
 import { WorkflowHttpModule, WorkflowModule } from './workflow/workflow.module';
 
 /**
@@ -64,7 +65,7 @@ export class AppModule {
         }),
         ApiKeyModule.register({ http: config.servesApi }),
         WorkflowModule,
-        ...(config.servesApi ? [WorkflowHttpModule, DocsModule] : []),
+        ...(config.servesApi ? [WorkflowHttpModule, LegacyHttpModule, DocsModule] : []),
         LifecycleModule,
         MetricsModule,
         LimitsModule,

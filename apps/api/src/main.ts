@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, redactPassword } from '@app/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './bootstrap';
+import { runImportLegacy } from './legacy/import-legacy.command';
 import { checkDependencies } from './startup-checks';
 
 /** What the socket is really bound to: 0.0.0.0 is every interface, not 127.0.0.1. */
@@ -62,6 +63,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     throw err;
+  }
+  if (process.argv[2] === 'import-legacy') {
+    process.exit(await runImportLegacy(values, process.argv.slice(3)));
   }
   await checkDependencies(values);
   const app = await createApp(values);

@@ -4,6 +4,7 @@ const record = (keyId: number): CachedKey => ({
   keyId,
   userId: `user-${keyId}`,
   hash: 'a'.repeat(64),
+  legacyHash: null,
   scopes: ['read', 'execute', 'manage'],
   expiresAt: null,
 });

@@ -4,6 +4,8 @@ export interface CachedKey {
   keyId: number;
   userId: string;
   hash: string;
+  /** bcrypt hash of an imported key that has not been used yet. */
+  legacyHash: string | null;
   scopes: Scope[];
   expiresAt: number | null;
 }

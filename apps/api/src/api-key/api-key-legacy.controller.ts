@@ -7,7 +7,7 @@ import {
   CurrentPrincipal,
   LegacyRoute,
   mapPage,
-  PageQueryDto,
+  LenientPageQueryDto,
   Principal,
 } from '@app/common';
 import { ApiKeyService } from './api-key.service';
@@ -29,7 +29,7 @@ export class ApiKeyLegacyController {
   @ApiErrors(400, 401)
   async list(
     @CurrentPrincipal() principal: Principal,
-    @Query() query: PageQueryDto,
+    @Query() query: LenientPageQueryDto,
   ): Promise<ApiKeyPageDto> {
     return mapPage(await this.keys.list(principal.userId, query), MaskedApiKeyDto.from);
   }

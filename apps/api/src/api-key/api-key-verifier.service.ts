@@ -5,7 +5,8 @@ import { Repository } from 'typeorm';
 import { ApiKeyVerifier, AppConfig, Principal, RedisService, SCOPES, Scope } from '@app/common';
 import { ApiKeyCache, CachedKey } from './api-key-cache';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyEvents, ApiKeyRevokedEvent } from './api-key.events';
-import { hashMatches, prefixOf } from './api-key.format';
+import { hashMatches, isLegacyKey, prefixOf } from './api-key.format';
+import { LegacyKeyUpgrader } from './legacy-key-upgrader';
 import { ApiKeyEntity } from './entities/api-key.entity';
 
 export const parseScopes = (raw: string): Scope[] =>
@@ -35,6 +36,7 @@ export class ApiKeyVerifierService
     private readonly redis: RedisService,
     private readonly config: AppConfig,
     private readonly events: EventEmitter2,
+    private readonly legacyKeys: LegacyKeyUpgrader,
   ) {
     this.cache = new ApiKeyCache(config.auth.apiKeyCacheTtlMs, 5_000);
   }
@@ -63,7 +65,7 @@ export class ApiKeyVerifierService
     const prefix = prefixOf(rawKey);
     if (!prefix) return null;
     const record = await this.lookup(prefix);
-    if (!record || !hashMatches(rawKey, this.config.auth.apiKeyPepper, record.hash)) return null;
+    if (!record || !(await this.matches(record, rawKey, prefix))) return null;
     if (record.expiresAt !== null && record.expiresAt <= Date.now()) return null;
     this.touched.set(record.keyId, new Date());
     return {
@@ -73,6 +75,19 @@ export class ApiKeyVerifierService
       scopes: record.scopes,
       ...(record.expiresAt !== null ? { expiresAt: record.expiresAt } : {}),
     };
+  }
+
+  isKeyFormat(raw: string): boolean {
+    return prefixOf(raw) !== null;
+  }
+
+  private async matches(record: CachedKey, rawKey: string, prefix: string): Promise<boolean> {
+    if (!record.legacyHash) return hashMatches(rawKey, this.config.auth.apiKeyPepper, record.hash);
+    if (!isLegacyKey(rawKey)) return false;
+    const ok = await this.legacyKeys.verifyAndUpgrade(record.keyId, rawKey);
+    // The next lookup reads the HMAC that replaced the bcrypt hash.
+    if (ok) this.cache.invalidate([prefix]);
+    return ok;
   }
 
   /** Announces revoked keys to every process (this one included). */
@@ -93,13 +108,21 @@ export class ApiKeyVerifierService
     const generation = this.cache.currentGeneration;
     const row = await this.keys.findOne({
       where: { prefix, is_active: true },
-      select: { id: true, user_id: true, hash: true, scopes: true, expires_at: true },
+      select: {
+        id: true,
+        user_id: true,
+        hash: true,
+        legacy_hash: true,
+        scopes: true,
+        expires_at: true,
+      },
     });
     const record: CachedKey | null = row
       ? {
           keyId: row.id,
           userId: row.user_id,
           hash: row.hash,
+          legacyHash: row.legacy_hash,
           scopes: parseScopes(row.scopes),
           expiresAt: row.expires_at ? row.expires_at.getTime() : null,
         }

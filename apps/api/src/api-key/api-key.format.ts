@@ -23,10 +23,17 @@ export function generateApiKey(): { key: string; prefix: string } {
   return { key: `${prefix}_${randomBytes(32).toString('base64url')}`, prefix };
 }
 
-/** The prefix of a well-formed key, or null for anything that cannot be one of ours. */
+/** Keys of the legacy service: 32 letters and digits, looked up by their first 8. */
+const LEGACY_KEY_PATTERN = /^[A-Za-z0-9]{32}$/;
+export const LEGACY_PREFIX_LENGTH = 8;
+
+/** The prefix of a well-formed key (ours or an imported one), or null for anything else. */
 export function prefixOf(key: string): string | null {
+  if (LEGACY_KEY_PATTERN.test(key)) return key.slice(0, LEGACY_PREFIX_LENGTH);
   return KEY_PATTERN.exec(key)?.[1] ?? null;
 }
+
+export const isLegacyKey = (key: string): boolean => LEGACY_KEY_PATTERN.test(key);
 
 export function hashApiKey(key: string, pepper: string): string {
   return createHmac('sha256', pepper).update(key).digest('hex');

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppConfig, AppException, Principal } from '@app/common';
 import { SseStreams } from '../limits/sse-streams';
+import { legacyRunOptions } from './dto/legacy-start-execution.dto';
 import { RpaExecDto } from './dto/rpa-exec.dto';
 import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
 import { failureKind } from './execution.constants';
@@ -78,11 +80,13 @@ export class RpaExecService {
     requestId: string | undefined,
     res: Response,
   ): Promise<void> {
-    const { sid, ...options } = dto;
-    const echoSid = sid ?? null;
+    const echoSid = dto.sid ?? randomUUID();
     // Past the budget the answer is a plain 429, before any stream opens.
     await this.limiter.spend(budget);
-    const stream = this.streams.open(principal, res);
+    // The plugin's own stream sends `: ping - <time>` comments; engines may parse them.
+    const stream = this.streams.open(principal, res, {
+      pingComment: () => `ping - ${new Date().toISOString()}`,
+    });
     const gone = new AbortController();
     stream.onClose(() => gone.abort());
     // Shutdown: stop waiting and end with the usual final event (55003 while still running).
@@ -91,7 +95,7 @@ export class RpaExecService {
     let execution: ExecutionEntity;
     try {
       ({ execution } = await this.executions.start({
-        ...options,
+        ...legacyRunOptions(dto, this.config.robot.timeoutMs),
         userId: principal.userId,
         trigger: 'api',
         requestId,

@@ -5,7 +5,7 @@ import { ExecutorHub } from './executor-hub.service';
 import { ExecutorStore } from './executor.store';
 
 /**
- * The executor bridge's server side (DESIGN §15): `/ws`, presence, dispatch and the
+ * The executor bridge's server side (docs/executors.md): `/ws`, presence, dispatch and the
  * executors' routes; only in processes that serve the API. Workers reach executors through
  * ExecutorRobotClient and Redis.
  */

@@ -29,7 +29,11 @@ export class SseStreams {
   constructor(private readonly config: AppConfig) {}
 
   /** Opens the stream, or throws RATE_LIMITED (nothing written yet) past the cap. */
-  open(principal: Principal, res: Response): SseStream {
+  open(
+    principal: Principal,
+    res: Response,
+    options: { pingComment?: () => string } = {},
+  ): SseStream {
     const owner = streamOwner(principal);
     const cap = this.config.limits.sseStreamsPerKey;
     const mine = this.byOwner.get(owner) ?? new Set<OpenStream>();
@@ -39,7 +43,7 @@ export class SseStreams {
         `Too many open event streams for this API key (limit ${cap}); close one first`,
       );
     }
-    const stream = openSse(res, this.config.ssePingMs);
+    const stream = openSse(res, this.config.ssePingMs, options);
     const entry: OpenStream = { stream, keyId: principal.keyId };
     mine.add(entry);
     this.byOwner.set(owner, mine);

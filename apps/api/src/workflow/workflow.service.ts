@@ -14,9 +14,13 @@ import {
   pageWindow,
 } from '@app/common';
 import { ListWorkflowsQueryDto } from './dto/workflow-query.dto';
+import { LegacyUpsertWorkflowDto } from './dto/legacy-upsert-workflow.dto';
 import { UpsertWorkflowDto } from './dto/upsert-workflow.dto';
 import { WorkflowEntity, WorkflowStatus } from './entities/workflow.entity';
 import { WorkflowChangedEvent, WorkflowEvents } from './workflow.events';
+
+/** What the legacy service named a workflow registered without a name. */
+const LEGACY_DEFAULT_NAME = 'Default_Workflow';
 
 const isDuplicateKey = (err: unknown): boolean =>
   err instanceof QueryFailedError &&
@@ -82,14 +86,6 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
     if (dto.user_id !== undefined && dto.user_id !== userId) {
       throw AppException.validation([{ field: 'user_id', errors: ['user_id must be the caller'] }]);
     }
-    if (dto.parameters) {
-      const problem = await this.schemas.schemaProblem(dto.parameters);
-      if (problem) {
-        throw AppException.validation([
-          { field: 'parameters', errors: [`is not a valid JSON Schema: ${problem}`] },
-        ]);
-      }
-    }
     const fields = {
       name: dto.name,
       english_name: dto.english_name ?? null,
@@ -98,37 +94,85 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
       status: dto.status ?? WorkflowStatus.Active,
       parameters: dto.parameters ?? null,
     };
+    return this.save(userId, dto.project_id, fields, fields);
+  }
+
+  /**
+   * The legacy upsert: a field left out keeps its stored value, `null` clears an optional one
+   * (name, version and status cannot be cleared). A new workflow without a name gets the
+   * legacy service's default name.
+   */
+  async merge(
+    userId: string,
+    dto: LegacyUpsertWorkflowDto,
+  ): Promise<{ workflow: WorkflowEntity; action: 'created' | 'updated' }> {
+    const changes: Partial<WorkflowEntity> = {};
+    if (dto.name != null) changes.name = dto.name;
+    if (dto.version != null) changes.version = dto.version;
+    if (dto.status != null) changes.status = dto.status;
+    if (dto.english_name !== undefined) changes.english_name = dto.english_name;
+    if (dto.description !== undefined) changes.description = dto.description;
+    if (dto.parameters !== undefined) changes.parameters = dto.parameters;
+    const created = {
+      name: LEGACY_DEFAULT_NAME,
+      english_name: null,
+      description: null,
+      version: '1.0.0',
+      status: WorkflowStatus.Active,
+      parameters: null,
+      ...changes,
+    };
+    return this.save(userId, dto.project_id, changes, created);
+  }
+
+  /** Update-or-insert of one project_id, refusing one that another user owns. */
+  private async save(
+    userId: string,
+    projectId: string,
+    changes: Partial<WorkflowEntity>,
+    insert: Partial<WorkflowEntity>,
+  ): Promise<{ workflow: WorkflowEntity; action: 'created' | 'updated' }> {
+    await this.checkSchema(changes.parameters);
+    const apply = async () => {
+      // An empty change still has to prove the row exists and is the caller's.
+      if (Object.keys(changes).length === 0) return Boolean(await this.find(userId, projectId));
+      const result = await this.workflows.update(
+        { project_id: projectId, user_id: userId },
+        changes,
+      );
+      return Boolean(result.affected);
+    };
     let action: 'created' | 'updated' = 'updated';
-    const updated = await this.workflows.update(
-      { project_id: dto.project_id, user_id: userId },
-      fields,
-    );
-    if (!updated.affected) {
+    if (!(await apply())) {
       try {
-        await this.workflows.insert({ project_id: dto.project_id, user_id: userId, ...fields });
+        await this.workflows.insert({ ...insert, project_id: projectId, user_id: userId });
         action = 'created';
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         // Someone else owns it, or a concurrent upsert of ours just created it.
-        const again = await this.workflows.update(
-          { project_id: dto.project_id, user_id: userId },
-          fields,
-        );
-        if (!again.affected) {
-          throw new AppException(
-            'CONFLICT',
-            `project_id ${dto.project_id} belongs to another user`,
-          );
+        if (!(await apply())) {
+          throw new AppException('CONFLICT', `project_id ${projectId} belongs to another user`);
         }
       }
     }
-    const workflow = await this.get(userId, dto.project_id);
+    const workflow = await this.get(userId, projectId);
     await this.publish(WorkflowEvents.Upserted, {
       project_id: workflow.project_id,
       user_id: userId,
       status: workflow.status,
     });
     return { workflow, action };
+  }
+
+  /** An object schema must compile; lists of parameter descriptors are stored as they are. */
+  private async checkSchema(parameters: unknown): Promise<void> {
+    if (!parameters || Array.isArray(parameters)) return;
+    const problem = await this.schemas.schemaProblem(parameters as JsonObject);
+    if (problem) {
+      throw AppException.validation([
+        { field: 'parameters', errors: [`is not a valid JSON Schema: ${problem}`] },
+      ]);
+    }
   }
 
   /** The caller's workflow; another user's is indistinguishable from an absent one. */

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AppException } from '../errors';
+import { AppException, LEGACY_ROUTE } from '../errors';
 import { AUTH_METHODS, AUTH_SCOPES, PRINCIPAL, PUBLIC_ROUTE } from './auth.decorators';
 import { Authenticator, credentialsFromHeaders } from './authenticator';
 import { AuthMethod, Principal, Scope } from './principal';
@@ -31,7 +31,9 @@ export class AuthGuard implements CanActivate {
     const principal =
       streamToken !== undefined
         ? this.streamPrincipal(streamToken, req.params?.id)
-        : await this.authenticator.authenticate(credentialsFromHeaders(req.headers), methods);
+        : await this.authenticator.authenticate(credentialsFromHeaders(req.headers), methods, {
+            gatewayFallback: this.reflector.getAllAndOverride<boolean>(LEGACY_ROUTE, targets),
+          });
     const required = this.reflector.getAllAndOverride<Scope[]>(AUTH_SCOPES, targets) ?? [];
     const missing = required.filter((scope) => !principal.scopes.includes(scope));
     if (missing.length) {

@@ -4,7 +4,12 @@ import { AppConfig } from '../config';
 import { AppException } from '../errors';
 import { API_KEY_VERIFIER, ApiKeyVerifier, AuthMethod, Principal, SCOPES } from './principal';
 
-const USER_ID = /^[A-Za-z0-9._@:-]{1,64}$/;
+/**
+ * User ids of the platform: UUIDs, numbers, `owner/name` forms… 1-128 characters, none of
+ * them a control, format or white-space character. Compared exactly everywhere.
+ */
+export const USER_ID = /^[^\p{Cc}\p{Cf}\p{Z}\s]{1,128}$/u;
+export const USER_ID_RULE = '1-128 characters without control characters or white space';
 
 export interface Credentials {
   /** Bearer token from Authorization (or `?key=` / a socket's auth.token). */
@@ -21,7 +26,10 @@ function first(value: string | string[] | undefined): string | undefined {
 
 export function credentialsFromHeaders(headers: Headers, queryKey?: unknown): Credentials {
   const authorization = first(headers.authorization)?.trim();
-  const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  // The workflow-engine plugin sends its key with or without the `Bearer ` scheme.
+  const bearer =
+    authorization?.match(/^Bearer\s+(\S+)$/i)?.[1] ??
+    (authorization && !/\s/.test(authorization) ? authorization : undefined);
   return {
     bearer: bearer ?? (typeof queryKey === 'string' && queryKey ? queryKey : undefined),
     userHeader: first(headers['x-user-id']) ?? first(headers['user_id']),
@@ -46,10 +54,22 @@ export class Authenticator {
     @Inject(API_KEY_VERIFIER) private readonly keys: ApiKeyVerifier,
   ) {}
 
-  async authenticate(credentials: Credentials, allowed: readonly AuthMethod[]): Promise<Principal> {
+  /**
+   * `options.gatewayFallback` (the legacy routes): a Bearer token that cannot be an API key
+   * gives way to the trusted user header, as behind the platform's gateway.
+   */
+  async authenticate(
+    credentials: Credentials,
+    allowed: readonly AuthMethod[],
+    options: { gatewayFallback?: boolean } = {},
+  ): Promise<Principal> {
     if (allowed.includes('admin')) return this.admin(credentials);
 
-    if (credentials.bearer !== undefined && allowed.includes('key')) {
+    if (
+      credentials.bearer !== undefined &&
+      allowed.includes('key') &&
+      !(options.gatewayFallback && this.gatewayToken(credentials, allowed))
+    ) {
       const principal = await this.keys.verify(credentials.bearer);
       if (!principal)
         throw new AppException('UNAUTHENTICATED', 'Invalid, revoked or expired API key');
@@ -59,10 +79,7 @@ export class Authenticator {
       const userId = credentials.userHeader?.trim();
       if (userId) {
         if (!USER_ID.test(userId)) {
-          throw new AppException(
-            'UNAUTHENTICATED',
-            'X-User-Id must be 1-64 characters of [A-Za-z0-9._@:-]',
-          );
+          throw new AppException('UNAUTHENTICATED', `X-User-Id must be ${USER_ID_RULE}`);
         }
         return { userId, via: 'user', scopes: SCOPES };
       }
@@ -76,6 +93,20 @@ export class Authenticator {
     throw new AppException(
       'UNAUTHENTICATED',
       'Missing credentials: send Authorization: Bearer <api key>',
+    );
+  }
+
+  /**
+   * Behind the platform's gateway a call carries the gateway's own session token as Bearer
+   * plus the user header: a token that cannot be an API key is then not one, and the
+   * trusted header decides.
+   */
+  private gatewayToken(credentials: Credentials, allowed: readonly AuthMethod[]): boolean {
+    return (
+      allowed.includes('user') &&
+      this.config.auth.trustUserHeader &&
+      Boolean(credentials.userHeader?.trim()) &&
+      !this.keys.isKeyFormat(credentials.bearer ?? '')
     );
   }
 

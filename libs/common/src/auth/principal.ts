@@ -19,6 +19,8 @@ export interface Principal {
 export interface ApiKeyVerifier {
   /** The key's principal, or null when the key is unknown, revoked or expired. */
   verify(rawKey: string): Promise<Principal | null>;
+  /** Whether `raw` has the shape of an API key this service issues or has imported. */
+  isKeyFormat(raw: string): boolean;
 }
 
 export const API_KEY_VERIFIER = Symbol('API_KEY_VERIFIER');

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Observable, map } from 'rxjs';
-import { ok } from './envelope';
+import { EnvelopeAnswer, ok } from './envelope';
 import { LEGACY_ROUTE, markLegacyRequest } from './legacy';
 
 export const RAW_RESPONSE = 'rpa:raw-response';
@@ -24,7 +24,15 @@ export class EnvelopeInterceptor implements NestInterceptor {
       markLegacyRequest(context.switchToHttp().getRequest());
     }
     if (this.reflector.getAllAndOverride<boolean>(RAW_RESPONSE, targets)) return next.handle();
-    return next.handle().pipe(map((data: unknown) => ok(data ?? null)));
+    return next
+      .handle()
+      .pipe(
+        map((data: unknown) =>
+          data instanceof EnvelopeAnswer
+            ? { code: data.code, msg: data.msg, data: data.data as unknown }
+            : ok(data ?? null),
+        ),
+      );
   }
 }
 

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { LenientInput } from '../errors/validation';
 
 export const MAX_PAGE_NO = 1_000_000;
 
@@ -22,6 +23,10 @@ export class PageQueryDto {
   @Max(100)
   pageSize: number = 20;
 }
+
+/** Paging of the legacy routes: unknown query parameters are ignored. */
+@LenientInput()
+export class LenientPageQueryDto extends PageQueryDto {}
 
 export interface Page<T> {
   total: number;

@@ -43,7 +43,11 @@ function streamsOf(owner: object | undefined): Set<TrackedStream> | undefined {
  * Turns an express response into a Server-Sent Events stream with keep-alive comments
  * every `pingMs`, so proxies and clients do not time out a quiet stream.
  */
-export function openSse(res: Response, pingMs: number): SseStream {
+export function openSse(
+  res: Response,
+  pingMs: number,
+  options: { pingComment?: () => string } = {},
+): SseStream {
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-cache, no-transform');
@@ -54,7 +58,8 @@ export function openSse(res: Response, pingMs: number): SseStream {
 
   const listeners: Array<() => void> = [];
   let closed = false;
-  const ping = setInterval(() => write(': ping\n\n'), pingMs);
+  const comment = options.pingComment ?? (() => 'ping');
+  const ping = setInterval(() => write(`: ${comment()}\n\n`), pingMs);
   const open = streamsOf((res as { app?: object }).app);
 
   function write(chunk: string): void {

@@ -1,18 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { USER_ID, USER_ID_RULE } from '@app/common';
 import { ListExecutionsQueryDto } from '../../execution/dto/execution-query.dto';
 
 export const CLEANABLE_STATES = ['completed', 'failed'] as const;
 export type CleanableState = (typeof CLEANABLE_STATES)[number];
 
-const USER_ID = /^[A-Za-z0-9._@:-]{1,64}$/;
-
 export class AdminListExecutionsQueryDto extends ListExecutionsQueryDto {
   @ApiPropertyOptional({ description: 'Only this user’s executions' })
   @IsOptional()
   @IsString()
-  @Matches(USER_ID, { message: 'user_id must be 1-64 characters of [A-Za-z0-9._@:-]' })
+  @Matches(USER_ID, { message: `user_id must be ${USER_ID_RULE}` })
   user_id?: string;
 }
 

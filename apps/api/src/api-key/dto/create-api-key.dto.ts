@@ -12,7 +12,7 @@ import {
   MaxDate,
   MinDate,
 } from 'class-validator';
-import { SCOPES, Scope } from '@app/common';
+import { SCOPES, Scope, LenientInput } from '@app/common';
 
 export class CreateApiKeyDto {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'nightly engine' })
@@ -45,6 +45,8 @@ export class CreateApiKeyDto {
   expires_at?: Date;
 }
 
+/** `POST /api-keys/create`: unknown fields ignored, as the legacy service did. */
+@LenientInput()
 export class LegacyCreateApiKeyDto {
   @ApiProperty({ minLength: 1, maxLength: 100 })
   @IsString()

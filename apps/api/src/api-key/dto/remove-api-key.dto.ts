@@ -1,7 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, Min } from 'class-validator';
+import { LenientInput } from '@app/common';
 
+/** `POST /api-keys/remove`: unknown fields ignored, as the legacy service did. */
+@LenientInput()
 export class LegacyRemoveApiKeyDto {
   @ApiProperty({ description: 'Key id, a number or a numeric string', example: 12 })
   @Transform(({ value }: { value: unknown }) =>

@@ -18,8 +18,13 @@ export class ApiKeyEntity {
   @Column({ type: 'varchar', length: 32 })
   prefix!: string;
 
+  /** HMAC-SHA256 of the key; empty for an imported key not used yet. */
   @Column({ type: 'char', length: 64 })
   hash!: string;
+
+  /** bcrypt hash of a key imported from the legacy service, until its first use. */
+  @Column({ type: 'varchar', length: 100, nullable: true, select: false })
+  legacy_hash!: string | null;
 
   @Column({ type: 'varchar', length: 64, default: 'read,execute,manage' })
   scopes!: string;

@@ -3,6 +3,7 @@ import { ExecutionEndTimeIndex1763900000001 } from './1763900000001-execution-en
 import { WebhooksAndSchedules1764100000000 } from './1764100000000-webhooks-and-schedules';
 import { IdempotencyRequestHash1764300000000 } from './1764300000000-idempotency-request-hash';
 import { ExactIdentities1764400000000 } from './1764400000000-exact-identities';
+import { LegacyApiKeys1764500000000 } from './1764500000000-legacy-api-keys';
 
 /** Every migration, in order; listed explicitly so the bundled build finds them. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   WebhooksAndSchedules1764100000000,
   IdempotencyRequestHash1764300000000,
   ExactIdentities1764400000000,
+  LegacyApiKeys1764500000000,
 ];

@@ -15,7 +15,7 @@ export interface RobotTaskInput {
   project_id: string;
   params: JsonObject;
   exec_position: string;
-  /** The run's owner and priority: executors are chosen among the owner's (DESIGN §15). */
+  /** The run's owner and priority: executors are chosen among the owner's (docs/executors.md). */
   user_id?: string;
   priority?: number;
 }

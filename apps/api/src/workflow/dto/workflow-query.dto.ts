@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { PageQueryDto } from '@app/common';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { LenientInput, numberToString, PageQueryDto } from '@app/common';
 import { WorkflowStatus } from '../entities/workflow.entity';
 
 export class ListWorkflowsQueryDto extends PageQueryDto {
@@ -12,12 +12,26 @@ export class ListWorkflowsQueryDto extends PageQueryDto {
   status?: WorkflowStatus;
 }
 
-/** `GET /workflows/get`: a list, or one workflow when project_id is given (docs/legacy.md). */
+/**
+ * `GET /workflows/get` as the platform's clients call it: a list, or one workflow when
+ * `project_id` is given; unknown parameters (cache-busters, `sortBy`, …) ignored; up to 100 a
+ * page by default.
+ */
+@LenientInput()
 export class LegacyGetWorkflowsQueryDto extends ListWorkflowsQueryDto {
   @ApiPropertyOptional()
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (Array.isArray(value) ? value[0] : value))
+  @Transform(numberToString)
   @IsString()
   @Length(1, 100)
   project_id?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  override pageSize: number = 100;
 }

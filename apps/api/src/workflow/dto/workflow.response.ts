@@ -9,7 +9,8 @@ export class WorkflowDto {
   @ApiPropertyOptional({ nullable: true, type: String }) description!: string | null;
   @ApiProperty() version!: string;
   @ApiProperty({ enum: [0, 1] }) status!: number;
-  @ApiPropertyOptional({ nullable: true, type: Object }) parameters!: JsonObject | null;
+  @ApiPropertyOptional({ nullable: true, type: Object }) parameters!:
+    JsonObject | JsonObject[] | null;
   @ApiProperty() user_id!: string;
   @ApiProperty() created_at!: string;
   @ApiProperty() updated_at!: string;
@@ -41,4 +42,14 @@ export class UpsertWorkflowResponseDto extends WorkflowEnvelopeDto {
 export class WorkflowPageDto {
   @ApiProperty() total!: number;
   @ApiProperty({ type: [WorkflowDto] }) records!: WorkflowDto[];
+}
+
+/** A legacy list: `personal_total` counts the caller's own workflows, `public_total` shared ones (none are shared here). */
+export class LegacyWorkflowPageDto extends WorkflowPageDto {
+  @ApiProperty() personal_total!: number;
+  @ApiProperty() public_total!: number;
+}
+
+export class LegacyWorkflowLookupDto {
+  @ApiPropertyOptional({ type: WorkflowDto, nullable: true }) workflow!: WorkflowDto | null;
 }

@@ -30,8 +30,9 @@ export class WorkflowEntity {
   @Column({ type: 'tinyint', default: WorkflowStatus.Active })
   status!: WorkflowStatus;
 
+  /** A JSON Schema object; workflows registered by the platform's designer may hold its list of parameter descriptors instead. */
   @Column({ type: 'json', nullable: true })
-  parameters!: JsonObject | null;
+  parameters!: JsonObject | JsonObject[] | null;
 
   @CreatedAtColumn()
   created_at!: Date;

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  Equals,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { JsonObject, LenientInput, numberToString } from '@app/common';
+import { RunOptionsDto } from './start-execution.dto';
+
+/**
+ * Body of the legacy start routes, as the platform's clients send it: unknown fields are
+ * ignored and `''` means "not given"; what would be wrong to run is still refused.
+ */
+@LenientInput()
+export class LegacyStartExecutionDto extends RunOptionsDto {
+  @ApiProperty({ example: '1001', description: 'Workflow to run; numbers are accepted' })
+  @Transform(numberToString)
+  @IsString()
+  @Length(1, 100)
+  project_id!: string;
+
+  @ApiPropertyOptional({
+    minLength: 1,
+    maxLength: 200,
+    description: 'Repeats answer the first run',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  idempotency_key?: string | null;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 86400, description: "This run's limit, seconds" })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  execution_timeout?: number | null;
+
+  @ApiPropertyOptional({ description: 'Workflow version (recorded by the platform)' })
+  @IsOptional()
+  @Transform(numberToString)
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(20)
+  version?: string | null;
+
+  @ApiPropertyOptional({ description: 'Recording settings for the executor' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(10_000)
+  recording_config?: string | null;
+
+  @ApiPropertyOptional({ description: 'Accepted and ignored' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(100)
+  profile_revision?: string | null;
+
+  @ApiPropertyOptional({ description: 'Accepted and ignored' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(64)
+  capability_class?: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Must be null: running on behalf of another account is refused',
+  })
+  @IsOptional()
+  @Equals(null, { message: 'phone_number is not supported: runs start for the caller only' })
+  phone_number?: null;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The run options a legacy body asks for. `execution_timeout` is capped at the service's own
+ * robot limit (a legacy client asking for hours gets the longest run this service allows);
+ * a body idempotency key that is not printable ASCII is used through its SHA-256.
+ */
+export function legacyRunOptions(
+  dto: LegacyStartExecutionDto,
+  maxTimeoutMs: number,
+): {
+  project_id: string;
+  params?: JsonObject | null;
+  exec_position?: string;
+  priority?: number;
+  reference?: string;
+  timeout_ms?: number;
+  callback_url?: string;
+  idempotencyKey?: string;
+} {
+  const key = dto.idempotency_key ?? undefined;
+  return {
+    project_id: dto.project_id,
+    params: dto.params,
+    exec_position: dto.exec_position ?? undefined,
+    priority: dto.priority,
+    reference: dto.reference,
+    callback_url: dto.callback_url,
+    timeout_ms:
+      dto.timeout_ms ??
+      (dto.execution_timeout == null
+        ? undefined
+        : Math.min(dto.execution_timeout * 1000, maxTimeoutMs)),
+    idempotencyKey:
+      key === undefined
+        ? undefined
+        : IDEMPOTENCY_KEY.test(key)
+          ? key
+          : `sha256:${createHash('sha256').update(key).digest('hex')}`,
+  };
+}
