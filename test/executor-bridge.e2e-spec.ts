@@ -422,6 +422,43 @@ describe('Executor bridge /ws (e2e)', () => {
       await e.next((f) => f.channel === 'remote' && f.key === 'stop', 'remote/stop');
     });
   });
+
+  describe('the legacy executor routes', () => {
+    it("should answer remote-check true while one of the caller's executors is connected, and false for another user", async () => {
+      const alice = await user();
+      const bob = await user();
+      await executor({ key: alice.key });
+      await online(alice.userId);
+
+      const mine = await sut.http.get('/health/remote-check').set(bearer(alice.key)).expect(200);
+      expect(mine.body).toMatchObject({ code: '0000', data: true });
+      const theirs = await sut.http.get('/health/remote-check').set(bearer(bob.key)).expect(200);
+      expect(theirs.body).toMatchObject({ code: '5001', data: false });
+    });
+
+    it("should send remote/stop_current to every executor of the caller and to no one else's", async () => {
+      const alice = await user();
+      const bob = await user();
+      const first = await executor({ key: alice.key });
+      const second = await executor({ key: alice.key });
+      const other = await executor({ key: bob.key });
+      await online(alice.userId, 2);
+      await online(bob.userId);
+
+      const res = await sut.http.post('/workflows/stop-current').set(bearer(alice.key)).expect(202);
+      expect(res.body).toMatchObject({ code: '0000', data: {} });
+      for (const e of [first, second]) {
+        const frame = await e.next(
+          (f) => f.channel === 'remote' && f.key === 'stop_current',
+          'a remote/stop_current',
+        );
+        expect(frame).toMatchObject({ uuid: '$root$', send_uuid: alice.userId, data: {} });
+      }
+      // Bob's executor keeps running: give a stray frame time to arrive, then look.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(other.frames.some((f) => f.key === 'stop_current')).toBe(false);
+    });
+  });
 });
 
 describe('Executor bridge /ws without a trusted gateway (e2e)', () => {

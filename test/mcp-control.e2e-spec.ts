@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CONTROL_TOOL_NAMES } from '../apps/api/src/mcp/control/control-tools';
 import { TestApp, startTestApp } from './support/app';
+import { TestExecutor } from './support/executor';
 import { bearer, createKey, upsertWorkflow } from './support/fixtures';
 import { connectMcp } from './support/mcp';
 import {
@@ -126,11 +127,27 @@ describe('MCP control tools (e2e)', () => {
       expect(() => checkIntegration(info)).not.toThrow();
       expect(info.executor).toEqual({
         required: false,
-        tracked: false,
+        tracked: true,
         online: false,
         ready: true,
       });
       expect(info.client).toMatchObject({ state: 'ready' });
+
+      const executor = await TestExecutor.connect(sut.url, { key: aliceKey });
+      try {
+        const later = await waitFor(() => ok('astron_integration_get'), {
+          what: "alice's executor reported online",
+          accept: (answer) => answer.executor.online === true,
+        });
+        expect(later.executor).toEqual({
+          required: false,
+          tracked: true,
+          online: true,
+          ready: true,
+        });
+      } finally {
+        executor.close();
+      }
     });
 
     it("should page through the caller's active workflows only", async () => {

@@ -79,6 +79,19 @@ export function stopFrame(userId: string, executionId: string, projectId: string
   };
 }
 
+/** `remote/stop_current`: the executor stops whatever it runs now (the legacy stop button). */
+export function stopCurrentFrame(userId: string): BaseMsg {
+  return {
+    event_id: randomUUID(),
+    event_time: eventTime(),
+    channel: Channel.Remote,
+    key: 'stop_current',
+    uuid: ROOT_UUID,
+    send_uuid: userId,
+    data: {},
+  };
+}
+
 export function exitFrame(code: string, reason: string): BaseMsg {
   return {
     event_id: randomUUID(),

@@ -11,7 +11,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { CloseCodes, ExecutorChannels, StopCommand } from './executor.constants';
 import { ExecutorConnection } from './executor-connection';
 import { ExecutorEvent, ExecutorEventType } from './executor.events';
-import { exitFrame, runFrame, RunFrameData, stopFrame } from './executor-frames';
+import { exitFrame, runFrame, RunFrameData, stopCurrentFrame, stopFrame } from './executor-frames';
 import { ClaimedRun, ExecutorStore, PRESENCE_TTL_S } from './executor.store';
 
 /** Waiting runs are looked for this often too, in case an announcement was missed. */
@@ -48,6 +48,9 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
         if (this.hasFree(userId)) this.pump(userId);
       }),
       await this.redis.subscribe(ExecutorChannels.Control, (message) => this.onControl(message)),
+      await this.redis.subscribe(ExecutorChannels.StopCurrent, (userId) => {
+        for (const conn of this.byUser.get(userId) ?? []) conn.send(stopCurrentFrame(userId));
+      }),
     );
     const { pingTimeoutMs } = this.config.executor;
     const every = (ms: number, work: () => void) => {

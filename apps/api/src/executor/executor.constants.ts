@@ -4,6 +4,8 @@ export const ExecutorChannels = {
   Work: 'executor:work',
   /** Stop a dispatched run (message: StopCommand JSON); the connection's process sends it. */
   Control: 'executor:control',
+  /** Ask every executor of a user to stop its current run (message: the user id). */
+  StopCurrent: 'executor:stop-current',
   /** A run's record changed: replied, lost, ended (message: the event id). */
   Settled: 'executor:settled',
 } as const;

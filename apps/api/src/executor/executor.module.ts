@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ExecutorAdminController, ExecutorController } from './executor.controller';
+import { ExecutorCommands } from './executor-commands.service';
 import { ExecutorGateway } from './executor.gateway';
 import { ExecutorHub } from './executor-hub.service';
 import { ExecutorStore } from './executor.store';
@@ -11,6 +12,7 @@ import { ExecutorStore } from './executor.store';
  */
 @Module({
   controllers: [ExecutorController, ExecutorAdminController],
-  providers: [ExecutorStore, ExecutorHub, ExecutorGateway],
+  providers: [ExecutorStore, ExecutorHub, ExecutorGateway, ExecutorCommands],
+  exports: [ExecutorCommands],
 })
 export class ExecutorModule {}

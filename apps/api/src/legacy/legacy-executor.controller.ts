@@ -11,7 +11,7 @@ import {
   Principal,
   Scopes,
 } from '@app/common';
-import { ExecutorPresence } from './executor-presence';
+import { ExecutorCommands } from '../executor/executor-commands.service';
 
 class LocalCheckDto {
   @ApiProperty() equality!: boolean;
@@ -27,7 +27,7 @@ class LocalCheckDto {
 @LegacyRoute()
 @Controller()
 export class LegacyExecutorController {
-  constructor(private readonly presence: ExecutorPresence) {}
+  constructor(private readonly executors: ExecutorCommands) {}
 
   @Post('workflows/stop-current')
   @HttpCode(202)
@@ -36,7 +36,7 @@ export class LegacyExecutorController {
   @ApiEnvelope(null, { status: 202, description: 'data is {}' })
   @ApiErrors(401, 403)
   async stopCurrent(@CurrentPrincipal() principal: Principal): Promise<EnvelopeAnswer> {
-    const asked = await this.presence.stopCurrent(principal.userId);
+    const asked = await this.executors.stopCurrent(principal.userId);
     return new EnvelopeAnswer(
       '0000',
       asked ? `Asked ${asked} executor(s) to stop` : 'No executor is connected: nothing to stop',
@@ -50,7 +50,7 @@ export class LegacyExecutorController {
   @ApiEnvelope(null, { description: 'data is true (code 0000) or false (code 5001)' })
   @ApiErrors(401)
   async remoteCheck(@CurrentPrincipal() principal: Principal): Promise<EnvelopeAnswer<boolean>> {
-    return (await this.presence.hasExecutor(principal.userId))
+    return (await this.executors.isOnline(principal.userId))
       ? new EnvelopeAnswer('0000', 'An executor of this user is connected', true)
       : new EnvelopeAnswer('5001', 'No executor of this user is connected', false);
   }

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ExecutorPresence, NoExecutorPresence } from './executor-presence';
+import { ExecutorModule } from '../executor/executor.module';
 import { LegacyExecutorController } from './legacy-executor.controller';
 
 /** Legacy routes that belong to no other module (the caller's executors). */
 @Module({
+  imports: [ExecutorModule],
   controllers: [LegacyExecutorController],
-  providers: [{ provide: ExecutorPresence, useClass: NoExecutorPresence }],
 })
 export class LegacyHttpModule {}

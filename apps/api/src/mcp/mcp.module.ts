@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ExecutorModule } from '../executor/executor.module';
 import { WorkflowModule } from '../workflow/workflow.module';
 import { McpController } from './mcp.controller';
 import { McpService } from './mcp.service';
@@ -16,7 +17,7 @@ export class McpModule {
   static register(execution: DynamicModule): DynamicModule {
     return {
       module: McpModule,
-      imports: [WorkflowModule, execution],
+      imports: [WorkflowModule, ExecutorModule, execution],
       controllers: [McpController],
       providers: [McpService, McpToolsService, McpControlService, ExecutorPresenceReader],
     };

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ExecutorCommands } from '../../executor/executor-commands.service';
 
 /** What `astron_integration_get` says about the caller's executor. */
 export interface ExecutorStatus {
@@ -13,12 +14,17 @@ export interface ExecutorStatus {
 }
 
 /**
- * Reads executor presence for MCP. Runs here go to the robot service or the simulator,
- * which need no executor of the caller's own, so presence is not tracked.
+ * Reads executor presence for MCP. With ROBOT_MODE=executor a run needs one of the caller's
+ * executors online; otherwise runs go to the robot service or the simulator and presence is
+ * only informative.
  */
 @Injectable()
 export class ExecutorPresenceReader {
-  read(_userId: string): Promise<ExecutorStatus> {
-    return Promise.resolve({ required: false, tracked: false, online: false, ready: true });
+  constructor(private readonly executors: ExecutorCommands) {}
+
+  async read(userId: string): Promise<ExecutorStatus> {
+    const online = await this.executors.isOnline(userId);
+    const required = this.executors.required;
+    return { required, tracked: true, online, ready: !required || online };
   }
 }

@@ -2,6 +2,7 @@ import { AppConfig, AppException, JsonSchemaValidator, Principal } from '@app/co
 import { ExecutionService } from '../../execution/execution.service';
 import { WorkflowEntity, WorkflowStatus } from '../../workflow/entities/workflow.entity';
 import { WorkflowService } from '../../workflow/workflow.service';
+import { ExecutorCommands } from '../../executor/executor-commands.service';
 import { ExecutorPresenceReader } from './executor-presence';
 import { McpControlService } from './mcp-control.service';
 
@@ -25,7 +26,10 @@ describe(McpControlService.name, () => {
       { findForStart: async () => workflow } as unknown as WorkflowService,
       { start } as unknown as ExecutionService,
       new JsonSchemaValidator(),
-      new ExecutorPresenceReader(),
+      new ExecutorPresenceReader({
+        required: false,
+        isOnline: () => Promise.resolve(false),
+      } as unknown as ExecutorCommands),
       { robot: { timeoutMs: 300_000 }, limits: { startPerMinute: 600 } } as unknown as AppConfig,
     );
   });
