@@ -28,8 +28,10 @@ export class LegacyStartExecutionDto extends RunOptionsDto {
   project_id!: string;
 
   @ApiPropertyOptional({
+    type: String,
     minLength: 1,
     maxLength: 200,
+    example: 'invoice-2026-10-attempt',
     description: 'Repeats answer the first run',
   })
   @IsOptional()
@@ -37,7 +39,13 @@ export class LegacyStartExecutionDto extends RunOptionsDto {
   @Length(1, 200)
   idempotency_key?: string | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 86400, description: "This run's limit, seconds" })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 86400,
+    example: 600,
+    description: "This run's limit, seconds",
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @Type(() => Number)
@@ -46,7 +54,11 @@ export class LegacyStartExecutionDto extends RunOptionsDto {
   @Max(86400)
   execution_timeout?: number | null;
 
-  @ApiPropertyOptional({ description: 'Workflow version (recorded by the platform)' })
+  @ApiPropertyOptional({
+    type: String,
+    example: '1.0.0',
+    description: 'Workflow version (recorded by the platform)',
+  })
   @IsOptional()
   @Transform(numberToString)
   @ValidateIf((_, value) => value !== null)
@@ -54,21 +66,25 @@ export class LegacyStartExecutionDto extends RunOptionsDto {
   @MaxLength(20)
   version?: string | null;
 
-  @ApiPropertyOptional({ description: 'Recording settings for the executor' })
+  @ApiPropertyOptional({
+    type: String,
+    example: '{"enabled":false}',
+    description: 'Recording settings for the executor',
+  })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsString()
   @MaxLength(10_000)
   recording_config?: string | null;
 
-  @ApiPropertyOptional({ description: 'Accepted and ignored' })
+  @ApiPropertyOptional({ type: String, example: 'rev-1', description: 'Accepted and ignored' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsString()
   @MaxLength(100)
   profile_revision?: string | null;
 
-  @ApiPropertyOptional({ description: 'Accepted and ignored' })
+  @ApiPropertyOptional({ type: String, example: 'desktop', description: 'Accepted and ignored' })
   @IsOptional()
   @ValidateIf((_, value) => value !== null)
   @IsString()
@@ -78,6 +94,7 @@ export class LegacyStartExecutionDto extends RunOptionsDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
+    example: null,
     description: 'Must be null: running on behalf of another account is refused',
   })
   @IsOptional()

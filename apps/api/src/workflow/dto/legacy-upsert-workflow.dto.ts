@@ -40,25 +40,44 @@ export class LegacyUpsertWorkflowDto {
   })
   project_id!: string;
 
-  @ApiPropertyOptional({ maxLength: 100, description: 'Required when the workflow is new' })
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 100,
+    example: 'Invoice download',
+    description: 'Required when the workflow is new',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 100)
   name?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 100, nullable: true })
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 100,
+    nullable: true,
+    example: 'invoice_download',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   english_name?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 500, nullable: true })
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 500,
+    nullable: true,
+    example: 'Downloads the month’s supplier invoices',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(500)
   description?: string | null;
 
-  @ApiPropertyOptional({ description: 'A number or a string (≤ 20 characters)' })
+  @ApiPropertyOptional({
+    type: String,
+    example: '1.0.0',
+    description: 'A number or a string (≤ 20 characters)',
+  })
   @IsOptional()
   @Transform(numberToString)
   @IsString()
@@ -80,6 +99,9 @@ export class LegacyUpsertWorkflowDto {
   status?: WorkflowStatus | null;
 
   @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { type: 'object', properties: { month: { type: 'string' } } },
     description: 'JSON Schema object, list of parameter descriptors, or a JSON string of either',
   })
   @IsOptional()
