@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { TestApp, startTestApp } from './support/app';
+import { executorEnv, TestExecutor } from './support/executor';
 import { bearer, createKey, upsertWorkflow } from './support/fixtures';
 import { startRobotSim, TestRobotSim } from './support/robot-sim';
 import { waitFor } from './support/wait';
@@ -158,5 +159,55 @@ describe('Tracing (e2e)', () => {
     );
     expect(span.spanContext().traceId).not.toBe(TRACE_ID);
     expect(span.parentSpanContext).toBeUndefined();
+  });
+});
+
+describe('Tracing with executors (e2e)', () => {
+  let sut: TestApp;
+  let exporter: InMemorySpanExporter;
+
+  beforeAll(async () => {
+    exporter = new InMemorySpanExporter();
+    sut = await startTestApp(executorEnv({ LOG_LEVEL: 'error' }), { traceExporter: exporter });
+  });
+  afterAll(async () => {
+    await sut?.close();
+  });
+
+  it('should trace the hand-off of a run to an executor within the run', async () => {
+    await upsertWorkflow(sut.http, USER, PROJECT);
+    const key = await createKey(sut.http, USER, { name: 'k' });
+    const executor = await TestExecutor.connect(sut.url, { key });
+    try {
+      const started = await sut.http
+        .post('/v1/executions')
+        .set(bearer(key))
+        .set('traceparent', `00-${TRACE_ID}-${CALLER_SPAN}-01`)
+        .send({ project_id: PROJECT, params: {} })
+        .expect(202);
+      const executionId = started.body.data.execution.id as string;
+      const frame = await executor.nextRun();
+      executor.reply(frame.event_id as string, { code: '0000', msg: 'ok', data: {} });
+
+      const spans = await waitFor(
+        () => exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === TRACE_ID),
+        {
+          what: 'the spans of the run',
+          accept: (found) =>
+            found.some((s) => s.name === 'executor dispatch') &&
+            found.some((s) => s.name === 'execution run'),
+        },
+      );
+      const [run] = spans.filter((s) => s.name === 'execution run');
+      const [dispatch] = spans.filter((s) => s.name === 'executor dispatch');
+      expect(dispatch.kind).toBe(SpanKind.PRODUCER);
+      expect(parentOf(dispatch)).toBe(run.spanContext().spanId);
+      expect(dispatch.attributes).toMatchObject({
+        'rpa.execution_id': executionId,
+        'rpa.executor.event_id': frame.event_id,
+      });
+    } finally {
+      executor.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { AppConfig, RedisService, sleep } from '@app/common';
+import { AppConfig, inSpan, RedisService, sleep, SpanKind } from '@app/common';
 import {
   RobotCallContext,
   RobotClient,
@@ -44,16 +44,25 @@ export class ExecutorRobotClient extends RobotClient {
 
   async createTask(input: RobotTaskInput, ctx: RobotCallContext): Promise<string> {
     if (!input.user_id) throw new RobotError('the run has no owner to dispatch to', false);
-    const eventId = await this.store.register({
-      event_id: randomUUID(),
-      execution_id: ctx.executionId,
-      user_id: input.user_id,
-      project_id: input.project_id,
-      priority: input.priority ?? 5,
-      frame: JSON.stringify(runFrameData(input.project_id, input.exec_position, input.params)),
-    });
-    await this.redis.publish(ExecutorChannels.Work, input.user_id);
-    return eventId;
+    const userId = input.user_id;
+    // The engine's frames have no field for a trace context: the trace ends at the hand-off.
+    return inSpan(
+      'executor dispatch',
+      { kind: SpanKind.PRODUCER, attributes: { 'rpa.execution_id': ctx.executionId } },
+      async (span) => {
+        const eventId = await this.store.register({
+          event_id: randomUUID(),
+          execution_id: ctx.executionId,
+          user_id: userId,
+          project_id: input.project_id,
+          priority: input.priority ?? 5,
+          frame: JSON.stringify(runFrameData(input.project_id, input.exec_position, input.params)),
+        });
+        span.setAttribute('rpa.executor.event_id', eventId);
+        await this.redis.publish(ExecutorChannels.Work, userId);
+        return eventId;
+      },
+    );
   }
 
   async getTask(eventId: string): Promise<RobotTaskState> {
@@ -112,7 +121,16 @@ export class ExecutorRobotClient extends RobotClient {
     }
   }
 
-  async cancelTask(eventId: string): Promise<void> {
+  cancelTask(eventId: string): Promise<void> {
+    return inSpan(
+      'executor stop',
+      { kind: SpanKind.PRODUCER, attributes: { 'rpa.executor.event_id': eventId } },
+      () => this.stop(eventId),
+    );
+  }
+
+  /** Ends the run's record and, when an executor holds it, sends it `remote/stop`. */
+  private async stop(eventId: string): Promise<void> {
     const ended = await this.store.finish(eventId, ['waiting', 'dispatched'], 'cancelled');
     this.dueAt.delete(eventId);
     if (!ended || ended.previous !== 'dispatched' || !ended.connId) return;
