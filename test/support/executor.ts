@@ -1,17 +1,9 @@
 import { WebSocket } from 'ws';
+import type { BaseMsg } from '../../apps/api/src/executor/executor-frames';
 import { waitFor } from './wait';
 
-/** A frame as the executor receives it (the engine's BaseMsg). */
-export interface Frame {
-  event_id?: string;
-  event_time?: number;
-  channel: string;
-  key?: string;
-  uuid?: string;
-  send_uuid?: string;
-  need_ack?: boolean;
-  need_reply?: boolean;
-  reply_event_id?: string;
+/** A frame as the executor receives it (the engine's BaseMsg), `data` loosely typed. */
+export interface Frame extends Omit<BaseMsg, 'data'> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- frames are read field by field in assertions
   data?: any;
 }

@@ -12,8 +12,9 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { JsonObject, LenientInput, numberToString } from '@app/common';
+import { LenientInput, numberToString } from '@app/common';
 import { RunOptionsDto } from './start-execution.dto';
+import type { StartExecutionInput } from '../execution.service';
 
 /**
  * Body of the legacy start routes, as the platform's clients send it: unknown fields are
@@ -112,16 +113,17 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export function legacyRunOptions(
   dto: LegacyStartExecutionDto,
   maxTimeoutMs: number,
-): {
-  project_id: string;
-  params?: JsonObject | null;
-  exec_position?: string;
-  priority?: number;
-  reference?: string;
-  timeout_ms?: number;
-  callback_url?: string;
-  idempotencyKey?: string;
-} {
+): Pick<
+  StartExecutionInput,
+  | 'project_id'
+  | 'params'
+  | 'exec_position'
+  | 'priority'
+  | 'reference'
+  | 'timeout_ms'
+  | 'callback_url'
+  | 'idempotencyKey'
+> {
   const key = dto.idempotency_key ?? undefined;
   return {
     project_id: dto.project_id,
