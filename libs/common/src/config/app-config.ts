@@ -97,6 +97,8 @@ export class AppConfig {
       logLimit: v.EXECUTION_LOG_LIMIT,
       lockMs: v.JOB_LOCK_MS,
       stalledIntervalMs: v.JOB_STALLED_INTERVAL_MS,
+      /** Waiting runs are ordered round-robin between users within each priority level. */
+      fairShare: v.FAIR_SHARE,
     };
   }
   get auth() {

@@ -206,6 +206,7 @@ export const configSchema = {
   METRICS_TOKEN: secret(16),
   RATE_LIMIT_START_PER_MINUTE: int(600, 0, 1_000_000),
   MAX_ACTIVE_EXECUTIONS_PER_USER: int(0, 0, 1_000_000),
+  FAIR_SHARE: bool(true),
   WEBHOOK_SECRET_KEY: secret(16),
   SSE_MAX_STREAMS_PER_KEY: int(100, 0, 1_000_000),
   SOCKET_MAX_PER_KEY: int(20, 0, 1_000_000),
