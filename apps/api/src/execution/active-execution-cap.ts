@@ -26,7 +26,10 @@ const busy = () =>
   );
 
 const mysqlUnavailable = () =>
-  new AppException('SERVICE_UNAVAILABLE', 'MySQL is unavailable (starting an execution); try again');
+  new AppException(
+    'SERVICE_UNAVAILABLE',
+    'MySQL is unavailable (starting an execution); try again',
+  );
 
 /**
  * MAX_ACTIVE_EXECUTIONS_PER_USER, exact under bursts and across processes: the COUNT of the
@@ -72,7 +75,11 @@ export class ActiveExecutionCap {
   }
 
   private async countActive(userId: string, runner?: QueryRunner): Promise<number> {
-    const rows = (await this.db.query(COUNT_ACTIVE, [userId, ...ACTIVE_STATUSES], runner)) as Array<{
+    const rows = (await this.db.query(
+      COUNT_ACTIVE,
+      [userId, ...ACTIVE_STATUSES],
+      runner,
+    )) as Array<{
       n: number | string;
     }>;
     return Number(rows[0]?.n ?? 0);

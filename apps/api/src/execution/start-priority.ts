@@ -32,10 +32,7 @@ export function queuePriority(requested: number, backlog: number): number {
  * A priority above the default jumps every other user's queue: only a caller trusted to manage
  * the account may ask for it (an API key with the `manage` scope, the trusted gateway's user).
  */
-export function checkPriorityAllowed(
-  priority: number | undefined,
-  scopes: readonly Scope[],
-): void {
+export function checkPriorityAllowed(priority: number | undefined, scopes: readonly Scope[]): void {
   if (priority === undefined || priority >= DEFAULT_PRIORITY || scopes.includes('manage')) return;
   throw new AppException(
     'FORBIDDEN',
