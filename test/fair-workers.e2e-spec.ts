@@ -1,3 +1,4 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
@@ -13,8 +14,8 @@ const rowsOf = (app: TestApp, userId: string) =>
 const queuedOrder = async (app: TestApp): Promise<string[]> =>
   (await app.app.get(ExecutionQueue).queue.getPrioritized()).map((job) => String(job.id));
 
-const textOf = (result: { content?: unknown }): string =>
-  (result.content as Array<{ text: string }>).map((part) => part.text).join('');
+const textOf = (result: unknown): string =>
+  (result as CallToolResult).content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
 describe('Priority above the default needs the manage scope (e2e)', () => {
   let sut: TestApp;
