@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { START_LOCK_NAME } from '../apps/api/src/execution/active-execution-cap';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
@@ -175,6 +176,29 @@ describe('Per-user active cap under a burst across two app instances (e2e)', () 
       expect(await rowsOf(a, user)).toBe(CAP);
     }
     expect(await a.app.get(ExecutionQueue).queue.count()).toBe(CAP * users.length);
+  });
+
+  it('should answer 429 rather than wait while the user’s start lock is held, and start nothing', async () => {
+    await upsertWorkflow(a.http, 'zora', 'p-zora');
+    const key = await createKey(a.http, 'zora');
+    // Another process stuck inside a start of zora's, as MySQL sees it.
+    const holder = a.db.createQueryRunner();
+    await holder.connect();
+    try {
+      const [held] = await holder.query(`SELECT GET_LOCK(${START_LOCK_NAME}, 0) AS got`, ['zora']);
+      expect(Number(held.got)).toBe(1);
+
+      const refused = await startExecution(b.http, key, 'p-zora');
+
+      expectError(refused, 429, 'RATE_LIMITED');
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(await rowsOf(a, 'zora')).toBe(0);
+    } finally {
+      await holder.query(`SELECT RELEASE_LOCK(${START_LOCK_NAME})`, ['zora']);
+      await holder.release();
+    }
+    await startRun(b.http, key, 'p-zora');
+    expect(await rowsOf(a, 'zora')).toBe(1);
   });
 });
 

@@ -10,8 +10,11 @@ export const START_TURN_WAIT_MS = 3000;
 /** What MySQL has, past that wait, to hand out the lock before the start answers 503. */
 const MYSQL_ANSWER_MS = 2000;
 
-/** Per user and database (several deployments may share a server); 42 of MySQL's 64 chars. */
-const LOCK_NAME = "CONCAT('rpa:start:', MD5(CONCAT(DATABASE(), '/', ?)))";
+/**
+ * The named lock of the user given as its parameter: per user and database (several
+ * deployments may share a server), 42 of MySQL's 64 characters.
+ */
+export const START_LOCK_NAME = "CONCAT('rpa:start:', MD5(CONCAT(DATABASE(), '/', ?)))";
 const COUNT_ACTIVE = `SELECT COUNT(*) AS n FROM executions WHERE user_id = ? AND status IN (${ACTIVE_STATUSES.map(() => '?').join(', ')})`;
 
 /** Stores the new execution row; on `runner` when given (the connection holding the lock). */
@@ -105,7 +108,7 @@ export class ActiveExecutionCap {
     const runner = this.db.createQueryRunner();
     const attempt = (async () => {
       await runner.connect();
-      const [row] = (await runner.query(`SELECT GET_LOCK(${LOCK_NAME}, ?) AS got`, [
+      const [row] = (await runner.query(`SELECT GET_LOCK(${START_LOCK_NAME}, ?) AS got`, [
         userId,
         waitMs / 1000,
       ])) as Array<{ got: number | string | null }>;
@@ -141,7 +144,7 @@ export class ActiveExecutionCap {
 
   private async unlock(runner: QueryRunner, userId: string): Promise<void> {
     try {
-      await runner.query(`SELECT RELEASE_LOCK(${LOCK_NAME})`, [userId]);
+      await runner.query(`SELECT RELEASE_LOCK(${START_LOCK_NAME})`, [userId]);
     } catch (err) {
       // A connection that failed here is dropped by the pool, and its locks with it.
       this.logger.warn(`Could not release the start lock of a user: ${(err as Error).message}`);
