@@ -3,10 +3,13 @@
 //
 // Each trial starts a fresh service (one process, api and worker, in-process simulator) on an
 // isolated database and Redis prefix. User A starts BENCH_BACKLOG long runs (each lasts
-// BENCH_LONG_MS), then user B starts one instant run. B's wait is its queue time: start_time
-// minus created_at. Trials alternate FAIR_SHARE=false (the previous behaviour: oldest first
+// BENCH_LONG_MS); once they fill the worker (BENCH_WORKER_CONCURRENCY slots, the default 100),
+// user B starts one instant run. B's wait is its queue time: start_time
+// minus created_at; and how many of A's runs began running after B was queued and before B
+// did (A's runs that overtook it). Trials alternate FAIR_SHARE=false (the previous behaviour: oldest first
 // within a priority, the baseline measured in the same run) and FAIR_SHARE=true; figures are
 // medians over BENCH_RUNS trials of each.
+import { createConnection } from 'mysql2/promise';
 import {
   dropIsolated,
   freePort,
@@ -20,7 +23,7 @@ import {
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 210);
-const LONG_MS = Number(process.env.BENCH_LONG_MS ?? 10_000);
+const LONG_MS = Number(process.env.BENCH_LONG_MS ?? 20_000);
 const WORKER_CONCURRENCY = process.env.BENCH_WORKER_CONCURRENCY ?? '100';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -40,7 +43,25 @@ async function seedUser(url, user, projectId) {
   return { authorization: `Bearer ${created.data.api_key}` };
 }
 
-async function trial(fairShare) {
+/** A's runs that began running after B's run was queued and before it began. */
+async function overtaking(conn, db, id) {
+  const [rows] = await conn.query(
+    `SELECT COUNT(*) AS n FROM \`${db}\`.executions a JOIN \`${db}\`.executions b ON b.id = ?
+      WHERE a.user_id = 'bench-a' AND a.start_time > b.created_at AND a.start_time < b.start_time`,
+    [id],
+  );
+  return Number(rows[0].n);
+}
+
+async function runningOf(conn, db, user) {
+  const [rows] = await conn.query(
+    `SELECT COUNT(*) AS n FROM \`${db}\`.executions WHERE user_id = ? AND status = 'RUNNING'`,
+    [user],
+  );
+  return Number(rows[0].n);
+}
+
+async function trial(conn, fairShare) {
   const env = isolatedEnv({
     ROBOT_MODE: 'simulator',
     SIM_DELAY_MS: '0',
@@ -62,6 +83,11 @@ async function trial(fairShare) {
         body: { project_id: 'p-a', params: long },
       }),
     );
+    // "The worker is full": B comes once A's runs hold every slot (or all of them run).
+    const db = env.DATABASE_URL.split('/').pop();
+    const full = Math.min(BACKLOG, Number(WORKER_CONCURRENCY));
+    const fillBy = Date.now() + LONG_MS / 2;
+    while ((await runningOf(conn, db, 'bench-a')) < full && Date.now() < fillBy) await sleep(100);
     const started = await request(`${app.url}/v1/executions`, {
       method: 'POST',
       headers: b,
@@ -71,7 +97,12 @@ async function trial(fairShare) {
     for (;;) {
       const { data } = await request(`${app.url}/v1/executions/${id}`, { headers: b });
       const run = data.execution;
-      if (run.start_time) return Date.parse(run.start_time) - Date.parse(run.created_at);
+      if (run.start_time) {
+        return {
+          waitMs: Date.parse(run.start_time) - Date.parse(run.created_at),
+          overtaken: await overtaking(conn, db, id),
+        };
+      }
       await sleep(100);
     }
   } finally {
@@ -80,14 +111,21 @@ async function trial(fairShare) {
   }
 }
 
+const conn = await createConnection({ host: '127.0.0.1', user: 'root' });
 const waits = { false: [], true: [] };
+const overtaken = { false: [], true: [] };
 for (let i = 0; i < RUNS; i++) {
   for (const fairShare of [false, true]) {
-    const ms = await trial(fairShare);
-    waits[fairShare].push(ms);
-    console.log(`trial ${i + 1} FAIR_SHARE=${fairShare}: B waited ${(ms / 1000).toFixed(1)} s`);
+    const result = await trial(conn, fairShare);
+    waits[fairShare].push(result.waitMs);
+    overtaken[fairShare].push(result.overtaken);
+    console.log(
+      `trial ${i + 1} FAIR_SHARE=${fairShare}: B waited ${(result.waitMs / 1000).toFixed(1)} s, ` +
+        `overtaken by ${result.overtaken} runs of A`,
+    );
   }
 }
+await conn.end();
 const before = median(waits.false);
 const after = median(waits.true);
 console.log(
@@ -99,6 +137,10 @@ console.log(
       runs: RUNS,
       b_wait_ms_median: { fair_share_off: before, fair_share_on: after },
       b_wait_ms_all: { fair_share_off: waits.false, fair_share_on: waits.true },
+      b_overtaken_median: {
+        fair_share_off: median(overtaken.false),
+        fair_share_on: median(overtaken.true),
+      },
       ratio_off_to_on: Number((before / Math.max(after, 1)).toFixed(1)),
     },
     null,
