@@ -29,7 +29,7 @@ export class KeyedTurns {
     return undefined;
   }
 
-  /** Keys with a turn taken or awaited (for tests: nothing is kept once all turns ended). */
+  /** Keys with a turn taken or awaited: none are kept once their turns have ended. */
   get size(): number {
     return this.tails.size;
   }
