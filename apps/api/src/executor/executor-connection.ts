@@ -11,6 +11,13 @@ export class ExecutorConnection {
   lastSeenAt = Date.now();
   lastPingAt: number | null = null;
   closed = false;
+  /** Until the capabilities probe is answered (or times out) it gets no runs. */
+  protocol: 'probing' | 'legacy' | 'managed' = 'probing';
+  /** The managed engine's own id, named in every command and receipt. */
+  clientId?: string;
+  supportsCancel = false;
+  /** Closes the connection when its API key expires. */
+  expiryTimer?: NodeJS.Timeout;
 
   constructor(
     readonly ws: WebSocket,
@@ -18,7 +25,13 @@ export class ExecutorConnection {
     readonly address: string,
     /** The API key it authenticated with; its revocation closes the connection. */
     readonly keyId?: number,
+    /** When that key expires (ms since the epoch), if it does. */
+    readonly expiresAt?: number,
   ) {}
+
+  get managed(): boolean {
+    return this.protocol === 'managed';
+  }
 
   get open(): boolean {
     return !this.closed && this.ws.readyState === WebSocket.OPEN;
