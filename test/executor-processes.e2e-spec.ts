@@ -28,10 +28,10 @@ describe('Executor bridge across processes (e2e)', () => {
   let key: string;
   const events: ExecutionEvent[] = [];
 
-  const startExecutors = (env: Record<string, string> = {}) =>
+  const startExecutors = (env: Record<string, string> = {}, args: string[] = []) =>
     startProcess(process.execPath, {
       name: 'robot-sim --executor',
-      args: [ROBOT_SIM_MAIN, '--executor'],
+      args: [ROBOT_SIM_MAIN, '--executor', ...args],
       env: {
         SIM_EXECUTOR_URL: `ws://127.0.0.1:${apiA.port}/ws`,
         SIM_EXECUTOR_KEY: key,
@@ -108,6 +108,40 @@ describe('Executor bridge across processes (e2e)', () => {
     });
     expect(dispatchesOf(eventId)).toBe(1);
     expect(events.filter((e) => e.execution_id === id && isFinalEvent(e))).toHaveLength(1);
+  });
+
+  it('should run on managed engines (robot-sim --managed) across processes, also when one reconnects mid-run', async () => {
+    const managedKey = await createKey(sut.http, 'grace-managed');
+    await upsertWorkflow(sut.http, 'grace-managed', 'wf-exec-managed');
+    const managed = await startExecutors({ SIM_EXECUTOR_KEY: managedKey }, ['--managed']);
+    try {
+      const plain = await startRun(sut.http, managedKey, 'wf-exec-managed', { n: 1 });
+      expect(await waitForExecution(sut.db, plain)).toMatchObject({
+        status: 'COMPLETED',
+        result: { code: '0000', data: { n: 1 } },
+      });
+      const dropped = await startRun(sut.http, managedKey, 'wf-exec-managed', {
+        n: 2,
+        __sim: { disconnect: true, delay_ms: 500 },
+      });
+      expect(await waitForExecution(sut.db, dropped)).toMatchObject({
+        status: 'COMPLETED',
+        result: { code: '0000', data: { n: 2 } },
+      });
+      expect(managed.stdout()).toMatch(/closed 1006/);
+      const failed = await startRun(sut.http, managedKey, 'wf-exec-managed', {
+        __sim: { fail: 'paper jam' },
+      });
+      const row = await waitForExecution(sut.db, failed);
+      expect(row.status).toBe('FAILED');
+      expect(row.error).toMatch(/paper jam/);
+      for (const id of [plain, dropped, failed]) {
+        const eventId = (await executionRow(sut.db, id))!.robot_task_id!;
+        expect((managed.stdout().match(new RegExp(`run ${eventId}`, 'g')) ?? []).length).toBe(1);
+      }
+    } finally {
+      await managed.stop();
+    }
   });
 
   it('should fail EXECUTOR_LOST when the executor process is killed mid-run', async () => {
