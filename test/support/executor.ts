@@ -79,15 +79,12 @@ export class TestExecutor {
 
   private answerProbe(frame: Frame): void {
     if (frame.channel !== 'execution' || frame.data?.action !== 'capabilities') return;
-    if (this.probe === 'silent') return;
+    const probe = this.probe ?? 'legacy';
+    if (probe === 'silent') return;
     const data =
-      this.probe === 'legacy'
+      probe === 'legacy'
         ? UNKNOWN_ROUTE_ANSWER
-        : {
-            protocol: 1,
-            clientId: this.probe.clientId,
-            supportsCancel: this.probe.supportsCancel ?? true,
-          };
+        : { protocol: 1, clientId: probe.clientId, supportsCancel: probe.supportsCancel ?? true };
     this.answer(frame, data);
   }
 

@@ -10,7 +10,7 @@ import { AppConfig, RedisService } from '@app/common';
 import { MetricsService } from '../metrics/metrics.service';
 import { CloseCodes, ExecutorChannels, StopCommand } from './executor.constants';
 import { ExecutorConnection } from './executor-connection';
-import { ExecutorEvent, ExecutorEventType } from './executor.events';
+import { ExecutorEventType } from './executor.events';
 import {
   BaseMsg,
   exitFrame,
@@ -24,8 +24,6 @@ import { ClaimedRun, ExecutorStore, PRESENCE_TTL_S } from './executor.store';
 
 /** Waiting runs are looked for this often too, in case an announcement was missed. */
 const SWEEP_MS = 1000;
-/** setTimeout's longest delay; a later key expiry re-arms the timer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The executors connected to this process: presence in Redis, dispatch of waiting runs to
@@ -92,7 +90,7 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
       connected_at: conn.connectedAt,
     });
     this.emit(ExecutorEventType.Connected, conn);
-    this.closeAtExpiry(conn);
+    conn.closeAtExpiry();
     // Runs wait for the probe: the protocol decides which frame carries them.
     this.managed.probe(conn).then(
       () => this.pump(conn.userId),
@@ -106,8 +104,7 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
   /** The connection is gone: its unanswered runs start their grace (a reconnect may reply). */
   async remove(conn: ExecutorConnection, reason: string): Promise<void> {
     if (!this.connections.delete(conn.id)) return;
-    conn.closed = true;
-    clearTimeout(conn.expiryTimer);
+    conn.markClosed();
     const set = this.byUser.get(conn.userId);
     set?.delete(conn);
     if (set?.size === 0) this.byUser.delete(conn.userId);
@@ -162,26 +159,9 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
   closeKeys(keyIds: readonly number[]): void {
     for (const conn of this.connections.values()) {
       if (conn.keyId !== undefined && keyIds.includes(conn.keyId)) {
-        this.unauthenticated(conn, 'The API key was revoked');
+        conn.unauthenticated('The API key was revoked');
       }
     }
-  }
-
-  private unauthenticated(conn: ExecutorConnection, reason: string): void {
-    conn.send(exitFrame('UNAUTHENTICATED', reason));
-    conn.close(CloseCodes.PolicyViolation, reason);
-  }
-
-  /** A key's expiry ends its connections as revocation does (their runs' grace starts). */
-  private closeAtExpiry(conn: ExecutorConnection): void {
-    if (conn.expiresAt === undefined || conn.closed) return;
-    const left = conn.expiresAt - Date.now();
-    if (left <= 0) {
-      this.unauthenticated(conn, 'The API key expired');
-      return;
-    }
-    conn.expiryTimer = setTimeout(() => this.closeAtExpiry(conn), Math.min(left, MAX_TIMER_MS));
-    conn.expiryTimer.unref();
   }
 
   private hasFree(userId: string): boolean {
@@ -313,16 +293,7 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
   }
 
   private emit(type: ExecutorEventType, conn: ExecutorConnection, reason?: string): void {
-    const event: ExecutorEvent = {
-      type,
-      user_id: conn.userId,
-      executor_id: conn.id,
-      address: conn.address,
-      connected_at: new Date(conn.connectedAt).toISOString(),
-      ...(reason ? { reason } : {}),
-      ts: new Date().toISOString(),
-    };
-    this.events.emit(type, event);
+    this.events.emit(type, conn.event(type, reason));
   }
 
   /** Before the HTTP server closes: executors reconnect elsewhere and may still reply. */
