@@ -106,10 +106,12 @@ while slot <= #ARGV do
 end
 return out`;
 
-// Records a reply once, only from the run's own user and only while it is dispatched.
+// Records a `remote/run` reply once, only from the run's own user and only while it is dispatched.
 const REPLY = `
-local s = redis.call('HMGET', KEYS[1], 'status', 'user_id', 'conn_id')
+local s = redis.call('HMGET', KEYS[1], 'status', 'user_id', 'conn_id', 'protocol')
 if not s[1] or s[2] ~= ARGV[1] or s[1] ~= 'dispatched' then return false end
+-- A managed run ends by a receipt only.
+if s[4] == 'managed' then return false end
 redis.call('HSET', KEYS[1], 'status', 'replied', 'reply', ARGV[3], 'replied_at', ARGV[2])
 redis.call('SREM', ARGV[4] .. s[3] .. ':runs', ARGV[5])
 return s[3]`;
