@@ -63,6 +63,19 @@ function connectExecutor(url, key, onRun) {
       // Compared with a time taken in another process: the wall clock, not the monotonic one.
       const received = Date.now();
       const frame = JSON.parse(raw.toString());
+      if (frame.channel === 'execution') {
+        // The capabilities probe, answered as the engines in use today do: a legacy executor.
+        ws.send(
+          JSON.stringify({
+            channel: frame.channel,
+            key: frame.key,
+            send_uuid: '$root$',
+            reply_event_id: frame.event_id,
+            data: 'func is not exist',
+          }),
+        );
+        return;
+      }
       if (frame.channel !== 'remote' || frame.key !== 'run') return;
       const vars = JSON.parse(frame.data.run_param);
       const tag = vars.find((v) => v.varName === 'tag')?.varValue;

@@ -24,6 +24,8 @@ import { ClaimedRun, ExecutorStore, PRESENCE_TTL_S } from './executor.store';
 
 /** Waiting runs are looked for this often too, in case an announcement was missed. */
 const SWEEP_MS = 1000;
+/** Most runs claimed in one round trip. */
+const CLAIM_BATCH = 32;
 
 /**
  * The executors connected to this process: presence in Redis, dispatch of waiting runs to
@@ -205,10 +207,15 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
       // One slot per free run place, the least busy connections first, so runs spread.
       const conns = [...(this.byUser.get(userId) ?? [])].filter((c) => this.takes(c, max));
       if (conns.length === 0) return;
-      conns.sort((a, b) => a.running.size - b.running.size);
+      if (max > 1) conns.sort((a, b) => a.running.size - b.running.size);
+      // A few slots per claim: a user with a thousand idle executors must not send a thousand
+      // connection ids to Redis for every run; a full batch claims again.
       const slots: string[] = [];
-      for (let load = 0; load < max; load++) {
-        for (const c of conns) if (c.running.size <= load) slots.push(c.id);
+      for (let load = 0; load < max && slots.length < CLAIM_BATCH; load++) {
+        for (const c of conns) {
+          if (slots.length === CLAIM_BATCH) break;
+          if (c.running.size <= load) slots.push(c.id);
+        }
       }
       const claimed = await this.store.claim(userId, slots);
       for (const run of claimed) await this.send(userId, run);

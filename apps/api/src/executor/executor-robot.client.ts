@@ -20,9 +20,10 @@ const state = (
 
 /**
  * ROBOT_MODE=executor: a "task" is a run handed to one of the user's executors over `/ws`.
- * createTask queues it in Redis (the process holding a free connection of the user sends it),
- * getTask reads the recorded reply or the fault, cancelTask sends `remote/stop`. Everything
- * lives in Redis, so a worker resumed after a crash follows the same dispatch.
+ * createTask queues and announces it in Redis (the process holding a free connection of the
+ * user sends it), getTask reads the recorded reply or receipt or the fault, cancelTask sends
+ * `remote/stop` (managed: `cancel`). Everything lives in Redis, so a worker resumed after a
+ * crash follows the same dispatch.
  */
 export class ExecutorRobotClient extends RobotClient {
   private readonly logger = new Logger(ExecutorRobotClient.name);
@@ -60,7 +61,6 @@ export class ExecutorRobotClient extends RobotClient {
           frame: JSON.stringify(runFrameData(input.project_id, input.exec_position, input.params)),
         });
         span.setAttribute('rpa.executor.event_id', eventId);
-        await this.redis.publish(ExecutorChannels.Work, userId);
         return eventId;
       },
     );

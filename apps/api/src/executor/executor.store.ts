@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RedisService } from '@app/common';
+import { ExecutorChannels } from './executor.constants';
 
 /** Where a dispatched run stands; kept in Redis, so any process can follow it. */
 export type ExecutorRunStatus =
@@ -62,14 +63,20 @@ const RUN_TTL_S = 8 * 24 * 3600;
 /** A connection's presence lives this long unless its process refreshes it. */
 export const PRESENCE_TTL_S = 30;
 
+// Queues the run and announces it to the processes holding executors (ARGV[9]: the Work
+// channel) in the same round trip: a dispatch waits for no second call.
 const REGISTER = `
 local existing = redis.call('GET', KEYS[1])
-if existing then return existing end
+if existing then
+  redis.call('PUBLISH', ARGV[9], ARGV[5])
+  return existing
+end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('HSET', KEYS[2], 'execution_id', ARGV[4], 'user_id', ARGV[5], 'project_id', ARGV[6],
   'frame', ARGV[7], 'status', 'waiting', 'created_at', ARGV[8])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('PUBLISH', ARGV[9], ARGV[5])
 return ARGV[1]`;
 
 // Pops the user's most urgent waiting runs and binds one to each free slot given (a connection
@@ -188,8 +195,8 @@ export class ExecutorStore {
   }
 
   /**
-   * Queues a run for the user's executors, once per execution: a second call (a job resumed
-   * after a crash) answers the event id of the first and queues nothing.
+   * Queues a run for the user's executors and announces it, once per execution: a second call
+   * (a job resumed after a crash) answers the event id of the first and queues nothing.
    */
   register(run: {
     event_id: string;
@@ -214,6 +221,7 @@ export class ExecutorStore {
       run.project_id,
       run.frame,
       now,
+      this.redisService.key(ExecutorChannels.Work),
     );
   }
 
