@@ -8,7 +8,8 @@
 //      (each pinging every 30 s like the engine): RSS per idle connection;
 //   2. baseline in the same run: a Redis PUBLISH → subscriber round trip (the floor of any
 //      push between two processes), at BENCH_RATE per second;
-//   3. BENCH_ROUNDS rounds of BENCH_RATE runs per second for BENCH_SECONDS: every connection
+//   3. BENCH_ROUNDS rounds (after one warm-up round not counted; BENCH_WARMUP=false skips it)
+//      of BENCH_RATE runs per second for BENCH_SECONDS: every connection
 //      is an executor answering at once. Latencies: dispatch (the run queued for executors by
 //      the worker, its time recorded in Redis) → the executor receives `remote/run`; and
 //      reply sent → `execution.completed` delivered to a Socket.IO client of the user.
@@ -34,6 +35,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 1000);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WARMUP = (process.env.BENCH_WARMUP ?? 'true') !== 'false';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssKb = (pid) =>
@@ -188,7 +190,8 @@ async function main() {
     await new Promise((resolve) => live.on('connect', resolve));
     const redis = new Redis(env.REDIS_URL);
     const rounds = [];
-    for (let round = 1; round <= ROUNDS; round++) {
+    // Round 0 warms the processes up (JIT, pools) and is not counted.
+    for (let round = WARMUP ? 0 : 1; round <= ROUNDS; round++) {
       const tags = new Map(); // tag → execution id
       const total = RATE * SECONDS;
       const begin = performance.now();
@@ -234,12 +237,12 @@ async function main() {
         eventP50: percentile(toEvent, 50),
         eventP99: percentile(toEvent, 99),
       };
-      rounds.push(r);
+      if (round > 0) rounds.push(r);
       if (process.env.BENCH_DEBUG) {
         console.log(`  queued → claimed p50 ${fmt(percentile(claimDelays, 50))}`);
       }
       console.log(
-        `round ${round}: ${total} runs at ${RATE}/s — dispatch → frame p50 ${fmt(r.dispatchP50)}, ` +
+        `round ${round || 'warm-up'}: ${total} runs at ${RATE}/s — dispatch → frame p50 ${fmt(r.dispatchP50)}, ` +
           `p99 ${fmt(r.dispatchP99)}; reply → completed event p50 ${fmt(r.eventP50)}, p99 ${fmt(r.eventP99)}`,
       );
       await sleep(3000);
