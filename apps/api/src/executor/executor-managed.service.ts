@@ -66,7 +66,7 @@ export class ExecutorManaged {
     } else {
       conn.protocol = 'legacy';
     }
-    await this.store.setProtocol(conn.id, conn.protocol, conn.clientId);
+    if (!conn.closed) await this.store.setProtocol(conn.id, conn.protocol, conn.clientId);
   }
 
   /** `start`, once: the claim that bound the run to this connection was recorded first. */

@@ -382,10 +382,12 @@ export class ExecutorStore {
 
   /** What the capabilities probe found; runs claimed for the connection afterwards carry it. */
   async setProtocol(connId: string, protocol: 'managed' | 'legacy', clientId?: string) {
-    await this.redis.hset(this.connKey(connId), {
-      protocol,
-      ...(clientId ? { client_id: clientId } : {}),
-    });
+    // With its expiry: a connection that left meanwhile must not leave a record for good.
+    await this.redis
+      .multi()
+      .hset(this.connKey(connId), { protocol, ...(clientId ? { client_id: clientId } : {}) })
+      .expire(this.connKey(connId), PRESENCE_TTL_S)
+      .exec();
   }
 
   async touchConnection(connId: string, pingAt: number): Promise<void> {
