@@ -227,16 +227,7 @@ export class ExecutorSimulator {
       this.answer(replyTo, receipt);
       return;
     }
-    const push = () =>
-      this.send({
-        event_id: randomUUID(),
-        event_time: Math.floor(Date.now() / 1000),
-        channel: 'execution',
-        key: 'control',
-        uuid: this.options.userId ?? '',
-        send_uuid: '$root$',
-        data: receipt,
-      });
+    const push = () => this.sendFrame({ channel: 'execution', key: 'control', data: receipt });
     if (this.ws?.readyState === WebSocket.OPEN) push();
     else this.pending.push(push);
     const status = (receipt as { status?: string }).status;
@@ -244,15 +235,22 @@ export class ExecutorSimulator {
   }
 
   private answer(frame: { event_id?: string; channel?: string; key?: string }, data: unknown) {
+    this.sendFrame({
+      channel: frame.channel ?? 'execution',
+      key: frame.key ?? 'control',
+      reply_event_id: frame.event_id,
+      data,
+    });
+  }
+
+  /** A frame from this executor to the service, as the engine's client builds it. */
+  private sendFrame(fields: Record<string, unknown>): void {
     this.send({
       event_id: randomUUID(),
       event_time: Math.floor(Date.now() / 1000),
-      channel: frame.channel ?? 'execution',
-      key: frame.key ?? 'control',
       uuid: this.options.userId ?? '',
       send_uuid: '$root$',
-      reply_event_id: frame.event_id,
-      data,
+      ...fields,
     });
   }
 
@@ -295,16 +293,7 @@ export class ExecutorSimulator {
   }
 
   private reply(eventId: string, data: unknown): void {
-    this.send({
-      event_id: randomUUID(),
-      event_time: Math.floor(Date.now() / 1000),
-      channel: 'remote',
-      key: 'run',
-      uuid: this.options.userId ?? '',
-      send_uuid: '$root$',
-      reply_event_id: eventId,
-      data,
-    });
+    this.sendFrame({ channel: 'remote', key: 'run', reply_event_id: eventId, data });
     this.log(`reply ${eventId}`);
   }
 }
