@@ -110,7 +110,7 @@ describe('Executor bridge across processes (e2e)', () => {
     expect(events.filter((e) => e.execution_id === id && isFinalEvent(e))).toHaveLength(1);
   });
 
-  it('should run on managed engines (robot-sim --managed) across processes, also when one reconnects mid-run', async () => {
+  it('should run on managed engines (robot-sim --managed) across processes, across a reconnect mid-run and a killed worker', async () => {
     const managedKey = await createKey(sut.http, 'grace-managed');
     await upsertWorkflow(sut.http, 'grace-managed', 'wf-exec-managed');
     const managed = await startExecutors({ SIM_EXECUTOR_KEY: managedKey }, ['--managed']);
@@ -135,7 +135,27 @@ describe('Executor bridge across processes (e2e)', () => {
       const row = await waitForExecution(sut.db, failed);
       expect(row.status).toBe('FAILED');
       expect(row.error).toMatch(/paper jam/);
-      for (const id of [plain, dropped, failed]) {
+      // The worker following a run is killed; its successor finds the run, never starts it again.
+      const resumed = await startRun(sut.http, managedKey, 'wf-exec-managed', {
+        n: 3,
+        __sim: { delay_ms: 1500 },
+      });
+      const eventId = (await waitForExecution(sut.db, resumed, (r) => r.robot_task_id !== null))
+        .robot_task_id!;
+      await waitFor(() => managed.stdout().includes(`run ${eventId}`), {
+        what: 'the start to reach the engine',
+      });
+      await workers[workers.length - 1].crash();
+      await waitFor(() => (managed.stdout().match(/receipt succeeded/g) ?? []).length === 3, {
+        what: 'the engine to report the run succeeded',
+      });
+      workers.push(await spawnApi(sut.env, { role: 'worker' }));
+      expect(await waitForExecution(sut.db, resumed)).toMatchObject({
+        status: 'COMPLETED',
+        robot_task_id: eventId,
+        result: { code: '0000', data: { n: 3 } },
+      });
+      for (const id of [plain, dropped, failed, resumed]) {
         const eventId = (await executionRow(sut.db, id))!.robot_task_id!;
         expect((managed.stdout().match(new RegExp(`run ${eventId}`, 'g')) ?? []).length).toBe(1);
       }
