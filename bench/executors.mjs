@@ -9,10 +9,11 @@
 //   2. baseline in the same run: a Redis PUBLISH → subscriber round trip (the floor of any
 //      push between two processes), at BENCH_RATE per second;
 //   3. BENCH_ROUNDS rounds (after one warm-up round not counted; BENCH_WARMUP=false skips it)
-//      of BENCH_RATE runs per second for BENCH_SECONDS: every connection
-//      is an executor answering at once. Latencies: dispatch (the run queued for executors by
-//      the worker, its time recorded in Redis) → the executor receives `remote/run`; and
-//      reply sent → `execution.completed` delivered to a Socket.IO client of the user.
+//      of BENCH_RATE runs per second for BENCH_SECONDS: every connection is an executor
+//      answering at once (BENCH_MANAGED=true: a managed engine). Latencies: dispatch (the run
+//      queued for executors by the worker, its time recorded in Redis) → the executor receives
+//      `remote/run` (managed: `start`); and reply (managed: the receipt) sent →
+//      `execution.completed` delivered to a Socket.IO client of the user.
 // Figures are medians over the rounds.
 import { readFileSync } from 'node:fs';
 import Redis from 'ioredis';
@@ -36,6 +37,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WARMUP = (process.env.BENCH_WARMUP ?? 'true') !== 'false';
+const MANAGED = process.env.BENCH_MANAGED === 'true';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const rssKb = (pid) =>
@@ -51,8 +53,12 @@ async function settledRss(pid) {
   return median(samples);
 }
 
-/** One executor: answers every run at once with its variables echoed. */
-function connectExecutor(url, key, onRun) {
+/**
+ * One executor: answers every run at once with its variables echoed. Legacy (default): answers
+ * the capabilities probe as the engines in use today do and takes `remote/run`; with
+ * BENCH_MANAGED=true it is a managed engine (`start`, then a `succeeded` receipt).
+ */
+function connectExecutor(url, key, onRun, clientId) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${url}?key=${encodeURIComponent(key)}`, { perMessageDeflate: false });
     ws.on('open', () => {
@@ -61,21 +67,45 @@ function connectExecutor(url, key, onRun) {
       resolve(ws);
     });
     ws.on('error', reject);
+    const answer = (frame, data) =>
+      ws.send(
+        JSON.stringify({
+          channel: frame.channel,
+          key: frame.key,
+          send_uuid: '$root$',
+          reply_event_id: frame.event_id,
+          data,
+        }),
+      );
     ws.on('message', (raw) => {
       // Compared with a time taken in another process: the wall clock, not the monotonic one.
       const received = Date.now();
       const frame = JSON.parse(raw.toString());
       if (frame.channel === 'execution') {
-        // The capabilities probe, answered as the engines in use today do: a legacy executor.
-        ws.send(
-          JSON.stringify({
-            channel: frame.channel,
-            key: frame.key,
-            send_uuid: '$root$',
-            reply_event_id: frame.event_id,
-            data: 'func is not exist',
-          }),
-        );
+        const { action, executionId, payload } = frame.data;
+        if (action === 'capabilities') {
+          answer(
+            frame,
+            MANAGED ? { protocol: 1, clientId, supportsCancel: true } : 'func is not exist',
+          );
+        } else if (action === 'start') {
+          const tag = payload.params.tag;
+          onRun(frame.event_id, tag, received);
+          const at = new Date().toISOString();
+          answer(frame, {
+            protocol: 1,
+            executionId,
+            clientId,
+            runId: `run-${tag}`,
+            status: 'succeeded',
+            startedAt: at,
+            finishedAt: at,
+            result: { tag },
+            error: null,
+            supportsCancel: true,
+          });
+          onRun.replied(tag, performance.now());
+        }
         return;
       }
       if (frame.channel !== 'remote' || frame.key !== 'run') return;
@@ -155,7 +185,9 @@ async function main() {
       const batch = Math.min(50, CONNECTIONS - i);
       sockets.push(
         ...(await Promise.all(
-          Array.from({ length: batch }, () => connectExecutor(wsUrl, key, onRun)),
+          Array.from({ length: batch }, (_, n) =>
+            connectExecutor(wsUrl, key, onRun, `bench-client-${i + n}`),
+          ),
         )),
       );
     }
