@@ -87,6 +87,8 @@ export class AppConfig {
       waitMs: v.EXECUTOR_WAIT_MS,
       lostGraceMs: v.EXECUTOR_LOST_GRACE_MS,
       maxRunsPerConnection: v.EXECUTOR_MAX_RUNS,
+      /** A managed executor silent this long about a run is asked for its receipt (`get`). */
+      receiptMs: v.EXECUTOR_RECEIPT_MS,
     };
   }
   get execution() {
