@@ -71,20 +71,19 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy, BeforeA
   /** Claims the event, or leaves it to the claimer and checks on it later. */
   async handle(event: ExecutionEvent): Promise<void> {
     if (!(await this.mayDeliver(event))) return;
-    const claim = this.redis.key('webhooks', 'dispatch', eventIdOf(event));
-    const won = await this.redis.client.set(claim, process.pid, 'PX', CLAIM_TTL_MS, 'NX');
-    if (won) {
+    const claim = `webhooks:dispatch:${eventIdOf(event)}`;
+    if (await this.redis.claim(claim, process.pid, CLAIM_TTL_MS)) {
       await this.dispatch(event);
-      await this.redis.client.set(claim, 'done', 'PX', CLAIM_TTL_MS);
+      await this.redis.setFor(claim, 'done', CLAIM_TTL_MS);
       return;
     }
     const timer = setTimeout(() => {
       this.takeovers.delete(timer);
       this.track(event, async () => {
-        if ((await this.redis.client.get(claim)) === 'done') return;
+        if ((await this.redis.get(claim)) === 'done') return;
         this.logger.warn(`Taking over the webhooks of ${event.type} of ${event.execution_id}`);
         await this.dispatch(event);
-        await this.redis.client.set(claim, 'done', 'PX', CLAIM_TTL_MS);
+        await this.redis.setFor(claim, 'done', CLAIM_TTL_MS);
       });
     }, TAKEOVER_MS);
     timer.unref();
