@@ -32,7 +32,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { WebhookModule } from './webhook/webhook.module';
 import { LegacyHttpModule } from './legacy/legacy.module';
-import { WorkflowHttpModule, WorkflowModule } from './workflow/workflow.module';
+import { WorkflowHttpModule, WorkflowModule } from './workflow';
 
 /**
  * One image, three roles (docs/operating.md): `api` serves HTTP/WS/MCP, `worker` runs processors,

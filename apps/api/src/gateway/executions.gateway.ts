@@ -14,7 +14,7 @@ import { ExecutionEvent, ExecutionEventType } from '../execution/execution.event
 import { ExecutionService } from '../execution/execution.service';
 import { ExecutorEvent, ExecutorEventType } from '../executor/executor.events';
 import { MetricsService } from '../metrics/metrics.service';
-import { WorkflowService } from '../workflow/workflow.service';
+import { WorkflowService } from '../workflow';
 import { ExecutionEventsEmitter } from './execution-events.emitter';
 import {
   Ack,

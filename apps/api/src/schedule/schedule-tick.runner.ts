@@ -4,8 +4,7 @@ import { Repository } from 'typeorm';
 import { AppException } from '@app/common';
 import { ExecutionService } from '../execution/execution.service';
 import { StartBudget } from '../limits/start-budget';
-import { WorkflowStatus } from '../workflow/entities/workflow.entity';
-import { WorkflowService } from '../workflow/workflow.service';
+import { isActive, WorkflowService } from '../workflow';
 import { ScheduleEntity } from './entities/schedule.entity';
 import { scheduleReference, tickIdempotencyKey } from './schedule.constants';
 import { ScheduleQueue } from './schedule.queue';
@@ -43,7 +42,7 @@ export class ScheduleTickRunner {
       await this.queue.remove(scheduleId);
       return 'gone';
     }
-    if (Number(workflow.status) !== WorkflowStatus.Active) return 'skipped';
+    if (!isActive(workflow)) return 'skipped';
 
     try {
       const { execution } = await this.executions.start({

@@ -2,7 +2,7 @@ import { BullModule, Processor } from '@nestjs/bullmq';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@app/common';
-import { WorkflowModule } from '../workflow/workflow.module';
+import { WorkflowModule } from '../workflow';
 import { ScheduleEntity } from './entities/schedule.entity';
 import { SCHEDULE_QUEUE } from './schedule.constants';
 import { ScheduleController } from './schedule.controller';

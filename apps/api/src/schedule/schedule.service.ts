@@ -4,9 +4,13 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppConfig, AppException, Page, PageQueryDto, pageWindow } from '@app/common';
-import { WorkflowStatus } from '../workflow/entities/workflow.entity';
-import { WorkflowChangedEvent, WorkflowEvents } from '../workflow/workflow.events';
-import { WorkflowService } from '../workflow/workflow.service';
+import {
+  isActive,
+  WorkflowChangedEvent,
+  WorkflowEvents,
+  WorkflowService,
+  WorkflowStatus,
+} from '../workflow';
 import { ScheduleRuleError, normaliseCron, normaliseTimezone, shortestGapMs } from './cron';
 import { CreateScheduleDto } from './dto/create-schedule.dto';
 import { ScheduleEntity } from './entities/schedule.entity';
@@ -53,7 +57,7 @@ export class ScheduleService {
       enabled: true,
     });
     await this.schedules.insert(schedule);
-    if (Number(workflow.status) === WorkflowStatus.Active) {
+    if (isActive(workflow)) {
       try {
         await this.queue.ensure(schedule);
       } catch (err) {
@@ -123,7 +127,7 @@ export class ScheduleService {
         user_id: event.user_id,
         enabled: true,
       });
-      const active = Number(event.status) === WorkflowStatus.Active;
+      const active = isActive(event);
       for (const row of rows) {
         if (active) await this.queue.ensure(row);
         else await this.queue.remove(row.id);
@@ -186,7 +190,7 @@ export class ScheduleService {
 
   private async workflowActive(schedule: ScheduleEntity): Promise<boolean> {
     const workflow = await this.workflows.find(schedule.user_id, schedule.project_id);
-    return Number(workflow?.status) === WorkflowStatus.Active;
+    return isActive(workflow);
   }
 
   private async deleteOrphans(): Promise<number> {

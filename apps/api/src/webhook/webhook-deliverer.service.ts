@@ -1,9 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AppConfig, injectTraceHeaders, inSpan, SpanKind } from '@app/common';
 import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
-import { WebhookDeliveryAttemptEntity } from './entities/webhook-delivery-attempt.entity';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 import { WebhookHeaders, webhookBackoffMs } from './webhook.constants';
 import { WebhookAnswer, postWebhook } from './webhook-http';
 import { WebhookSecrets } from './webhook-secrets.service';
@@ -14,6 +12,19 @@ export type AttemptOutcome =
   | { outcome: 'done' }
   | { outcome: 'retry'; reason: string }
   | { outcome: 'failed'; reason: string };
+
+/** Resolves webhook hosts; the system resolver when nothing is provided (tests provide one). */
+export const WEBHOOK_DNS_LOOKUP = Symbol('WEBHOOK_DNS_LOOKUP');
+
+/** What one POST came to: an answer, or the reason there was none. */
+interface Sent {
+  answer?: WebhookAnswer;
+  /** null: a 2xx answer. */
+  error: string | null;
+  /** The SSRF guard refused the target: no point in trying again. */
+  blocked: boolean;
+  durationMs: number;
+}
 
 const USER_AGENT = 'RPA-OpenAPI-Webhooks/1.0';
 const clip = (text: string, max: number) =>
@@ -27,50 +38,53 @@ const clip = (text: string, max: number) =>
 @Injectable()
 export class WebhookDeliverer {
   private readonly logger = new Logger(WebhookDeliverer.name);
-  /** Replaceable in tests; the system resolver otherwise. */
-  lookupAll?: LookupAll;
 
   constructor(
-    @InjectRepository(WebhookDeliveryEntity)
-    private readonly deliveries: Repository<WebhookDeliveryEntity>,
-    @InjectRepository(WebhookDeliveryAttemptEntity)
-    private readonly attempts: Repository<WebhookDeliveryAttemptEntity>,
+    private readonly deliveries: WebhookDeliveryRepository,
     private readonly secrets: WebhookSecrets,
     private readonly config: AppConfig,
+    @Optional() @Inject(WEBHOOK_DNS_LOOKUP) private readonly lookupAll?: LookupAll,
   ) {}
 
   async attempt(deliveryId: string, attempt: number, maxAttempts: number): Promise<AttemptOutcome> {
-    const delivery = await this.deliveries
-      .createQueryBuilder('d')
-      .addSelect('d.payload')
-      .where('d.id = :deliveryId', { deliveryId })
-      .getOne();
+    const delivery = await this.deliveries.withPayload(deliveryId);
     if (!delivery || delivery.status !== DeliveryStatus.Pending) return { outcome: 'done' };
     // A job run again after a crash did not count the try it was in; the attempt log did.
-    attempt = Math.max(attempt, (await this.loggedAttempts(delivery.id)) + 1);
-    const secret =
-      delivery.webhook_id === null
-        ? await this.secrets.callbackSecret(delivery.user_id)
-        : await this.secrets.webhookSecret(delivery.webhook_id);
+    attempt = Math.max(attempt, (await this.deliveries.lastAttempt(delivery.id)) + 1);
+    const secret = await this.secretFor(delivery);
     if (secret === null) {
       // Its webhook was deleted after the delivery was written (by a stale subscription cache).
-      await this.deliveries.update(
-        { id: delivery.id },
-        {
-          status: DeliveryStatus.Failed,
-          last_error: 'The webhook was deleted',
-          completed_at: new Date(),
-        },
-      );
+      await this.deliveries.record(delivery.id, {
+        status: DeliveryStatus.Failed,
+        last_error: 'The webhook was deleted',
+        completed_at: new Date(),
+      });
       return { outcome: 'done' };
     }
+    const sent = await this.send(delivery, secret);
+    const last = sent.blocked || attempt >= maxAttempts;
+    await this.record(delivery, attempt, sent, last);
+    if (sent.error === null) return { outcome: 'done' };
+    this.logger.warn(
+      `Delivery ${delivery.id} (${delivery.event_type}) attempt ${attempt}/${maxAttempts} failed: ${sent.error}`,
+    );
+    return last
+      ? { outcome: 'failed', reason: sent.error }
+      : { outcome: 'retry', reason: sent.error };
+  }
 
+  /** A run's callback is signed with its owner's callback secret, a webhook's with its own. */
+  private secretFor(delivery: WebhookDeliveryEntity): Promise<string | null> {
+    return delivery.webhook_id === null
+      ? this.secrets.callbackSecret(delivery.user_id)
+      : this.secrets.webhookSecret(delivery.webhook_id);
+  }
+
+  /** POSTs the signed body; never throws (a transport error is an outcome). */
+  private async send(delivery: WebhookDeliveryEntity, secret: string): Promise<Sent> {
     const started = Date.now();
-    let answer: WebhookAnswer | undefined;
-    let error: string | null = null;
-    let blocked = false;
     try {
-      answer = await inSpan(
+      const answer = await inSpan(
         'webhook POST',
         // The host only: webhook URLs often carry a token in their path or query.
         { kind: SpanKind.CLIENT, attributes: { 'server.address': new URL(delivery.url).host } },
@@ -78,17 +92,7 @@ export class WebhookDeliverer {
           const sent = await postWebhook({
             url: delivery.url,
             body: delivery.payload,
-            headers: injectTraceHeaders({
-              'Content-Type': 'application/json',
-              'User-Agent': USER_AGENT,
-              [WebhookHeaders.Event]: delivery.event_type,
-              [WebhookHeaders.Delivery]: delivery.id,
-              [WebhookHeaders.Signature]: signPayload(
-                secret,
-                delivery.payload,
-                Math.floor(Date.now() / 1000),
-              ),
-            }),
+            headers: this.headers(delivery, secret),
             timeoutMs: this.config.webhooks.timeoutMs,
             allowPrivate: this.config.webhooks.allowPrivateTargets,
             lookupAll: this.lookupAll,
@@ -97,24 +101,52 @@ export class WebhookDeliverer {
           return sent;
         },
       );
-      if (answer.statusCode < 200 || answer.statusCode >= 300) {
-        error = `HTTP ${answer.statusCode}`;
-      }
+      const ok = answer.statusCode >= 200 && answer.statusCode < 300;
+      return {
+        answer,
+        error: ok ? null : `HTTP ${answer.statusCode}`,
+        blocked: false,
+        durationMs: Date.now() - started,
+      };
     } catch (err) {
-      blocked = err instanceof BlockedTargetError;
-      error = clip(err instanceof Error ? err.message : String(err), 500);
+      return {
+        error: clip(err instanceof Error ? err.message : String(err), 500),
+        blocked: err instanceof BlockedTargetError,
+        durationMs: Date.now() - started,
+      };
     }
-    const durationMs = Date.now() - started;
+  }
 
-    await this.attempts.insert({
+  private headers(delivery: WebhookDeliveryEntity, secret: string): Record<string, string> {
+    return injectTraceHeaders({
+      'Content-Type': 'application/json',
+      'User-Agent': USER_AGENT,
+      [WebhookHeaders.Event]: delivery.event_type,
+      [WebhookHeaders.Delivery]: delivery.id,
+      [WebhookHeaders.Signature]: signPayload(
+        secret,
+        delivery.payload,
+        Math.floor(Date.now() / 1000),
+      ),
+    });
+  }
+
+  /** Logs the attempt and moves the delivery on. */
+  private async record(
+    delivery: WebhookDeliveryEntity,
+    attempt: number,
+    sent: Sent,
+    last: boolean,
+  ): Promise<void> {
+    const { answer, error } = sent;
+    await this.deliveries.logAttempt({
       delivery_id: delivery.id,
       attempt,
       status_code: answer?.statusCode ?? null,
       error,
       response_excerpt: answer?.excerpt ? clip(answer.excerpt, 512) : null,
-      duration_ms: durationMs,
+      duration_ms: sent.durationMs,
     });
-    const last = blocked || attempt >= maxAttempts;
     const now = new Date();
     const status =
       error === null
@@ -122,35 +154,15 @@ export class WebhookDeliverer {
         : last
           ? DeliveryStatus.Failed
           : DeliveryStatus.Pending;
-    await this.deliveries.update(
-      { id: delivery.id },
-      {
-        status,
-        attempts: attempt,
-        last_status_code: answer?.statusCode ?? null,
-        last_error: error,
-        next_attempt_at:
-          status === DeliveryStatus.Pending
-            ? new Date(
-                now.getTime() + webhookBackoffMs(attempt, this.config.webhooks.backoffBaseMs),
-              )
-            : null,
-        completed_at: status === DeliveryStatus.Pending ? null : now,
-      },
-    );
-    if (error === null) return { outcome: 'done' };
-    this.logger.warn(
-      `Delivery ${delivery.id} (${delivery.event_type}) attempt ${attempt}/${maxAttempts} failed: ${error}`,
-    );
-    return last ? { outcome: 'failed', reason: error } : { outcome: 'retry', reason: error };
-  }
-
-  private async loggedAttempts(deliveryId: string): Promise<number> {
-    const row = await this.attempts
-      .createQueryBuilder('a')
-      .select('MAX(a.attempt)', 'max')
-      .where('a.delivery_id = :deliveryId', { deliveryId })
-      .getRawOne<{ max: number | null }>();
-    return Number(row?.max ?? 0);
+    const backoffMs = webhookBackoffMs(attempt, this.config.webhooks.backoffBaseMs);
+    await this.deliveries.record(delivery.id, {
+      status,
+      attempts: attempt,
+      last_status_code: answer?.statusCode ?? null,
+      last_error: error,
+      next_attempt_at:
+        status === DeliveryStatus.Pending ? new Date(now.getTime() + backoffMs) : null,
+      completed_at: status === DeliveryStatus.Pending ? null : now,
+    });
   }
 }

@@ -7,13 +7,14 @@ import {
 } from '@nestjs/common';
 import { Subscription as RxSubscription, filter } from 'rxjs';
 import { AppException, RedisService } from '@app/common';
-import { ExecutionDto } from '../execution/dto/execution.response';
 import { ExecutionEntity } from '../execution/entities/execution.entity';
 import { ExecutionEvent, isFinalEvent } from '../execution/execution.events';
 import { ExecutionEventBus } from '../execution/execution-event-bus.service';
 import { ExecutionService } from '../execution/execution.service';
-import { WebhookPayload, isWebhookEventType } from './webhook.constants';
-import { NewDelivery, WebhookOutbox } from './webhook-outbox.service';
+import { executionPayload } from './dto/webhook-payload';
+import { isWebhookEventType } from './webhook.constants';
+import { NewDelivery } from './webhook-delivery.repository';
+import { WebhookOutbox } from './webhook-outbox.service';
 import { WebhookSubscriptions } from './webhook-subscriptions.service';
 import { deterministicUuid } from './webhook-signature';
 
@@ -104,13 +105,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy, BeforeA
     if (!targets.length) return;
 
     const eventId = eventIdOf(event);
-    const payload: WebhookPayload = {
-      id: eventId,
-      type: event.type,
-      created_at: event.ts,
-      data: { execution: ExecutionDto.from(execution) },
-    };
-    const body = JSON.stringify(payload);
+    const body = JSON.stringify(executionPayload(eventId, event.type, event.ts, execution));
     const rows: NewDelivery[] = targets.map((target) => ({
       id: deterministicUuid(`delivery:${target.webhookId ?? 'callback'}:${eventId}`),
       webhook_id: target.webhookId,

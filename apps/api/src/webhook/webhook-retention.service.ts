@@ -1,9 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, LessThan, Not, Repository } from 'typeorm';
 import { AppConfig } from '@app/common';
-import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
-import { WebhookDeliveryAttemptEntity } from './entities/webhook-delivery-attempt.entity';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 
 /**
  * The delivery log follows the executions' retention: finished deliveries created more than
@@ -15,10 +12,7 @@ export class WebhookRetention {
   private readonly logger = new Logger(WebhookRetention.name);
 
   constructor(
-    @InjectRepository(WebhookDeliveryEntity)
-    private readonly deliveries: Repository<WebhookDeliveryEntity>,
-    @InjectRepository(WebhookDeliveryAttemptEntity)
-    private readonly attempts: Repository<WebhookDeliveryAttemptEntity>,
+    private readonly deliveries: WebhookDeliveryRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -26,17 +20,10 @@ export class WebhookRetention {
     const { days, batchSize } = this.config.retention;
     const cutoff = new Date(now.getTime() - days * 24 * 3600 * 1000);
     let deliveries = 0;
-    for (;;) {
-      const batch = await this.deliveries.find({
-        select: { id: true },
-        where: { created_at: LessThan(cutoff), status: Not(DeliveryStatus.Pending) },
-        take: batchSize,
-      });
-      if (!batch.length) break;
-      const ids = batch.map((d) => d.id);
-      await this.attempts.delete({ delivery_id: In(ids) });
-      deliveries += (await this.deliveries.delete({ id: In(ids) })).affected ?? 0;
-      if (batch.length < batchSize) break;
+    for (let full = true; full;) {
+      const batch = await this.deliveries.pruneBatch(cutoff, batchSize);
+      deliveries += batch.deleted;
+      full = batch.full;
     }
     if (deliveries)
       this.logger.log(

@@ -1,11 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { AppConfig } from '@app/common';
-import { WebhookCallbackSecretEntity } from './entities/webhook-callback-secret.entity';
-import { WebhookEntity } from './entities/webhook.entity';
+import { AppConfig, InvalidatingCache } from '@app/common';
 import { SecretBox } from './webhook-secret-box';
 import { generateSigningSecret } from './webhook-signature';
+import { SEALED_SECRET_TABLES, WebhookRepository } from './webhook.repository';
 
 const CACHE_LIMIT = 10_000;
 const RESEAL_BATCH = 500;
@@ -19,12 +16,11 @@ const RESEAL_BATCH = 500;
 export class WebhookSecrets implements OnApplicationBootstrap {
   private readonly logger = new Logger(WebhookSecrets.name);
   private readonly box: SecretBox;
-  private readonly cache = new Map<string, string>();
+  /** Never stale (a secret does not change), so no TTL; an absent webhook is not remembered. */
+  private readonly cache = new InvalidatingCache<string>(Infinity, 0, CACHE_LIMIT);
 
   constructor(
-    @InjectRepository(WebhookCallbackSecretEntity)
-    private readonly callbackSecrets: Repository<WebhookCallbackSecretEntity>,
-    @InjectRepository(WebhookEntity) private readonly webhooks: Repository<WebhookEntity>,
+    private readonly webhooks: WebhookRepository,
     config: AppConfig,
   ) {
     this.box = new SecretBox(config.webhooks.secretKey, config.auth.apiKeyPepper);
@@ -43,20 +39,12 @@ export class WebhookSecrets implements OnApplicationBootstrap {
    */
   async resealLegacy(): Promise<number> {
     let moved = 0;
-    for (const [table, id] of [
-      ['webhooks', 'id'],
-      ['webhook_callback_secrets', 'user_id'],
-    ] as const) {
+    for (const table of SEALED_SECRET_TABLES) {
       for (;;) {
-        const rows = (await this.webhooks.query(
-          `SELECT \`${id}\` AS id, secret FROM \`${table}\` WHERE secret LIKE 'v1.%' LIMIT ${RESEAL_BATCH}`,
-        )) as Array<{ id: string; secret: string }>;
+        const rows = await this.webhooks.sealedLike(table, 'v1.%', RESEAL_BATCH);
         for (const row of rows) {
           const resealed = this.box.seal(this.box.open(row.secret));
-          await this.webhooks.query(
-            `UPDATE \`${table}\` SET secret = ? WHERE \`${id}\` = ? AND secret = ?`,
-            [resealed, row.id, row.secret],
-          );
+          await this.webhooks.replaceSealed(table, row.id, row.secret, resealed);
           moved++;
         }
         if (rows.length < RESEAL_BATCH) break;
@@ -73,47 +61,23 @@ export class WebhookSecrets implements OnApplicationBootstrap {
   }
 
   /** The webhook's secret, or null when the webhook no longer exists. */
-  async webhookSecret(webhookId: string): Promise<string | null> {
-    const cached = this.cache.get(`w:${webhookId}`);
-    if (cached !== undefined) return cached;
-    const webhook = await this.webhooks
-      .createQueryBuilder('w')
-      .select('w.id')
-      .addSelect('w.secret')
-      .where('w.id = :webhookId', { webhookId })
-      .getOne();
-    return webhook ? this.remember(`w:${webhookId}`, this.box.open(webhook.secret)) : null;
+  webhookSecret(webhookId: string): Promise<string | null> {
+    return this.cache.getOrLoad(`w:${webhookId}`, async () => {
+      const sealed = await this.webhooks.sealedSecret(webhookId);
+      return sealed === null ? null : this.box.open(sealed);
+    });
   }
 
-  /**
-   * The user's callback secret, created on first use. Concurrent first uses agree: the row is
-   * inserted with INSERT IGNORE and then read back.
-   */
+  /** The user's callback secret, created on first use (concurrent first uses agree). */
   async callbackSecret(userId: string): Promise<string> {
-    const cached = this.cache.get(`c:${userId}`);
-    if (cached !== undefined) return cached;
-    let row = await this.callbackSecrets.findOneBy({ user_id: userId });
-    if (!row) {
-      await this.callbackSecrets
-        .createQueryBuilder()
-        .insert()
-        .into(WebhookCallbackSecretEntity)
-        .values({ user_id: userId, secret: this.create().sealed })
-        .orIgnore()
-        .execute();
-      row = await this.callbackSecrets.findOneByOrFail({ user_id: userId });
-    }
-    return this.remember(`c:${userId}`, this.box.open(row.secret));
+    const secret = await this.cache.getOrLoad(`c:${userId}`, async () =>
+      this.box.open(await this.webhooks.callbackSecret(userId, () => this.create().sealed)),
+    );
+    return secret!;
   }
 
   /** Drops a deleted webhook's secret. */
   forgetWebhook(webhookId: string): void {
-    this.cache.delete(`w:${webhookId}`);
-  }
-
-  private remember(key: string, secret: string): string {
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, secret);
-    return secret;
+    this.cache.invalidate([`w:${webhookId}`]);
   }
 }

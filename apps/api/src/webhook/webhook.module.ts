@@ -8,6 +8,8 @@ import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { WebhookEntity } from './entities/webhook.entity';
 import { WEBHOOK_DELIVERY_QUEUE, webhookBackoffMs } from './webhook.constants';
 import { WebhookController } from './webhook.controller';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository';
+import { WebhookRepository } from './webhook.repository';
 import { WebhookDeliverer } from './webhook-deliverer.service';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
@@ -64,6 +66,8 @@ export class WebhookModule {
       ],
       controllers: options.http ? [WebhookController] : [],
       providers: [
+        WebhookRepository,
+        WebhookDeliveryRepository,
         WebhookService,
         WebhookSecrets,
         WebhookSubscriptions,

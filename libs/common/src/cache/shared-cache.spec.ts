@@ -89,6 +89,25 @@ describe(SharedCache.name, () => {
     expect(await parsed.get('a', load('v2'))).toBe('v2');
   });
 
+  it('should tell onAnnounced of the messages it did not ignore', async () => {
+    const told: string[] = [];
+    const hooked = new SharedCache<string>(redis as unknown as RedisService, {
+      channel: 'hooked',
+      ttlMs: 60_000,
+      negativeTtlMs: 0,
+      staleKeys: (message) => (message === 'noise' ? null : [message]),
+      onAnnounced: (message) => told.push(message),
+    });
+    await hooked.start();
+    await hooked.get('a', load('v1'));
+
+    redis.deliver('hooked', 'noise');
+    redis.deliver('hooked', 'a');
+
+    expect(told).toEqual(['a']);
+    expect(await hooked.get('a', load('v2'))).toBe('v2');
+  });
+
   it('should forget everything when the subscriber comes back after being away', async () => {
     await sut.get('a', load('v1'));
 

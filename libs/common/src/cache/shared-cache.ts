@@ -10,9 +10,11 @@ export interface SharedCacheOptions {
   maxEntries?: number;
   /**
    * The keys an announcement makes stale, or null to ignore it; by default the message is the
-   * key. Runs on every process, this one included, before the keys are dropped.
+   * key. Runs on every process, this one included.
    */
   staleKeys?: (message: string) => readonly string[] | null;
+  /** Told of every announcement it did not ignore, once its keys are dropped. */
+  onAnnounced?: (message: string) => void;
 }
 
 /**
@@ -66,6 +68,8 @@ export class SharedCache<V> {
 
   private onMessage(message: string): void {
     const keys = this.options.staleKeys ? this.options.staleKeys(message) : [message];
-    if (keys) this.cache.invalidate(keys);
+    if (!keys) return;
+    this.cache.invalidate(keys);
+    this.options.onAnnounced?.(message);
   }
 }
