@@ -8,6 +8,7 @@ import { SCHEDULE_QUEUE } from './schedule.constants';
 import { ScheduleController } from './schedule.controller';
 import { ScheduleProcessor } from './schedule.processor';
 import { ScheduleQueue } from './schedule.queue';
+import { ScheduleRepository } from './schedule.repository';
 import { ScheduleResync } from './schedule-resync.service';
 import { ScheduleService } from './schedule.service';
 import { ScheduleTickRunner } from './schedule-tick.runner';
@@ -54,7 +55,12 @@ export class ScheduleModule {
         options.execution,
       ],
       controllers: options.http ? [ScheduleController] : [],
-      providers: [ScheduleService, ScheduleQueue, ...(options.worker ? worker : [])],
+      providers: [
+        ScheduleRepository,
+        ScheduleService,
+        ScheduleQueue,
+        ...(options.worker ? worker : []),
+      ],
     };
   }
 }
