@@ -12,3 +12,4 @@ export * from './validation';
 export * from './cache';
 export * from './util/with-timeout';
 export * from './tracing';
+export * from './queue/queue-states';

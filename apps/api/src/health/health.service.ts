@@ -1,7 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { RedisService, withTimeout } from '@app/common';
+import { DatabaseProbe } from '../database';
 import { RobotClient } from '../execution/robot/robot-client';
 
 export type Check = { status: 'up' | 'down'; latency_ms: number; error?: string };
@@ -25,14 +24,14 @@ async function timed(probe: () => Promise<unknown>): Promise<Check> {
 @Injectable()
 export class HealthService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly db: DatabaseProbe,
     private readonly redis: RedisService,
     @Optional() private readonly robot?: RobotClient,
   ) {}
 
   async readiness(): Promise<{ ready: boolean; checks: Record<string, Check> }> {
     const [mysql, redis, robot] = await Promise.all([
-      timed(() => this.db.query('SELECT 1')),
+      timed(() => this.db.ping()),
       timed(() => this.redis.probe()),
       this.robot
         ? timed(() => this.robot?.ping() ?? Promise.resolve())

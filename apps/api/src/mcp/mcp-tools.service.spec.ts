@@ -5,7 +5,7 @@ import { ExecutionEventBus } from '../execution/execution-event-bus.service';
 import { ExecutionService } from '../execution/execution.service';
 import { WorkflowEntity, WorkflowService, WorkflowStatus } from '../workflow';
 import { McpRequestError } from './mcp-results';
-import { StartBudget } from '../limits/start-budget';
+import { StartBudget } from '../limits';
 import { McpToolsService } from './mcp-tools.service';
 import { McpControlService } from './control/mcp-control.service';
 

@@ -14,7 +14,7 @@ import { ExecutionEntity } from '../execution/entities/execution.entity';
 import { ExecutionEventBus } from '../execution/execution-event-bus.service';
 import { ExecutionService } from '../execution/execution.service';
 import { WorkflowEntity, WorkflowService } from '../workflow';
-import { StartBudget } from '../limits/start-budget';
+import { StartBudget } from '../limits';
 import {
   EXECUTION_SUMMARY_SCHEMA,
   GET_EXECUTION_TOOL_NAME,

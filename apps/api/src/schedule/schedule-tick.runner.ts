@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppException } from '@app/common';
 import { ExecutionService } from '../execution/execution.service';
-import { StartBudget } from '../limits/start-budget';
+import { StartBudget } from '../limits';
 import { isActive, WorkflowService } from '../workflow';
 import { scheduleReference, tickIdempotencyKey } from './schedule.constants';
 import { ScheduleQueue } from './schedule.queue';

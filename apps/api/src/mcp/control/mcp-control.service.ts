@@ -11,7 +11,7 @@ import {
 } from '@app/common';
 import { ExecutionEntity } from '../../execution/entities/execution.entity';
 import { ExecutionService } from '../../execution/execution.service';
-import { StartBudget } from '../../limits/start-budget';
+import { StartBudget } from '../../limits';
 import { isActive, WorkflowEntity, WorkflowService } from '../../workflow';
 import { ControlErrorCode, ControlToolName, MAX_LIST_LIMIT, controlTool } from './control-tools';
 import {
