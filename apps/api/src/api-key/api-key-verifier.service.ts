@@ -12,7 +12,7 @@ import {
 import { API_KEY_REVOKED_CHANNEL, ApiKeyEvents, ApiKeyRevokedEvent } from './api-key.events';
 import { hashMatches, isLegacyKey, prefixOf } from './api-key.format';
 import { ApiKeyRepository } from './api-key.repository';
-import { LegacyKeyUpgrader } from './legacy-key-upgrader';
+import { LegacyKeyUpgrader } from './legacy-key.upgrader';
 
 export const parseScopes = (raw: string): Scope[] =>
   raw

@@ -2,7 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { API_KEY_VERIFIER, Authenticator, StreamTokens } from '@app/common';
 import { ApiKeyLegacyController } from './api-key-legacy.controller';
-import { LegacyKeyUpgrader } from './legacy-key-upgrader';
+import { LegacyKeyUpgrader } from './legacy-key.upgrader';
 import { ApiKeyVerifierService } from './api-key-verifier.service';
 import { ApiKeyController } from './api-key.controller';
 import { ApiKeyRepository } from './api-key.repository';

@@ -1,7 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig, buildDataSourceOptions, ensureDatabase, migrateWithLock } from '@app/common';
-import { DatabaseProbe } from './database-probe';
+import { DatabaseProbe } from './database.probe';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 

@@ -9,7 +9,7 @@ import { ScheduleController } from './schedule.controller';
 import { ScheduleProcessor } from './schedule.processor';
 import { ScheduleQueue } from './schedule.queue';
 import { ScheduleRepository } from './schedule.repository';
-import { ScheduleResync } from './schedule-resync.service';
+import { ScheduleResync } from './schedule.resync';
 import { ScheduleService } from './schedule.service';
 import { ScheduleTickRunner } from './schedule-tick.runner';
 

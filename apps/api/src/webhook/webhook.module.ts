@@ -10,14 +10,14 @@ import { WEBHOOK_DELIVERY_QUEUE, webhookBackoffMs } from './webhook.constants';
 import { WebhookController } from './webhook.controller';
 import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 import { WebhookRepository } from './webhook.repository';
-import { WebhookDeliverer } from './webhook-deliverer.service';
+import { WebhookDeliverer } from './webhook.deliverer';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
-import { WebhookDispatcher } from './webhook-dispatcher.service';
-import { WebhookOutbox } from './webhook-outbox.service';
-import { WebhookRetention } from './webhook-retention.service';
-import { WebhookSecrets } from './webhook-secrets.service';
+import { WebhookDispatcher } from './webhook.dispatcher';
+import { WebhookOutbox } from './webhook.outbox';
+import { WebhookRetention } from './webhook.retention';
+import { WebhookSecrets } from './webhook.secrets';
 import { WebhookService } from './webhook.service';
-import { WebhookSubscriptions } from './webhook-subscriptions.service';
+import { WebhookSubscriptions } from './webhook.subscriptions';
 
 /**
  * Worker options come from configuration: concurrency, the webhook backoff, and the job lock

@@ -12,9 +12,9 @@ import {
   NewDelivery,
   WebhookDeliveryRepository,
 } from './webhook-delivery.repository';
-import { WebhookOutbox } from './webhook-outbox.service';
-import { WebhookSecrets } from './webhook-secrets.service';
-import { WebhookSubscriptions } from './webhook-subscriptions.service';
+import { WebhookOutbox } from './webhook.outbox';
+import { WebhookSecrets } from './webhook.secrets';
+import { WebhookSubscriptions } from './webhook.subscriptions';
 import { targetUrlProblem } from './webhook-target';
 import { WebhookRepository } from './webhook.repository';
 

@@ -4,7 +4,7 @@ import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delive
 import { WebhookDeliveryRepository } from './webhook-delivery.repository';
 import { WebhookHeaders, webhookBackoffMs } from './webhook.constants';
 import { WebhookAnswer, postWebhook } from './webhook-http';
-import { WebhookSecrets } from './webhook-secrets.service';
+import { WebhookSecrets } from './webhook.secrets';
 import { signPayload } from './webhook-signature';
 import { BlockedTargetError, LookupAll } from './webhook-target';
 

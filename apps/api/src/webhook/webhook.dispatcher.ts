@@ -14,8 +14,8 @@ import { ExecutionService } from '../execution/execution.service';
 import { executionPayload } from './dto/webhook-payload';
 import { isWebhookEventType } from './webhook.constants';
 import { NewDelivery } from './webhook-delivery.repository';
-import { WebhookOutbox } from './webhook-outbox.service';
-import { WebhookSubscriptions } from './webhook-subscriptions.service';
+import { WebhookOutbox } from './webhook.outbox';
+import { WebhookSubscriptions } from './webhook.subscriptions';
 import { deterministicUuid } from './webhook-signature';
 
 /** How long the other processes wait before doing the work of a claimer that went silent. */
