@@ -1,5 +1,6 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { AppConfig, RedisService, parseConfig } from '@app/common';
+import { AppConfig, parseConfig } from '@app/common';
+import { InProcessRedis } from '@app/common/redis/redis.fake';
 import { ApiKeyVerifierService } from './api-key-verifier.service';
 import { ApiKeyEvents } from './api-key.events';
 import { ApiKeyRepository, NewApiKeyRow } from './api-key.repository';
@@ -45,21 +46,6 @@ class FakeApiKeyRepository {
   }
 }
 
-/** Subscriptions and publications of RedisService, delivered in process. */
-class FakeRedis {
-  private readonly handlers = new Map<string, (message: string) => void>();
-  async subscribe(channel: string, handler: (message: string) => void) {
-    this.handlers.set(channel, handler);
-    return async () => undefined;
-  }
-  onResubscribe() {
-    return () => undefined;
-  }
-  async publish(channel: string, message: string) {
-    this.handlers.get(channel)?.(message);
-  }
-}
-
 describe(ApiKeyService.name, () => {
   let keys: FakeApiKeyRepository;
   let events: EventEmitter2;
@@ -78,7 +64,7 @@ describe(ApiKeyService.name, () => {
     const repository = keys as unknown as ApiKeyRepository;
     verifier = new ApiKeyVerifierService(
       repository,
-      new FakeRedis() as unknown as RedisService,
+      new InProcessRedis().asService,
       config,
       events,
       new LegacyKeyUpgrader(repository, config),

@@ -1,5 +1,6 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { AppException, JsonSchemaValidator, RedisService } from '@app/common';
+import { AppException, JsonSchemaValidator } from '@app/common';
+import { InProcessRedis } from '@app/common/redis/redis.fake';
 import { WorkflowEntity, WorkflowStatus } from './entities/workflow.entity';
 import { WorkflowEvents } from './workflow.events';
 import { WorkflowFields, WorkflowRepository } from './workflow.repository';
@@ -44,21 +45,6 @@ class FakeWorkflowRepository {
   }
 }
 
-/** Subscriptions and publications of RedisService, delivered in process. */
-class FakeRedis {
-  private readonly handlers = new Map<string, (message: string) => void>();
-  async subscribe(channel: string, handler: (message: string) => void) {
-    this.handlers.set(channel, handler);
-    return async () => undefined;
-  }
-  onResubscribe() {
-    return () => undefined;
-  }
-  async publish(channel: string, message: string) {
-    this.handlers.get(channel)?.(message);
-  }
-}
-
 describe(WorkflowService.name, () => {
   let repository: FakeWorkflowRepository;
   let events: EventEmitter2;
@@ -71,7 +57,7 @@ describe(WorkflowService.name, () => {
       repository as unknown as WorkflowRepository,
       events,
       new JsonSchemaValidator(),
-      new FakeRedis() as unknown as RedisService,
+      new InProcessRedis().asService,
     );
     await sut.onModuleInit();
   });

@@ -1,44 +1,14 @@
-import { RedisService } from '../redis/redis.service';
+import { InProcessRedis } from '../redis/redis.fake';
 import { SharedCache } from './shared-cache';
 
-/** The part of RedisService a SharedCache uses, delivering publications in process. */
-class FakeRedis {
-  readonly handlers = new Map<string, (message: string) => void>();
-  readonly resubscribeListeners: Array<() => void> = [];
-  readonly published: Array<[string, string]> = [];
-  failPublish = false;
-
-  async subscribe(channel: string, handler: (message: string) => void) {
-    this.handlers.set(channel, handler);
-    return async () => {
-      this.handlers.delete(channel);
-    };
-  }
-
-  onResubscribe(listener: () => void) {
-    this.resubscribeListeners.push(listener);
-    return () => this.resubscribeListeners.splice(this.resubscribeListeners.indexOf(listener), 1);
-  }
-
-  async publish(channel: string, message: string) {
-    if (this.failPublish) throw new Error('Redis is unavailable');
-    this.published.push([channel, message]);
-    this.handlers.get(channel)?.(message);
-  }
-
-  deliver(channel: string, message: string) {
-    this.handlers.get(channel)?.(message);
-  }
-}
-
 describe(SharedCache.name, () => {
-  let redis: FakeRedis;
+  let redis: InProcessRedis;
   let sut: SharedCache<string>;
   const load = (value: string) => vi.fn(async () => value);
 
   beforeEach(async () => {
-    redis = new FakeRedis();
-    sut = new SharedCache<string>(redis as unknown as RedisService, {
+    redis = new InProcessRedis();
+    sut = new SharedCache<string>(redis.asService, {
       channel: 'things:changed',
       ttlMs: 60_000,
       negativeTtlMs: 0,
@@ -75,7 +45,7 @@ describe(SharedCache.name, () => {
   });
 
   it('should read the stale keys out of a message with staleKeys', async () => {
-    const parsed = new SharedCache<string>(redis as unknown as RedisService, {
+    const parsed = new SharedCache<string>(redis.asService, {
       channel: 'json:changed',
       ttlMs: 60_000,
       negativeTtlMs: 0,
@@ -91,7 +61,7 @@ describe(SharedCache.name, () => {
 
   it('should tell onAnnounced of the messages it did not ignore', async () => {
     const told: string[] = [];
-    const hooked = new SharedCache<string>(redis as unknown as RedisService, {
+    const hooked = new SharedCache<string>(redis.asService, {
       channel: 'hooked',
       ttlMs: 60_000,
       negativeTtlMs: 0,
