@@ -9,15 +9,6 @@ import { AppRole, ConfigValues, LogLevel, OtelSampler, RobotMode } from './confi
 export class AppConfig {
   constructor(private readonly values: ConfigValues) {}
 
-  get raw(): Readonly<ConfigValues> {
-    return this.values;
-  }
-  get isProduction(): boolean {
-    return this.values.NODE_ENV === 'production';
-  }
-  get port(): number {
-    return this.values.PORT;
-  }
   get role(): AppRole {
     return this.values.APP_ROLE;
   }
