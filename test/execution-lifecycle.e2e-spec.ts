@@ -5,6 +5,7 @@ import { executionLogRows, executionRow, waitForExecution } from './support/exec
 import { bearer, createKey, upsertWorkflow } from './support/fixtures';
 import { TestRobotSim, robotHttpEnv, startRobotSim } from './support/robot-sim';
 import { openSse } from './support/sse';
+import { executionJobs } from './support/queues';
 
 const LOG_LIMIT = 5;
 const SYNC_TIMEOUT_MS = 3000;
@@ -42,7 +43,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
     return waitForExecution(sut.db, body.data!.executionId!);
   };
   const jobCount = async () => {
-    const counts = await sut.app.get(ExecutionQueue).queue.getJobCounts();
+    const counts = await executionJobs(sut.app).getJobCounts();
     return Object.values(counts).reduce((a, b) => a + b, 0);
   };
   const rowCount = async () =>

@@ -1,19 +1,19 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { START_LOCK_NAME } from '../apps/api/src/execution/active-execution-cap';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
-import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
 import { expectError } from './support/envelope';
 import { waitForExecution } from './support/executions';
 import { bearer, createKey, startExecution, startRun, upsertWorkflow } from './support/fixtures';
 import { connectMcp } from './support/mcp';
+import { executionJobs } from './support/queues';
 
 const rowsOf = (app: TestApp, userId: string) =>
   app.db.getRepository(ExecutionEntity).countBy({ user_id: userId });
 
 /** The waiting jobs in the order a worker takes them. */
 const queuedOrder = async (app: TestApp): Promise<string[]> =>
-  (await app.app.get(ExecutionQueue).queue.getPrioritized()).map((job) => String(job.id));
+  (await executionJobs(app.app).getPrioritized()).map((job) => String(job.id));
 
 const textOf = (result: unknown): string =>
   (result as CallToolResult).content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
@@ -69,7 +69,7 @@ describe('Priority above the default needs the manage scope (e2e)', () => {
       await client.close();
     }
     expect(await rowsOf(sut, 'uma')).toBe(0);
-    expect(await sut.app.get(ExecutionQueue).queue.count()).toBe(0);
+    expect(await executionJobs(sut.app).count()).toBe(0);
   });
 
   it('should accept the default and lower priorities from any key, and any from a manage key', async () => {
@@ -175,7 +175,7 @@ describe('Per-user active cap under a burst across two app instances (e2e)', () 
       }
       expect(await rowsOf(a, user)).toBe(CAP);
     }
-    expect(await a.app.get(ExecutionQueue).queue.count()).toBe(CAP * users.length);
+    expect(await executionJobs(a.app).count()).toBe(CAP * users.length);
   });
 
   it('should answer 429 rather than wait while the user’s start lock is held, and start nothing', async () => {
@@ -293,7 +293,7 @@ describe('Fair share between users in the queue (e2e)', () => {
     });
 
     it('should run another user’s run second, not after the whole backlog', async () => {
-      const queue = sut.app.get(ExecutionQueue).queue;
+      const queue = executionJobs(sut.app);
       await queue.pause();
       const { backlog, late } = await backlogThenOne(sut);
       await queue.resume();

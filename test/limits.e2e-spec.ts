@@ -1,11 +1,11 @@
 import request from 'supertest';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
-import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
 import { createKey, startExecution, startRun, upsertWorkflow } from './support/fixtures';
 import { NodeProcess, spawnApi } from './support/process';
+import { executionJobs } from './support/queues';
 
 const RATE = 4;
 const CAP = 6;
@@ -199,7 +199,7 @@ describe('Per-user cap in one process (e2e)', () => {
     const refused = await startExecution(sut.http, key, 'p-rita').expect(429);
     expect(refused.body).toMatchObject({ code: '5001', error: 'RATE_LIMITED' });
     expect(await sut.db.getRepository(ExecutionEntity).countBy({ user_id: 'rita' })).toBe(2);
-    expect(await sut.app.get(ExecutionQueue).queue.count()).toBe(2);
+    expect(await executionJobs(sut.app).count()).toBe(2);
     // With the limit at 0, there is no rate limit (and no rate-limit headers).
     expect(refused.headers['x-ratelimit-limit']).toBeUndefined();
   });

@@ -1,5 +1,4 @@
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
-import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
 import { waitForExecution } from './support/executions';
 import { bearer, createKey, startRun, upsertWorkflow } from './support/fixtures';
@@ -7,6 +6,7 @@ import { LiveClient } from './support/live-events';
 import { metricValue } from './support/metrics';
 import { openSse } from './support/sse';
 import { waitFor } from './support/wait';
+import { executionJobs } from './support/queues';
 
 /** docs/operating.md lists these; each has its TYPE line and at least one sample. */
 const SERIES: Array<[name: string, sample: string]> = [
@@ -147,7 +147,7 @@ describe('Metrics (e2e)', () => {
 
     await sut.http.post(`/v1/executions/${id}/cancel`).set('Authorization', `Bearer ${key}`);
 
-    const queue = sut.app.get(ExecutionQueue).queue;
+    const queue = executionJobs(sut.app);
     await queue.pause();
     try {
       await startRun(sut.http, key, 'p-metrics');

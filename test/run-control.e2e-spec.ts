@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutionEventLog } from '../apps/api/src/execution/execution-event-log.service';
-import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
 import { createKey, upsertWorkflow } from './support/fixtures';
 import { openSse } from './support/sse';
 import { waitFor } from './support/wait';
+import { executionJobs } from './support/queues';
 
 const ADMIN = 'admin-token-for-run-control-tests';
 
@@ -99,7 +99,7 @@ describe('Run control (e2e)', () => {
   });
 
   it('should refuse params that break the workflow schema, naming each path, and start nothing', async () => {
-    const queue = sut.app.get(ExecutionQueue).queue;
+    const queue = executionJobs(sut.app);
     const [{ n: rowsBefore }] = await sut.db.query('SELECT COUNT(*) AS n FROM executions');
     const jobsBefore = await queue.getJobCountByTypes(
       'waiting',

@@ -4,7 +4,6 @@ import { QueryRunner } from 'typeorm';
 import { parseEventMessage } from '../apps/api/src/execution/execution-event-log.service';
 import request from 'supertest';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
-import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
 import { TestApp, startTestApp } from './support/app';
 import { dropTestResources } from './support/cleanup';
 import { testEnv } from './support/env';
@@ -15,6 +14,7 @@ import { NodeProcess, spawnApi, spawnRobotSim } from './support/process';
 import { robotHttpEnv, simTasks } from './support/robot-sim';
 import { openSse } from './support/sse';
 import { waitFor } from './support/wait';
+import { executionJobs } from './support/queues';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 /** How long stop() waits before SIGKILL: far past every SHUTDOWN_TIMEOUT_MS here, so the exit is the app's own. */
@@ -95,7 +95,7 @@ describe('Graceful shutdown of a worker during 50 running executions (e2e)', () 
 
     // Nothing was lost on the way: no active or failed job is left behind, and no
     // execution was ended by a stopping worker.
-    const queue = api.app.get(ExecutionQueue).queue;
+    const queue = executionJobs(api.app);
     const counts = await queue.getJobCounts('active', 'failed', 'waiting', 'prioritized');
     expect(counts.active).toBe(0);
     expect(counts.failed).toBe(0);
@@ -244,7 +244,7 @@ describe('Shutdown timeout of a stuck worker (e2e)', () => {
       { role: 'worker', name: 'stuck-worker' },
     );
     workers.push(worker);
-    const queue = api.app.get(ExecutionQueue).queue;
+    const queue = executionJobs(api.app);
     await waitFor(() => queue.getJobState(id), {
       what: 'the job taken by the stuck worker',
       accept: (state) => state === 'active',
@@ -308,7 +308,7 @@ describe('Shutdown of a worker waiting on an unanswered robot call (e2e)', () =>
       { role: 'worker', name: 'silent-robot-worker' },
     );
     workers.push(worker);
-    const queue = api.app.get(ExecutionQueue).queue;
+    const queue = executionJobs(api.app);
     await waitFor(() => queue.getJobState(id), {
       what: 'the job taken by the worker',
       accept: (state) => state === 'active',

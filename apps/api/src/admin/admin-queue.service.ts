@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { QUEUE_STATES, QueueState, withinRedisDeadline } from '@app/common';
+import { QueueState } from '@app/common';
 import { ExecutionQueue } from '../execution/execution.queue';
 import { CleanResultDto, CleanableState, QueueStatusDto } from './dto/admin.dto';
 
@@ -8,17 +8,10 @@ const REPORTED_IDS = 1000;
 /** Operator actions on the executions queue (docs/operating.md). */
 @Injectable()
 export class AdminQueueService {
-  constructor(private readonly executions: ExecutionQueue) {}
-
-  private get queue() {
-    return this.executions.queue;
-  }
+  constructor(private readonly queue: ExecutionQueue) {}
 
   async status(): Promise<QueueStatusDto> {
-    const [counts, paused] = await withinRedisDeadline(
-      'reading the queue',
-      Promise.all([this.queue.getJobCounts(...QUEUE_STATES), this.queue.isPaused()]),
-    );
+    const { counts, paused } = await this.queue.snapshot();
     const count = (state: QueueState) => Number(counts[state] ?? 0);
     return {
       queue: this.queue.name,
@@ -37,31 +30,22 @@ export class AdminQueueService {
 
   /** Global pause: no worker anywhere takes a new job; active ones go on. */
   async pause(): Promise<QueueStatusDto> {
-    await withinRedisDeadline('pausing the queue', this.queue.pause());
+    await this.queue.pause();
     return this.status();
   }
 
   async resume(): Promise<QueueStatusDto> {
-    await withinRedisDeadline('resuming the queue', this.queue.resume());
+    await this.queue.resume();
     return this.status();
   }
 
   /** Moves every failed job back to waiting; returns how many left the failed set. */
   async retryFailed(): Promise<number> {
-    const before = await withinRedisDeadline('reading the queue', this.queue.getFailedCount());
-    await withinRedisDeadline(
-      'retrying failed jobs',
-      this.queue.retryJobs({ state: 'failed', count: 1000 }),
-    );
-    const after = await withinRedisDeadline('reading the queue', this.queue.getFailedCount());
-    return Math.max(before - after, 0);
+    return this.queue.retryFailed();
   }
 
   async clean(state: CleanableState, olderThanMs: number, limit = 10_000): Promise<CleanResultDto> {
-    const ids = await withinRedisDeadline(
-      'cleaning the queue',
-      this.queue.clean(olderThanMs, limit, state),
-    );
+    const ids = await this.queue.clean(state, olderThanMs, limit);
     return { state, removed: ids.length, job_ids: ids.slice(0, REPORTED_IDS) };
   }
 }

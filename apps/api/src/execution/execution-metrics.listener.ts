@@ -23,7 +23,7 @@ export class ExecutionMetricsListener implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.metrics.trackQueue(this.queue.queue);
+    this.metrics.trackQueue(this.queue);
   }
 
   @OnEvent(EXECUTION_PUBLISHED_LOCALLY)

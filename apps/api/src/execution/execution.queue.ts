@@ -1,20 +1,37 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Job, JobState, Queue } from 'bullmq';
-import { traceCarrier, withinRedisDeadline } from '@app/common';
+import {
+  ObservableQueue,
+  QUEUE_STATES,
+  QueueSnapshot,
+  traceCarrier,
+  withinRedisDeadline,
+} from '@app/common';
 import { EXECUTION_QUEUE, ExecutionJob, ExecutionJobData } from './execution.constants';
 import { queuePriority } from './start-priority';
 
 /** Attempts cover internal errors (database, Redis); robot failures end a run, not a job. */
 const JOB_ATTEMPTS = 5;
+/** Failed jobs moved back to waiting per retry call (BullMQ's page size for retryJobs). */
+const RETRY_PAGE = 1000;
+
+/** Finished job states an operator may clean. */
+export type FinishedJobState = 'completed' | 'failed';
 
 /**
- * The one producer of the executions queue. The job id is the execution id. Every call waits
- * for Redis at most REDIS_DEADLINE_MS (RedisUnavailable, 503), so no request hangs on an outage.
+ * The one owner of the executions queue: the producer, the job reads of the reconciler and
+ * the operator actions of /admin and /metrics. The job id is the execution id. Every call
+ * waits for Redis at most REDIS_DEADLINE_MS (RedisUnavailable, 503), so no request hangs on
+ * an outage. The BullMQ handle stays inside; Bull Board finds the queue by its name.
  */
 @Injectable()
-export class ExecutionQueue {
-  constructor(@InjectQueue(EXECUTION_QUEUE) readonly queue: Queue<ExecutionJobData>) {}
+export class ExecutionQueue implements ObservableQueue {
+  constructor(@InjectQueue(EXECUTION_QUEUE) private readonly queue: Queue<ExecutionJobData>) {}
+
+  get name(): string {
+    return this.queue.name;
+  }
 
   /**
    * Adding a job whose id exists is a no-op in BullMQ, so an execution never runs twice.
@@ -51,5 +68,38 @@ export class ExecutionQueue {
 
   async job(executionId: string): Promise<Job<ExecutionJobData> | undefined> {
     return withinRedisDeadline('reading a job', this.queue.getJob(executionId));
+  }
+
+  async snapshot(): Promise<QueueSnapshot> {
+    const [counts, paused] = await withinRedisDeadline(
+      'reading the queue',
+      Promise.all([this.queue.getJobCounts(...QUEUE_STATES), this.queue.isPaused()]),
+    );
+    return { counts, paused };
+  }
+
+  /** Global pause: no worker anywhere takes a new job; active ones go on. */
+  async pause(): Promise<void> {
+    await withinRedisDeadline('pausing the queue', this.queue.pause());
+  }
+
+  async resume(): Promise<void> {
+    await withinRedisDeadline('resuming the queue', this.queue.resume());
+  }
+
+  /** Moves failed jobs back to waiting; returns how many left the failed set. */
+  async retryFailed(): Promise<number> {
+    const before = await withinRedisDeadline('reading the queue', this.queue.getFailedCount());
+    await withinRedisDeadline(
+      'retrying failed jobs',
+      this.queue.retryJobs({ state: 'failed', count: RETRY_PAGE }),
+    );
+    const after = await withinRedisDeadline('reading the queue', this.queue.getFailedCount());
+    return Math.max(before - after, 0);
+  }
+
+  /** Removes up to `limit` jobs that finished in `state` at least `olderThanMs` ago; their ids. */
+  async clean(state: FinishedJobState, olderThanMs: number, limit: number): Promise<string[]> {
+    return withinRedisDeadline('cleaning the queue', this.queue.clean(olderThanMs, limit, state));
   }
 }

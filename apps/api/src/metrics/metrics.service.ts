@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { AppConfig, QUEUE_STATES, countSseStreams, withinRedisDeadline } from '@app/common';
+import { AppConfig, ObservableQueue, QUEUE_STATES, countSseStreams } from '@app/common';
 
 // The robot's vocabulary, still defined here because execution/robot labels its series with it
 // (it moves to execution/robot with the execution-side follow-up).
@@ -27,7 +26,7 @@ export type RobotErrorKind = (typeof ROBOT_ERROR_KINDS)[number];
 export class MetricsService {
   private readonly logger = new Logger(MetricsService.name);
   readonly registry = new Registry();
-  private readonly queues = new Map<string, Queue>();
+  private readonly queues = new Map<string, ObservableQueue>();
 
   readonly httpDuration = new Histogram({
     name: 'rpa_http_request_duration_seconds',
@@ -147,7 +146,7 @@ export class MetricsService {
   }
 
   /** Reports a queue's depth by state on every scrape. */
-  trackQueue(queue: Queue): void {
+  trackQueue(queue: ObservableQueue): void {
     this.queues.set(queue.name, queue);
   }
 
@@ -170,10 +169,7 @@ export class MetricsService {
     await Promise.all(
       [...this.queues.values()].map(async (queue) => {
         try {
-          const [counts, paused] = await withinRedisDeadline(
-            'reading the queue',
-            Promise.all([queue.getJobCounts(...QUEUE_STATES), queue.isPaused()]),
-          );
+          const { counts, paused } = await queue.snapshot();
           for (const state of QUEUE_STATES) {
             this.queueJobs.set({ queue: queue.name, state }, counts[state] ?? 0);
           }
