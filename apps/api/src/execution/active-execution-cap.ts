@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryRunner } from 'typeorm';
-import { AppConfig, AppException } from '@app/common';
-import { ACTIVE_STATUSES } from './entities/execution.entity';
+import { AppConfig, AppException, TimeoutError, withTimeout } from '@app/common';
+import { ExecutionRepository } from './execution.repository';
 import { KeyedTurns } from './keyed-turns';
 
 /** How long a start waits for the starts of the same user ahead of it (in every process). */
@@ -15,7 +15,6 @@ const MYSQL_ANSWER_MS = 2000;
  * deployments may share a server), 42 of MySQL's 64 characters.
  */
 export const START_LOCK_NAME = "CONCAT('rpa:start:', MD5(CONCAT(DATABASE(), '/', ?)))";
-const COUNT_ACTIVE = `SELECT COUNT(*) AS n FROM executions WHERE user_id = ? AND status IN (${ACTIVE_STATUSES.map(() => '?').join(', ')})`;
 
 /** Stores the new execution row; on `runner` when given (the connection holding the lock). */
 export type InsertRow = (runner?: QueryRunner) => Promise<void>;
@@ -49,6 +48,7 @@ export class ActiveExecutionCap {
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
+    private readonly executions: ExecutionRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -77,15 +77,8 @@ export class ActiveExecutionCap {
     });
   }
 
-  private async countActive(userId: string, runner?: QueryRunner): Promise<number> {
-    const rows = (await this.db.query(
-      COUNT_ACTIVE,
-      [userId, ...ACTIVE_STATUSES],
-      runner,
-    )) as Array<{
-      n: number | string;
-    }>;
-    return Number(rows[0]?.n ?? 0);
+  private countActive(userId: string, runner?: QueryRunner): Promise<number> {
+    return this.executions.countActive(userId, runner);
   }
 
   private async inTurn<T>(userId: string, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
@@ -114,12 +107,11 @@ export class ActiveExecutionCap {
       ])) as Array<{ got: number | string | null }>;
       return row?.got === null || row?.got === undefined ? null : Number(row.got) === 1;
     })();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), waitMs + MYSQL_ANSWER_MS);
-    });
     try {
-      const got = await Promise.race([attempt, late]);
+      const got = await withTimeout(attempt, waitMs + MYSQL_ANSWER_MS).catch((err: unknown) => {
+        if (err instanceof TimeoutError) return 'late' as const;
+        throw err;
+      });
       if (got === true) return runner;
       if (got === false) {
         await runner.release();
@@ -137,8 +129,6 @@ export class ActiveExecutionCap {
       this.logger.warn(`Could not take the start lock of a user: ${(err as Error).message}`);
       await runner.release().catch(() => undefined);
       throw mysqlUnavailable();
-    } finally {
-      clearTimeout(timer);
     }
   }
 

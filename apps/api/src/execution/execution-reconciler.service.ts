@@ -1,7 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { JobState } from 'bullmq';
-import { Repository } from 'typeorm';
 import { AppConfig } from '@app/common';
 import {
   ACTIVE_STATUSES,
@@ -14,7 +12,7 @@ import { ExecutionEventType } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { toEvent } from './execution-event.factory';
 import { ExecutionQueue } from './execution.queue';
-import { ExecutionStore } from './execution.store';
+import { ActiveRowCursor, ExecutionRepository } from './execution.repository';
 
 export type ReconcileAction = 'requeued' | 'resumed' | 'failed' | 'error';
 
@@ -71,11 +69,10 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
   private readonly logger = new Logger(ExecutionReconciler.name);
 
   constructor(
-    @InjectRepository(ExecutionEntity) private readonly executions: Repository<ExecutionEntity>,
+    private readonly executions: ExecutionRepository,
     private readonly queue: ExecutionQueue,
     private readonly bus: ExecutionEventBus,
     private readonly config: AppConfig,
-    private readonly store: ExecutionStore,
   ) {}
 
   /** Not awaited: a worker must start (and report not ready) while Redis or MySQL is away. */
@@ -120,23 +117,10 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
     };
     // Keyset pagination over the active rows, oldest first; rows handled here leave the set
     // or stay behind the cursor, so each is looked at once.
-    let cursor: { created_at: Date; id: string } | undefined;
+    let cursor: ActiveRowCursor | undefined;
     for (;;) {
-      const qb = this.executions
-        .createQueryBuilder('e')
-        .select(['e.id', 'e.created_at'])
-        .where('e.status IN (:...active)', { active: [...ACTIVE_STATUSES] })
-        .andWhere('e.updated_at <= :before', { before: new Date(Date.now() - minAgeMs) })
-        .orderBy('e.created_at', 'ASC')
-        .addOrderBy('e.id', 'ASC')
-        .take(BATCH);
-      if (cursor) {
-        qb.andWhere('(e.created_at > :at OR (e.created_at = :at AND e.id > :id))', {
-          at: cursor.created_at,
-          id: cursor.id,
-        });
-      }
-      const rows = await qb.getMany();
+      const changedBefore = new Date(Date.now() - minAgeMs);
+      const rows = await this.executions.activeAfter(cursor, changedBefore, BATCH);
       if (rows.length === 0) break;
       for (let i = 0; i < rows.length; i += PARALLEL) {
         const items = await Promise.all(rows.slice(i, i + PARALLEL).map((r) => this.check(r.id)));
@@ -163,7 +147,7 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
     const state: JobState | 'unknown' = await this.queue.state(id);
     if (LIVE_STATES.has(state)) return undefined;
     // Read after the job: an execution that ended meanwhile is left alone.
-    const execution = await this.executions.findOneBy({ id });
+    const execution = await this.executions.findById(id);
     if (!execution || isFinal(execution.status)) return undefined;
     const base = {
       execution_id: id,
@@ -195,7 +179,7 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
 
   private async fail(execution: ExecutionEntity, error: string): Promise<void> {
     const patch = { status: ExecutionStatus.Failed, error, end_time: new Date() };
-    if (await this.store.transition(execution.id, ACTIVE_STATUSES, patch)) {
+    if (await this.executions.transition(execution.id, ACTIVE_STATUSES, patch)) {
       await this.bus.publish(
         toEvent({ ...execution, ...patch } as ExecutionEntity, ExecutionEventType.Failed),
       );

@@ -1,10 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, LessThan, Repository } from 'typeorm';
 import { AppConfig } from '@app/common';
-import { ExecutionLogEntity } from './entities/execution-log.entity';
-import { ExecutionEntity, FINAL_STATUSES } from './entities/execution.entity';
 import { ExecutionEventLog } from './execution-event-log.service';
+import { ExecutionRepository } from './execution.repository';
 
 export interface PruneReport {
   cutoff: string;
@@ -23,8 +20,7 @@ export class ExecutionRetention {
   private readonly logger = new Logger(ExecutionRetention.name);
 
   constructor(
-    @InjectRepository(ExecutionEntity) private readonly executions: Repository<ExecutionEntity>,
-    @InjectRepository(ExecutionLogEntity) private readonly logs: Repository<ExecutionLogEntity>,
+    private readonly executions: ExecutionRepository,
     private readonly events: ExecutionEventLog,
     private readonly config: AppConfig,
   ) {}
@@ -39,24 +35,14 @@ export class ExecutionRetention {
       batches: 0,
     };
     for (;;) {
-      const batch = await this.executions.find({
-        select: { id: true },
-        where: { end_time: LessThan(cutoff), status: In([...FINAL_STATUSES]) },
-        order: { end_time: 'ASC' },
-        take: batchSize,
-      });
-      if (batch.length === 0) break;
-      const ids = batch.map((e) => e.id);
-      const logs = await this.logs.delete({ execution_id: In(ids) });
-      const executions = await this.executions.delete({
-        id: In(ids),
-        status: In([...FINAL_STATUSES]),
-      });
+      const ids = await this.executions.endedBefore(cutoff, batchSize);
+      if (ids.length === 0) break;
+      const deleted = await this.executions.deleteEnded(ids);
       await this.events.remove(ids);
-      report.logs += logs.affected ?? 0;
-      report.executions += executions.affected ?? 0;
+      report.logs += deleted.logs;
+      report.executions += deleted.executions;
       report.batches++;
-      if (batch.length < batchSize) break;
+      if (ids.length < batchSize) break;
     }
     if (report.executions) {
       this.logger.log(

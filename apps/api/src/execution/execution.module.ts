@@ -16,7 +16,7 @@ import { ExecutionMetricsListener } from './execution-metrics.listener';
 import { ExecutionProcessor } from './execution.processor';
 import { ExecutionMaintenanceProcessor } from './execution-maintenance.processor';
 import { ExecutionQueue } from './execution.queue';
-import { ExecutionStore } from './execution.store';
+import { ExecutionRepository } from './execution.repository';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { ExecutionRetention } from './execution-retention.service';
 import { ExecutionReconciler } from './execution-reconciler.service';
@@ -64,7 +64,7 @@ export interface ExecutionModuleOptions {
     ExecutionQueue,
     ExecutionEventBus,
     ExecutionEventLog,
-    ExecutionStore,
+    ExecutionRepository,
     ActiveExecutionCap,
     ExecutionCancellation,
     ExecutionRetention,

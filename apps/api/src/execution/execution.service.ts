@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsWhere, QueryFailedError, Repository } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import {
   AppConfig,
   AppException,
@@ -9,10 +8,8 @@ import {
   Page,
   PageQueryDto,
   RedisUnavailable,
-  pageWindow,
 } from '@app/common';
-import { WorkflowEntity, WorkflowStatus } from '../workflow/entities/workflow.entity';
-import { WorkflowService } from '../workflow/workflow.service';
+import { WorkflowEntity, WorkflowService, isActive } from '../workflow';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
 import {
@@ -27,7 +24,7 @@ import { ExecutionEventType } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionQueue } from './execution.queue';
-import { ExecutionStore } from './execution.store';
+import { ExecutionRepository } from './execution.repository';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { toEvent } from './execution-event.factory';
 import { StartBudget, StartRateLimiter } from '../limits/start-budget';
@@ -67,14 +64,12 @@ export class ExecutionService {
   private readonly logger = new Logger(ExecutionService.name);
 
   constructor(
-    @InjectRepository(ExecutionEntity) private readonly executions: Repository<ExecutionEntity>,
-    @InjectRepository(ExecutionLogEntity) private readonly logs: Repository<ExecutionLogEntity>,
+    private readonly executions: ExecutionRepository,
     private readonly workflows: WorkflowService,
     private readonly queue: ExecutionQueue,
     private readonly bus: ExecutionEventBus,
     private readonly cancellation: ExecutionCancellation,
     private readonly config: AppConfig,
-    private readonly store: ExecutionStore,
     private readonly activeCap: ActiveExecutionCap,
     private readonly limiter: StartRateLimiter,
   ) {}
@@ -103,7 +98,7 @@ export class ExecutionService {
     const workflow = await this.workflows.findForStart(input.userId, input.project_id);
     if (!workflow)
       throw new AppException('WORKFLOW_NOT_FOUND', `Workflow ${input.project_id} not found`);
-    if (Number(workflow.status) !== WorkflowStatus.Active) {
+    if (!isActive(workflow)) {
       throw new AppException('WORKFLOW_INACTIVE', `Workflow ${input.project_id} is inactive`);
     }
     input.admit?.(workflow);
@@ -118,7 +113,7 @@ export class ExecutionService {
       ]);
     }
     const now = new Date();
-    const execution = this.executions.create({
+    const execution = Object.assign(new ExecutionEntity(), {
       id: randomUUID(),
       project_id: workflow.project_id,
       workflow_version: workflow.version,
@@ -147,7 +142,7 @@ export class ExecutionService {
     let backlog: number;
     try {
       backlog = await this.activeCap.admit(input.userId, (runner) =>
-        this.store.insert(execution, runner),
+        this.executions.insert(execution, runner),
       );
     } catch (err) {
       if (input.idempotencyKey === undefined || !isDuplicateKey(err)) throw err;
@@ -179,7 +174,7 @@ export class ExecutionService {
   private async abandon(execution: ExecutionEntity, err: unknown): Promise<ExecutionEntity> {
     // An outage, not a bug: the answer (503 naming Redis) says it; no stack in the log.
     this.logger.warn(`Could not enqueue execution ${execution.id}: ${(err as Error).message}`);
-    const ended = await this.store.transition(execution.id, [ExecutionStatus.Pending], {
+    const ended = await this.executions.transition(execution.id, [ExecutionStatus.Pending], {
       status: ExecutionStatus.Failed,
       error: ExecutionErrors.enqueueFailed,
       end_time: new Date(),
@@ -228,7 +223,7 @@ export class ExecutionService {
 
   /** The caller's execution; another user's is indistinguishable from an absent one. */
   async get(userId: string, id: string): Promise<ExecutionEntity> {
-    const execution = await this.store.findById(id);
+    const execution = await this.executions.findById(id);
     if (!execution || execution.user_id !== userId)
       throw new AppException('EXECUTION_NOT_FOUND', `Execution ${id} not found`);
     return execution;
@@ -236,7 +231,7 @@ export class ExecutionService {
 
   /** Any user's execution (admin, internal). */
   async getAny(id: string): Promise<ExecutionEntity> {
-    const execution = await this.store.findById(id);
+    const execution = await this.executions.findById(id);
     if (!execution) throw new AppException('EXECUTION_NOT_FOUND', `Execution ${id} not found`);
     return execution;
   }
@@ -245,17 +240,7 @@ export class ExecutionService {
     userId: string | undefined,
     query: ListExecutionsQueryDto,
   ): Promise<Page<ExecutionEntity>> {
-    const where: FindOptionsWhere<ExecutionEntity> = {};
-    if (userId !== undefined) where.user_id = userId;
-    if (query.project_id !== undefined) where.project_id = query.project_id;
-    if (query.status !== undefined) where.status = query.status;
-    if (query.reference !== undefined) where.reference = query.reference;
-    const [records, total] = await this.executions.findAndCount({
-      where,
-      order: { created_at: 'DESC', id: 'ASC' },
-      ...pageWindow(query),
-    });
-    return { total, records };
+    return this.executions.list(userId, query);
   }
 
   async listLogs(
@@ -264,12 +249,7 @@ export class ExecutionService {
     query: PageQueryDto,
   ): Promise<Page<ExecutionLogEntity>> {
     await this.get(userId, id);
-    const [records, total] = await this.logs.findAndCount({
-      where: { execution_id: id },
-      order: { seq: 'ASC' },
-      ...pageWindow(query),
-    });
-    return { total, records };
+    return this.executions.listLogs(id, query);
   }
 
   /**
@@ -283,7 +263,7 @@ export class ExecutionService {
     if (isFinal(execution.status)) {
       throw new AppException('CONFLICT', `Execution ${id} already ended as ${execution.status}`);
     }
-    const cancelled = await this.store.transition(id, ACTIVE_STATUSES, {
+    const cancelled = await this.executions.transition(id, ACTIVE_STATUSES, {
       status: ExecutionStatus.Cancelled,
       error: ExecutionErrors.cancelled,
       end_time: new Date(),
@@ -306,7 +286,7 @@ export class ExecutionService {
       id,
       timeoutMs,
       async () => {
-        const current = await this.store.findById(id);
+        const current = await this.executions.findById(id);
         return !current || isFinal(current.status);
       },
       signal,
@@ -315,7 +295,7 @@ export class ExecutionService {
   }
 
   private findByIdempotencyKey(userId: string, key: string): Promise<ExecutionEntity | null> {
-    return this.executions.findOneBy({ user_id: userId, idempotency_key: key });
+    return this.executions.findByIdempotencyKey(userId, key);
   }
 
   /**
