@@ -1,7 +1,13 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import { Observable, Subject, filter } from 'rxjs';
-import { APP_SHUTDOWN_EVENT, RedisService, traceCarrier } from '@app/common';
+import {
+  APP_SHUTDOWN_EVENT,
+  RedisService,
+  TimeoutError,
+  traceCarrier,
+  withTimeout,
+} from '@app/common';
 import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
 import { EXECUTION_PUBLISHED_LOCALLY, ExecutionEvent, isFinalEvent } from './execution.events';
 import { ExecutionEventLog, parseEventMessage } from './execution-event-log.service';
@@ -68,34 +74,34 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
    * Resolves when the execution's final event arrives, when `alreadyFinal` (checked after
    * subscribing, so nothing slips between) says it has ended, or after `timeoutMs`.
    */
-  waitForFinal(
+  async waitForFinal(
     executionId: string,
     timeoutMs: number,
     alreadyFinal: () => Promise<boolean>,
     signal?: AbortSignal,
   ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (err?: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        subscription.unsubscribe();
-        release.unsubscribe();
-        signal?.removeEventListener('abort', onAbort);
-        if (err) reject(err);
-        else resolve();
-      };
-      const onAbort = () => finish();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const release = this.released.subscribe(() => finish());
-      const subscription = this.forExecution(executionId)
-        .pipe(filter(isFinalEvent))
-        .subscribe(() => finish());
-      const timer = setTimeout(() => finish(), timeoutMs);
-      if (this.releasing || signal?.aborted) finish();
-      alreadyFinal().then((ended) => ended && finish(), finish);
+    let done!: (err?: unknown) => void;
+    const ended = new Promise<void>((resolve, reject) => {
+      done = (err) => (err ? reject(err) : resolve());
     });
+    const onAbort = () => done();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const release = this.released.subscribe(() => done());
+    const subscription = this.forExecution(executionId)
+      .pipe(filter(isFinalEvent))
+      .subscribe(() => done());
+    try {
+      if (this.releasing || signal?.aborted) return;
+      alreadyFinal().then((isEnded) => isEnded && done(), done);
+      // Running out of time is an answer too: the caller reads the execution as it stands.
+      await withTimeout(ended, timeoutMs).catch((err: unknown) => {
+        if (!(err instanceof TimeoutError)) throw err;
+      });
+    } finally {
+      subscription.unsubscribe();
+      release.unsubscribe();
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
 
   /** At shutdown, sync executes, MCP calls and rpa streams stop waiting and answer now. */

@@ -61,16 +61,12 @@ export class ExecutionEventLog {
   private readonly appendAndPublish: AppendCommand;
 
   constructor(private readonly redis: RedisService) {
-    // defineCommand sends EVALSHA, loading the script only when Redis does not know it.
-    const client = redis.client as unknown as Record<string, AppendCommand>;
-    if (!client.rpaAppendEvent) {
-      redis.client.defineCommand('rpaAppendEvent', { numberOfKeys: 2, lua: APPEND_AND_PUBLISH });
-    }
-    this.appendAndPublish = client.rpaAppendEvent.bind(redis.client);
+    this.appendAndPublish = redis.script<AppendCommand>('rpaAppendEvent', 2, APPEND_AND_PUBLISH);
   }
 
+  /** The stream's key within the namespace (RedisService adds the prefix). */
   private streamKey(executionId: string): string {
-    return this.redis.key('executions', executionId, 'events');
+    return `executions:${executionId}:events`;
   }
 
   /** Stores and publishes; resolves with the event's id. */
@@ -79,7 +75,7 @@ export class ExecutionEventLog {
     const id = await this.redis.within(
       'publishing an execution event',
       this.appendAndPublish(
-        this.streamKey(event.execution_id),
+        this.redis.key(this.streamKey(event.execution_id)),
         this.redis.key(EXECUTION_EVENTS_CHANNEL),
         JSON.stringify(payload),
         MAX_EVENTS_PER_EXECUTION,
@@ -93,13 +89,7 @@ export class ExecutionEventLog {
   async since(executionId: string, afterId: string): Promise<ExecutionEvent[]> {
     const entries = await this.redis.within(
       'reading execution events',
-      this.redis.client.xrange(
-        this.streamKey(executionId),
-        `(${afterId}`,
-        '+',
-        'COUNT',
-        MAX_EVENTS_PER_EXECUTION,
-      ),
+      this.redis.streamAfter(this.streamKey(executionId), afterId, MAX_EVENTS_PER_EXECUTION),
     );
     return entries.flatMap(([id, fields]) => {
       const json = fields[fields.indexOf('e') + 1];
@@ -113,16 +103,14 @@ export class ExecutionEventLog {
 
   /** The id of the newest stored event, or null. */
   async latestId(executionId: string): Promise<string | null> {
-    const entries = await this.redis.within(
+    return this.redis.within(
       'reading execution events',
-      this.redis.client.xrevrange(this.streamKey(executionId), '+', '-', 'COUNT', 1),
+      this.redis.streamLastId(this.streamKey(executionId)),
     );
-    return entries[0]?.[0] ?? null;
   }
 
   /** Drops stored events (retention). */
   async remove(executionIds: string[]): Promise<void> {
-    if (executionIds.length)
-      await this.redis.client.del(...executionIds.map((id) => this.streamKey(id)));
+    await this.redis.remove(...executionIds.map((id) => this.streamKey(id)));
   }
 }

@@ -1,3 +1,5 @@
+import { withTimeout } from '@app/common';
+
 /**
  * One turn at a time per key, in arrival order, in this process. Waiting is bounded: a caller
  * that gives up keeps its place until its turn comes and passes it on at once, so the queue
@@ -18,12 +20,11 @@ export class KeyedTurns {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     };
 
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    const turn = await Promise.race([before.then(() => true as const), gaveUp]);
-    clearTimeout(timer);
+    // `before` never rejects: the only failure here is the wait running out.
+    const turn = await withTimeout(
+      before.then(() => true),
+      timeoutMs,
+    ).catch(() => false);
     if (turn) return end;
     void before.then(end);
     return undefined;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JsonObject } from '@app/common';
+import { JsonObject, withTimeout } from '@app/common';
 import { ExecutorConnection } from './executor-connection';
 import { BaseMsg, RunFrameData } from './executor-frames';
 import {
@@ -46,17 +46,12 @@ export class ExecutorManaged {
   async probe(conn: ExecutorConnection): Promise<void> {
     const frame = controlFrame(conn.userId, 'capabilities');
     const id = frame.event_id as string;
-    const answer = await new Promise<unknown>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), PROBE_TIMEOUT_MS);
-      this.probes.set(id, {
-        conn,
-        resolve: (data) => {
-          clearTimeout(timer);
-          resolve(data);
-        },
-      });
-      if (!conn.send(frame)) this.probes.get(id)?.resolve(undefined);
+    const asked = new Promise<unknown>((resolve) => {
+      this.probes.set(id, { conn, resolve });
+      if (!conn.send(frame)) resolve(undefined);
     });
+    // No answer in time means the same as no answer: a legacy executor.
+    const answer = await withTimeout(asked, PROBE_TIMEOUT_MS).catch(() => undefined);
     this.probes.delete(id);
     const capabilities = readCapabilities(answer);
     if (capabilities) {

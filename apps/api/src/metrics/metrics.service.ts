@@ -3,18 +3,6 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { AppConfig, ObservableQueue, QUEUE_STATES, countSseStreams } from '@app/common';
 
-// The robot's vocabulary, still defined here because execution/robot labels its series with it
-// (it moves to execution/robot with the execution-side follow-up).
-export type RobotOperation = 'create' | 'query' | 'cancel';
-export const ROBOT_ERROR_KINDS = [
-  'transport',
-  'http_5xx',
-  'http_4xx',
-  'rejected',
-  'other',
-] as const;
-export type RobotErrorKind = (typeof ROBOT_ERROR_KINDS)[number];
-
 /**
  * The process's Prometheus registry and every series the service exposes (docs/operating.md
  * lists them). One registry per application instance, so tests running several apps in one
@@ -130,9 +118,6 @@ export class MetricsService {
     for (const status of ['COMPLETED', 'FAILED', 'CANCELLED']) {
       this.executionsEnded.inc({ status }, 0);
     }
-    for (const operation of ['create', 'query', 'cancel'] as const) {
-      for (const kind of ROBOT_ERROR_KINDS) this.robotCallErrors.inc({ operation, kind }, 0);
-    }
   }
 
   /** The Prometheus text exposition; queue gauges are read from Redis now. */
@@ -160,7 +145,18 @@ export class MetricsService {
     this.executorCount = source;
   }
 
-  observeRobotCall(operation: RobotOperation, seconds: number, error?: RobotErrorKind): void {
+  /**
+   * Starts the robot error series of these operations and kinds at 0 (the robot's vocabulary
+   * is execution/robot's; this registry only labels with it).
+   */
+  declareRobotSeries(operations: readonly string[], kinds: readonly string[]): void {
+    for (const operation of operations) {
+      for (const kind of kinds) this.robotCallErrors.inc({ operation, kind }, 0);
+    }
+  }
+
+  /** One robot call: its duration, and its error kind when it failed. */
+  observeRobotCall(operation: string, seconds: number, error?: string): void {
     this.robotCallDuration.observe({ operation, outcome: error ? 'error' : 'ok' }, seconds);
     if (error) this.robotCallErrors.inc({ operation, kind: error });
   }

@@ -16,8 +16,8 @@ const PUBLISH_TIMEOUT_MS = 2000;
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   /**
-   * The command connection. Callers outside this class use the intent methods; the execution
-   * event log still reaches the client for its streams (to be moved behind methods here).
+   * The command connection. Callers outside this class use the intent methods; the executor
+   * bridge's store still reaches the client for its hashes, sets and pipelines.
    */
   readonly client: Redis;
   private subscriber?: Redis;
@@ -142,6 +142,22 @@ export class RedisService implements OnApplicationShutdown {
   /** The value of a namespaced key, or null. */
   get(key: string): Promise<string | null> {
     return this.client.get(this.key(key));
+  }
+
+  /** Entries of a namespaced stream after `afterId` (exclusive), oldest first, at most `count`. */
+  streamAfter(key: string, afterId: string, count: number): Promise<Array<[string, string[]]>> {
+    return this.client.xrange(this.key(key), `(${afterId}`, '+', 'COUNT', count);
+  }
+
+  /** The id of the newest entry of a namespaced stream, or null. */
+  async streamLastId(key: string): Promise<string | null> {
+    const entries = await this.client.xrevrange(this.key(key), '+', '-', 'COUNT', 1);
+    return entries[0]?.[0] ?? null;
+  }
+
+  /** Deletes namespaced keys; how many existed. */
+  async remove(...keys: string[]): Promise<number> {
+    return keys.length ? this.client.del(...keys.map((key) => this.key(key))) : 0;
   }
 
   /**

@@ -1,5 +1,19 @@
-import { MetricsService, RobotErrorKind, RobotOperation } from '../../metrics/metrics.service';
+import { MetricsService } from '../../metrics';
 import { RobotClient, RobotError } from './robot-client';
+
+/** The robot calls the series of /metrics distinguish. */
+export const ROBOT_OPERATIONS = ['create', 'query', 'cancel'] as const;
+export type RobotOperation = (typeof ROBOT_OPERATIONS)[number];
+
+/** Why a robot call failed, as the robot error series label it. */
+export const ROBOT_ERROR_KINDS = [
+  'transport',
+  'http_5xx',
+  'http_4xx',
+  'rejected',
+  'other',
+] as const;
+export type RobotErrorKind = (typeof ROBOT_ERROR_KINDS)[number];
 
 export function robotErrorKind(err: unknown): RobotErrorKind {
   if (!(err instanceof RobotError)) return 'other';
@@ -24,6 +38,8 @@ export function instrumentRobotClient<T extends RobotClient>(
   client: T,
   metrics: MetricsService,
 ): T {
+  // Known label values start at 0, so rates and alerts have a series from the first scrape.
+  metrics.declareRobotSeries(ROBOT_OPERATIONS, ROBOT_ERROR_KINDS);
   for (const [operation, method] of Object.entries(OPERATIONS) as Array<
     [RobotOperation, (typeof OPERATIONS)[RobotOperation]]
   >) {
