@@ -20,9 +20,8 @@ import { AdminModule } from './admin';
 import { ApiKeyModule } from './api-key';
 import { DatabaseModule } from './database';
 import { DocsModule } from './docs';
-import { ExecutionModule } from './execution/execution.module';
-import { ExecutorModule } from './executor/executor.module';
-import { RobotModule } from './execution/robot/robot.module';
+import { ExecutionModule, RobotModule } from './execution';
+import { ExecutorModule, ExecutorRobotModule } from './executor';
 import { GatewayModule } from './gateway';
 import { HealthModule } from './health';
 import { LifecycleModule } from './lifecycle';
@@ -69,6 +68,8 @@ export class AppModule {
         LifecycleModule,
         MetricsModule,
         LimitsModule,
+        // Before the modules that need a robot: RobotModule takes the executor client from it.
+        ExecutorRobotModule,
         execution,
         ...(config.servesApi ? [McpModule.register(execution)] : []),
         ...(config.servesApi ? [GatewayModule.register(execution), ExecutorModule] : []),

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { QueueState } from '@app/common';
-import { ExecutionQueue } from '../execution/execution.queue';
+import { ExecutionQueue } from '../execution';
 import { CleanResultDto, CleanableState, QueueStatusDto } from './dto/admin.dto';
 
 const REPORTED_IDS = 1000;

@@ -10,17 +10,23 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiEnvelope, ApiErrors, Auth, mapPage } from '@app/common';
+import {
+  ADMIN_ACTOR_HEADER,
+  AdminAuditInterceptor,
+  ApiEnvelope,
+  ApiErrors,
+  Auth,
+  mapPage,
+} from '@app/common';
 import { ApiKeyService } from '../api-key';
 import {
   ExecutionDto,
   ExecutionEnvelopeDto,
   ExecutionPageDto,
-} from '../execution/dto/execution.response';
-import { ExecutionReconciler } from '../execution/execution-reconciler.service';
-import { ExecutionRetention } from '../execution/execution-retention.service';
-import { ExecutionService } from '../execution/execution.service';
-import { ADMIN_ACTOR_HEADER, AdminAuditInterceptor } from './admin-audit';
+  ExecutionReconciler,
+  ExecutionRetention,
+  ExecutionService,
+} from '../execution';
 import { AdminQueueService } from './admin-queue.service';
 import {
   AdminListExecutionsQueryDto,

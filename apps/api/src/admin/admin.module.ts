@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AdminAuditInterceptor } from './admin-audit';
+import { AdminAuditInterceptor } from '@app/common';
 import { AdminQueueService } from './admin-queue.service';
 import { AdminController } from './admin.controller';
 import { bullBoardModules } from './bull-board';

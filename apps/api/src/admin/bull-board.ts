@@ -5,14 +5,14 @@ import { BullBoardModule, type BullBoardModuleOptions } from '@bull-board/nestjs
 import { DynamicModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import {
+  AdminAuditLog,
   AppConfig,
   ErrorCode,
   credentialsFromHeaders,
   safeEqual,
   sendErrorEnvelope,
 } from '@app/common';
-import { EXECUTION_QUEUE } from '../execution/execution.constants';
-import { AdminAuditLog } from './admin-audit';
+import { EXECUTION_QUEUE } from '../execution';
 
 export const BULL_BOARD_ROUTE = '/admin/queues';
 export const BULL_BOARD_COOKIE = 'rpa_admin_board';

@@ -11,7 +11,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
-import { StartBudget, StartBudgetOf } from '../limits/start-budget';
+import { StartBudget, StartBudgetOf } from '../limits';
 import { ExecutionIdDto } from './dto/execution.response';
 import { LegacyListExecutionsQueryDto } from './dto/execution-query.dto';
 import {

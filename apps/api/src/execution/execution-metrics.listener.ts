@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService } from '../metrics';
 import {
   EXECUTION_PUBLISHED_LOCALLY,
   ExecutionEvent,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { Principal, RedisUnavailable, SseStream } from '@app/common';
-import { SseStreams } from '../limits/sse-streams';
+import { SseStreams } from '../limits';
 import { ExecutionDto } from './dto/execution.response';
 import { isFinal } from './entities/execution.entity';
 import { ExecutionEvent, isFinalEvent, publicEvent } from './execution.events';

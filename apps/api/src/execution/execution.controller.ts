@@ -20,7 +20,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
-import { StartBudget, StartBudgetOf } from '../limits/start-budget';
+import { StartBudget, StartBudgetOf } from '../limits';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
 import {
   ExecutionDto,

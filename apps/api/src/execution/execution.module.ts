@@ -2,7 +2,7 @@ import { BullModule, Processor } from '@nestjs/bullmq';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@app/common';
-import { WorkflowModule } from '../workflow/workflow.module';
+import { WorkflowModule } from '../workflow';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
 import { ExecutionEntity } from './entities/execution.entity';
 import { EXECUTION_QUEUE, MAINTENANCE_QUEUE } from './execution.constants';

@@ -27,7 +27,7 @@ import { ExecutionQueue } from './execution.queue';
 import { ExecutionRepository } from './execution.repository';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { toEvent } from './execution-event.factory';
-import { StartBudget, StartRateLimiter } from '../limits/start-budget';
+import { StartBudget, StartRateLimiter } from '../limits';
 import { startRequestHash } from './start-request-hash';
 import { DEFAULT_PRIORITY, checkPriorityAllowed } from './start-priority';
 

@@ -10,7 +10,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
-import { StartBudget, StartBudgetOf } from '../limits/start-budget';
+import { StartBudget, StartBudgetOf } from '../limits';
 import { RpaExecDto } from './dto/rpa-exec.dto';
 import { RpaExecService } from './rpa-exec.service';
 

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppConfig, AppException, Principal } from '@app/common';
-import { SseStreams } from '../limits/sse-streams';
+import { SseStreams, StartBudget, StartRateLimiter } from '../limits';
 import { legacyRunOptions } from './dto/legacy-start-execution.dto';
 import { RpaExecDto } from './dto/rpa-exec.dto';
 import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
 import { failureKind } from './execution.constants';
 import { ExecutionService } from './execution.service';
-import { StartBudget, StartRateLimiter } from '../limits/start-budget';
 import { checkPriorityAllowed } from './start-priority';
 
 /** Final-event codes of docs/robot-service.md. */

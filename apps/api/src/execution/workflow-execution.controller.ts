@@ -11,7 +11,7 @@ import {
   RequestId,
   Scopes,
 } from '@app/common';
-import { StartBudget, StartBudgetOf } from '../limits/start-budget';
+import { StartBudget, StartBudgetOf } from '../limits';
 import { ExecutionDto, ExecutionEnvelopeDto, ExecutionIdDto } from './dto/execution.response';
 import { ExecuteAsyncWorkflowDto, ExecuteWorkflowDto } from './dto/start-execution.dto';
 import { isFinal } from './entities/execution.entity';

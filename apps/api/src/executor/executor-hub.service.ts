@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AppConfig, RedisService } from '@app/common';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService } from '../metrics';
 import { CloseCodes, ExecutorChannels, StopCommand } from './executor.constants';
 import { ExecutorConnection } from './executor-connection';
 import { ExecutorEventType } from './executor.events';

@@ -1,7 +1,14 @@
 import { Controller, Get, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiEnvelope, ApiErrors, Auth, CurrentPrincipal, Principal, Scopes } from '@app/common';
-import { AdminAuditInterceptor } from '../admin/admin-audit';
+import {
+  AdminAuditInterceptor,
+  ApiEnvelope,
+  ApiErrors,
+  Auth,
+  CurrentPrincipal,
+  Principal,
+  Scopes,
+} from '@app/common';
 import { ExecutorListDto } from './dto/executor.response';
 import { ExecutorStore } from './executor.store';
 

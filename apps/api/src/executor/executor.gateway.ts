@@ -16,7 +16,7 @@ import {
   Credentials,
   credentialsFromHeaders,
 } from '@app/common';
-import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key/api-key.events';
+import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key';
 import { CloseCodes } from './executor.constants';
 import { ExecutorConnection } from './executor-connection';
 import { BadFrame, BaseMsg, Channel, exitFrame, parseFrame, PONG } from './executor-frames';

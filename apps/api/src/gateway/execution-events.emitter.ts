@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ExecutionEvent, publicEvent } from '../execution/execution.events';
-import { ExecutorEvent, publicExecutorEvent } from '../executor/executor.events';
+import { ExecutionEvent, publicEvent } from '../execution';
+import { ExecutorEvent, publicExecutorEvent } from '../executor';
 import { ExecutionsNamespace, LiveExecutionEvent, Rooms } from './gateway.types';
 
 /**

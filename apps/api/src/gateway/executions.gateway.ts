@@ -10,9 +10,8 @@ import {
 } from '@nestjs/websockets';
 import { AppConfig, AppException } from '@app/common';
 import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key';
-import { ExecutionEvent, ExecutionEventType } from '../execution/execution.events';
-import { ExecutionService } from '../execution/execution.service';
-import { ExecutorEvent, ExecutorEventType } from '../executor/executor.events';
+import { ExecutionEvent, ExecutionEventType, ExecutionService } from '../execution';
+import { ExecutorEvent, ExecutorEventType } from '../executor';
 import { MetricsService } from '../metrics';
 import { WorkflowService } from '../workflow';
 import { ExecutionEventsEmitter } from './execution-events.emitter';

@@ -1,11 +1,7 @@
 import type { Namespace, Socket } from 'socket.io';
 import { AuthMethod, ErrorCode } from '@app/common';
-import { ExecutorEventType, PublicExecutorEvent } from '../executor/executor.events';
-import {
-  ExecutionEvent,
-  ExecutionEventType,
-  PublicExecutionEvent,
-} from '../execution/execution.events';
+import { ExecutorEventType, PublicExecutorEvent } from '../executor';
+import { ExecutionEvent, ExecutionEventType, PublicExecutionEvent } from '../execution';
 
 /** Socket.IO namespace of docs/live-events.md (path `/socket.io`). */
 export const EXECUTIONS_NAMESPACE = '/executions';

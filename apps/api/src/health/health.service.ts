@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { RedisService, withTimeout } from '@app/common';
 import { DatabaseProbe } from '../database';
-import { RobotClient } from '../execution/robot/robot-client';
+import { RobotClient } from '../execution';
 
 export type Check = { status: 'up' | 'down'; latency_ms: number; error?: string };
 

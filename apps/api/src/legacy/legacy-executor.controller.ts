@@ -11,7 +11,7 @@ import {
   Principal,
   Scopes,
 } from '@app/common';
-import { ExecutorCommands } from '../executor/executor-commands.service';
+import { ExecutorCommands } from '../executor';
 
 class LocalCheckDto {
   @ApiProperty() equality!: boolean;

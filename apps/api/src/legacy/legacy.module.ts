@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ExecutorModule } from '../executor/executor.module';
+import { ExecutorModule } from '../executor';
 import { LegacyExecutorController } from './legacy-executor.controller';
 
 /** Legacy routes that belong to no other module (the caller's executors). */

@@ -2,7 +2,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Response } from 'express';
 import { JsonObject } from '@app/common';
-import { ExecutionEntity, ExecutionStatus, isFinal } from '../execution/entities/execution.entity';
+import { ExecutionEntity, ExecutionStatus, isFinal } from '../execution';
 
 export const GET_EXECUTION_TOOL_NAME = 'get_execution';
 

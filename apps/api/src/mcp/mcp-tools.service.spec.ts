@@ -1,8 +1,11 @@
 import { Subject } from 'rxjs';
 import { AppConfig, AppException, Principal } from '@app/common';
-import { ExecutionEntity, ExecutionStatus } from '../execution/entities/execution.entity';
-import { ExecutionEventBus } from '../execution/execution-event-bus.service';
-import { ExecutionService } from '../execution/execution.service';
+import {
+  ExecutionEntity,
+  ExecutionEventBus,
+  ExecutionService,
+  ExecutionStatus,
+} from '../execution';
 import { WorkflowEntity, WorkflowService, WorkflowStatus } from '../workflow';
 import { McpRequestError } from './mcp-results';
 import { StartBudget } from '../limits';

@@ -9,10 +9,7 @@ import {
   Scope,
   createValidationPipe,
 } from '@app/common';
-import { RunOptionsDto } from '../execution/dto/start-execution.dto';
-import { ExecutionEntity } from '../execution/entities/execution.entity';
-import { ExecutionEventBus } from '../execution/execution-event-bus.service';
-import { ExecutionService } from '../execution/execution.service';
+import { ExecutionEntity, ExecutionEventBus, ExecutionService, RunOptionsDto } from '../execution';
 import { WorkflowEntity, WorkflowService } from '../workflow';
 import { StartBudget } from '../limits';
 import {

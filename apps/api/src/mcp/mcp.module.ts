@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ExecutorModule } from '../executor/executor.module';
+import { ExecutorModule } from '../executor';
 import { WorkflowModule } from '../workflow';
 import { McpController } from './mcp.controller';
 import { McpService } from './mcp.service';

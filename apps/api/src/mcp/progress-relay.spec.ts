@@ -1,6 +1,5 @@
 import { Subject } from 'rxjs';
-import { ExecutionStatus } from '../execution/entities/execution.entity';
-import { ExecutionEvent, ExecutionEventType } from '../execution/execution.events';
+import { ExecutionEvent, ExecutionEventType, ExecutionStatus } from '../execution';
 import { ProgressRelay } from './progress-relay';
 
 const event = (

@@ -1,5 +1,5 @@
 import { Observable, Subscription } from 'rxjs';
-import { ExecutionEvent, ExecutionEventType } from '../execution/execution.events';
+import { ExecutionEvent, ExecutionEventType } from '../execution';
 
 /** Events of the caller kept while the execution id is not known yet. */
 const MAX_EARLY_EVENTS = 200;

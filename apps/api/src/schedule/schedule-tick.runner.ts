@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppException } from '@app/common';
-import { ExecutionService } from '../execution/execution.service';
+import { ExecutionService } from '../execution';
 import { StartBudget } from '../limits';
 import { isActive, WorkflowService } from '../workflow';
 import { scheduleReference, tickIdempotencyKey } from './schedule.constants';

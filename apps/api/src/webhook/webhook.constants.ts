@@ -1,5 +1,5 @@
 import type { TraceCarrier } from '@app/common';
-import { ExecutionEventType } from '../execution/execution.events';
+import { ExecutionEventType } from '../execution';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
 

@@ -7,10 +7,13 @@ import {
 } from '@nestjs/common';
 import { Subscription as RxSubscription, filter } from 'rxjs';
 import { AppException, RedisService } from '@app/common';
-import { ExecutionEntity } from '../execution/entities/execution.entity';
-import { ExecutionEvent, isFinalEvent } from '../execution/execution.events';
-import { ExecutionEventBus } from '../execution/execution-event-bus.service';
-import { ExecutionService } from '../execution/execution.service';
+import {
+  ExecutionEntity,
+  ExecutionEvent,
+  ExecutionEventBus,
+  ExecutionService,
+  isFinalEvent,
+} from '../execution';
 import { executionPayload } from './dto/webhook-payload';
 import { isWebhookEventType } from './webhook.constants';
 import { NewDelivery } from './webhook-delivery.repository';

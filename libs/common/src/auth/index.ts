@@ -1,3 +1,4 @@
+export * from './admin-audit';
 export * from './auth.decorators';
 export * from './auth.guard';
 export * from './authenticator';

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { USER_ID, USER_ID_RULE } from '@app/common';
-import { ListExecutionsQueryDto } from '../../execution/dto/execution-query.dto';
+import { ListExecutionsQueryDto } from '../../execution';
 
 export const CLEANABLE_STATES = ['completed', 'failed'] as const;
 export type CleanableState = (typeof CLEANABLE_STATES)[number];

@@ -1,19 +1,19 @@
 import { Module } from '@nestjs/common';
-import { AppConfig, RedisService } from '@app/common';
-import { MetricsService } from '../../metrics/metrics.service';
-import { ExecutorRobotClient } from '../../executor/executor-robot.client';
-import { ExecutorStore } from '../../executor/executor.store';
+import { AppConfig } from '@app/common';
+import { MetricsService } from '../../metrics';
+import { EXECUTOR_ROBOT } from './executor-robot.token';
 import { HttpRobotClient } from './http-robot.client';
 import { RobotClient } from './robot-client';
 import { instrumentRobotClient } from './robot-metrics';
 import { SimulatorRobotClient } from './simulator-robot.client';
 
-function robotFor(config: AppConfig, redis: RedisService): RobotClient {
+function robotFor(config: AppConfig, executorRobot: RobotClient | null): RobotClient {
   switch (config.robot.mode) {
     case 'http':
       return new HttpRobotClient(config);
     case 'executor':
-      return new ExecutorRobotClient(config, new ExecutorStore(redis), redis);
+      if (!executorRobot) throw new Error('ROBOT_MODE=executor needs ExecutorRobotModule');
+      return executorRobot;
     default:
       return new SimulatorRobotClient(config);
   }
@@ -23,9 +23,12 @@ function robotFor(config: AppConfig, redis: RedisService): RobotClient {
   providers: [
     {
       provide: RobotClient,
-      inject: [AppConfig, MetricsService, RedisService],
-      useFactory: (config: AppConfig, metrics: MetricsService, redis: RedisService): RobotClient =>
-        instrumentRobotClient(robotFor(config, redis), metrics),
+      inject: [AppConfig, MetricsService, { token: EXECUTOR_ROBOT, optional: true }],
+      useFactory: (
+        config: AppConfig,
+        metrics: MetricsService,
+        executorRobot: RobotClient | null = null,
+      ): RobotClient => instrumentRobotClient(robotFor(config, executorRobot), metrics),
     },
   ],
   exports: [RobotClient],

@@ -1,5 +1,4 @@
-import { ExecutionEntity, ExecutionStatus } from '../../execution/entities/execution.entity';
-import { ExecutionErrors } from '../../execution/execution.constants';
+import { ExecutionEntity, ExecutionErrors, ExecutionStatus } from '../../execution';
 import { executionSnapshot, releaseNumber } from './control-views';
 
 const execution = (patch: Partial<ExecutionEntity>): ExecutionEntity =>

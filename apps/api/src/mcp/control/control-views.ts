@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { JsonObject } from '@app/common';
-import {
-  ExecutionEntity,
-  ExecutionStatus,
-  isFinal,
-} from '../../execution/entities/execution.entity';
-import { failureKind } from '../../execution/execution.constants';
+import { ExecutionEntity, ExecutionStatus, failureKind, isFinal } from '../../execution';
 import { WorkflowEntity } from '../../workflow';
 import { ToolInputSchema, toolInputSchema } from '../tool-input-schema';
 import { SnapshotStatus } from './control-tools';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ExecutorCommands } from '../../executor/executor-commands.service';
+import { ExecutorCommands } from '../../executor';
 
 /** What `astron_integration_get` says about the caller's executor. */
 export interface ExecutorStatus {

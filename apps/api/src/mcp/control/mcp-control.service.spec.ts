@@ -1,7 +1,7 @@
 import { AppConfig, AppException, JsonSchemaValidator, Principal } from '@app/common';
-import { ExecutionService } from '../../execution/execution.service';
+import { ExecutionService } from '../../execution';
 import { WorkflowEntity, WorkflowService, WorkflowStatus } from '../../workflow';
-import { ExecutorCommands } from '../../executor/executor-commands.service';
+import { ExecutorCommands } from '../../executor';
 import { ExecutorPresenceReader } from './executor-presence';
 import { McpControlService } from './mcp-control.service';
 

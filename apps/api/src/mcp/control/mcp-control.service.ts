@@ -9,8 +9,7 @@ import {
   Principal,
   Scope,
 } from '@app/common';
-import { ExecutionEntity } from '../../execution/entities/execution.entity';
-import { ExecutionService } from '../../execution/execution.service';
+import { ExecutionEntity, ExecutionService } from '../../execution';
 import { StartBudget } from '../../limits';
 import { isActive, WorkflowEntity, WorkflowService } from '../../workflow';
 import { ControlErrorCode, ControlToolName, MAX_LIST_LIMIT, controlTool } from './control-tools';

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
-import { RunOptionsDto } from '../../execution/dto/start-execution.dto';
+import { RunOptionsDto } from '../../execution';
 
 /** `params` and `priority` mean (and are validated) exactly as on the start routes. */
 export class CreateScheduleDto extends PickType(RunOptionsDto, ['params', 'priority'] as const) {

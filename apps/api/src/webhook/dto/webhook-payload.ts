@@ -1,5 +1,5 @@
 import { JsonObject } from '@app/common';
-import type { ExecutionEntity } from '../../execution/entities/execution.entity';
+import type { ExecutionEntity } from '../../execution';
 import { WebhookEntity, webhookEvents } from '../entities/webhook.entity';
 import { WEBHOOK_TEST_EVENT } from '../webhook.constants';
 

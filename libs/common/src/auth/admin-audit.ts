@@ -1,7 +1,8 @@
 import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { Observable, tap } from 'rxjs';
-import { normaliseError, redactUrl, requestIdFor } from '@app/common';
+import { normaliseError } from '../errors';
+import { redactUrl, requestIdFor } from '../logging';
 
 /** Optional, unverified name of the operator, recorded in the audit line (the token is shared). */
 export const ADMIN_ACTOR_HEADER = 'x-admin-actor';
