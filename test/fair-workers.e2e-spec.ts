@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { START_LOCK_NAME } from '../apps/api/src/execution/active-execution-cap';
+import { START_LOCK_NAME } from '../apps/api/src/execution/execution.repository';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
 import { TestApp, startTestApp } from './support/app';
 import { expectError } from './support/envelope';

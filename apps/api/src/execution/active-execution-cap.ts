@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig, AppException, TimeoutError, withTimeout } from '@app/common';
-import { ExecutionRepository } from './execution.repository';
+import { ExecutionRepository, StartSession } from './execution.repository';
 import { KeyedTurns } from './keyed-turns';
 
 /** How long a start waits for the starts of the same user ahead of it (in every process). */
@@ -10,14 +8,8 @@ export const START_TURN_WAIT_MS = 3000;
 /** What MySQL has, past that wait, to hand out the lock before the start answers 503. */
 const MYSQL_ANSWER_MS = 2000;
 
-/**
- * The named lock of the user given as its parameter: per user and database (several
- * deployments may share a server), 42 of MySQL's 64 characters.
- */
-export const START_LOCK_NAME = "CONCAT('rpa:start:', MD5(CONCAT(DATABASE(), '/', ?)))";
-
 /** Stores the new execution row; on `runner` when given (the connection holding the lock). */
-export type InsertRow = (runner?: QueryRunner) => Promise<void>;
+export type InsertRow = (session?: StartSession) => Promise<void>;
 
 const busy = () =>
   new AppException(
@@ -47,7 +39,6 @@ export class ActiveExecutionCap {
   private readonly turns = new KeyedTurns();
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly executions: ExecutionRepository,
     private readonly config: AppConfig,
   ) {}
@@ -77,11 +68,11 @@ export class ActiveExecutionCap {
     });
   }
 
-  private countActive(userId: string, runner?: QueryRunner): Promise<number> {
+  private countActive(userId: string, runner?: StartSession): Promise<number> {
     return this.executions.countActive(userId, runner);
   }
 
-  private async inTurn<T>(userId: string, work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+  private async inTurn<T>(userId: string, work: (runner: StartSession) => Promise<T>): Promise<T> {
     const deadline = Date.now() + START_TURN_WAIT_MS;
     const endTurn = await this.turns.take(userId, START_TURN_WAIT_MS);
     if (!endTurn) throw busy();
@@ -97,16 +88,9 @@ export class ActiveExecutionCap {
     }
   }
 
-  private async lock(userId: string, waitMs: number): Promise<QueryRunner> {
-    const runner = this.db.createQueryRunner();
-    const attempt = (async () => {
-      await runner.connect();
-      const [row] = (await runner.query(`SELECT GET_LOCK(${START_LOCK_NAME}, ?) AS got`, [
-        userId,
-        waitMs / 1000,
-      ])) as Array<{ got: number | string | null }>;
-      return row?.got === null || row?.got === undefined ? null : Number(row.got) === 1;
-    })();
+  private async lock(userId: string, waitMs: number): Promise<StartSession> {
+    const runner = this.executions.openStartSession();
+    const attempt = this.executions.startLock(runner, userId, waitMs);
     try {
       const got = await withTimeout(attempt, waitMs + MYSQL_ANSWER_MS).catch((err: unknown) => {
         if (err instanceof TimeoutError) return 'late' as const;
@@ -132,9 +116,9 @@ export class ActiveExecutionCap {
     }
   }
 
-  private async unlock(runner: QueryRunner, userId: string): Promise<void> {
+  private async unlock(runner: StartSession, userId: string): Promise<void> {
     try {
-      await runner.query(`SELECT RELEASE_LOCK(${START_LOCK_NAME})`, [userId]);
+      await this.executions.startUnlock(runner, userId);
     } catch (err) {
       // A connection that failed here is dropped by the pool, and its locks with it.
       this.logger.warn(`Could not release the start lock of a user: ${(err as Error).message}`);

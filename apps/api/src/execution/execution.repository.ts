@@ -42,6 +42,20 @@ const COLUMNS = [
 type Column = (typeof COLUMNS)[number];
 type Patch = Partial<Pick<ExecutionEntity, Exclude<Column, 'id' | 'created_at' | 'updated_at'>>>;
 
+/**
+ * A connection of its own, held for one user's start: the start lock, the active count and
+ * the insert run on it (see ActiveExecutionCap).
+ */
+export type StartSession = QueryRunner;
+
+/**
+ * The named lock of the user given as its parameter: per user and database (several
+ * deployments may share a server), 42 of MySQL's 64 characters.
+ */
+export const START_LOCK_NAME = "CONCAT('rpa:start:', MD5(CONCAT(DATABASE(), '/', ?)))";
+/** The named lock one reconciliation pass holds, per database. */
+const RECONCILE_LOCK_NAME = "CONCAT('rpa-reconcile:', LEFT(MD5(DATABASE()), 24))";
+
 /** A log line as the robot reported it, numbered within its run. */
 export type NewLogLine = Pick<ExecutionLogEntity, 'execution_id' | 'seq' | 'level' | 'message'>;
 
@@ -76,7 +90,7 @@ export class ExecutionRepository {
   ) {}
 
   /** On `runner` when given: the connection that holds the user's start lock. */
-  async insert(execution: ExecutionEntity, runner?: QueryRunner): Promise<void> {
+  async insert(execution: ExecutionEntity, runner?: StartSession): Promise<void> {
     await this.db.query(
       INSERT_SQL,
       COLUMNS.map((column) => toDb(column, execution[column])),
@@ -122,7 +136,7 @@ export class ExecutionRepository {
   }
 
   /** The user's PENDING and RUNNING rows; on `runner` when given (the start lock's). */
-  async countActive(userId: string, runner?: QueryRunner): Promise<number> {
+  async countActive(userId: string, runner?: StartSession): Promise<number> {
     const rows = (await this.db.query(
       COUNT_ACTIVE,
       [userId, ...ACTIVE_STATUSES],
@@ -219,6 +233,54 @@ export class ExecutionRepository {
       status: In([...FINAL_STATUSES]),
     });
     return { executions: executions.affected ?? 0, logs: logs.affected ?? 0 };
+  }
+
+  /** A connection of its own for a start; connected by startLock. */
+  openStartSession(): StartSession {
+    return this.db.createQueryRunner();
+  }
+
+  /**
+   * Connects `session` and takes the user's start lock on it, waiting at most `waitMs` inside
+   * MySQL: true when held, false when another start kept it, null when MySQL answered NULL.
+   */
+  async startLock(session: StartSession, userId: string, waitMs: number): Promise<boolean | null> {
+    await session.connect();
+    const [row] = (await session.query(`SELECT GET_LOCK(${START_LOCK_NAME}, ?) AS got`, [
+      userId,
+      waitMs / 1000,
+    ])) as Array<{ got: number | string | null }>;
+    return row?.got === null || row?.got === undefined ? null : Number(row.got) === 1;
+  }
+
+  async startUnlock(session: StartSession, userId: string): Promise<void> {
+    await session.query(`SELECT RELEASE_LOCK(${START_LOCK_NAME})`, [userId]);
+  }
+
+  /**
+   * Runs `pass` while holding the reconciliation lock (one pass at a time across every
+   * process on this database); `{ ran: false }` when another process holds it.
+   */
+  async whileReconcileLocked<T>(
+    pass: () => Promise<T>,
+  ): Promise<{ ran: true; value: T } | { ran: false }> {
+    const runner = this.db.createQueryRunner();
+    try {
+      await runner.connect();
+      const [row] = (await runner.query(
+        `SELECT GET_LOCK(${RECONCILE_LOCK_NAME}, 0) AS got`,
+      )) as Array<{
+        got: number | string | null;
+      }>;
+      if (Number(row?.got) !== 1) return { ran: false };
+      try {
+        return { ran: true, value: await pass() };
+      } finally {
+        await runner.query(`SELECT RELEASE_LOCK(${RECONCILE_LOCK_NAME})`);
+      }
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
   }
 
   private hydrate(row: Record<string, unknown>): ExecutionEntity {

@@ -1,13 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_SHUTDOWN_EVENT, AppConfig, RedisUnavailable } from '@app/common';
 import { ExecutionReconciler } from './execution-reconciler.service';
+import { ExecutionRepository } from './execution.repository';
 import { FRESH_ROW_MS } from './execution-runner.service';
-
-/** The MySQL named lock one reconciliation pass holds, per database. */
-const LOCK_NAME = "CONCAT('rpa-reconcile:', LEFT(MD5(DATABASE()), 24))";
 
 /** Rows younger than this are left alone: their start (or task creation) may be in flight. */
 const MIN_AGE_FLOOR_MS = 15_000;
@@ -27,7 +23,7 @@ export class PeriodicReconciliation implements OnApplicationBootstrap {
 
   constructor(
     private readonly reconciler: ExecutionReconciler,
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly executions: ExecutionRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -58,34 +54,27 @@ export class PeriodicReconciliation implements OnApplicationBootstrap {
   async runOnce(): Promise<boolean> {
     if (this.running) return false;
     this.running = true;
-    const runner = this.db.createQueryRunner();
     try {
-      await runner.connect();
-      const [row] = (await runner.query(`SELECT GET_LOCK(${LOCK_NAME}, 0) AS got`)) as Array<{
-        got: number | string | null;
-      }>;
-      if (Number(row?.got) !== 1) return false;
-      try {
-        const report = await this.reconciler.reconcile({ minAgeMs: this.minAgeMs });
-        const acted = report.requeued + report.resumed + report.failed + report.errors;
-        if (acted > 0) {
-          this.logger.warn(
-            { reconcile: { ...report, items: report.items.slice(0, 50) } },
-            `Reconciliation: ${report.requeued} requeued, ${report.resumed} resumed, ` +
-              `${report.failed} failed, ${report.errors} errors of ${report.checked} active`,
-          );
-        }
-        return true;
-      } finally {
-        await runner.query(`SELECT RELEASE_LOCK(${LOCK_NAME})`);
+      const pass = await this.executions.whileReconcileLocked(() =>
+        this.reconciler.reconcile({ minAgeMs: this.minAgeMs }),
+      );
+      if (!pass.ran) return false;
+      const report = pass.value;
+      const acted = report.requeued + report.resumed + report.failed + report.errors;
+      if (acted > 0) {
+        this.logger.warn(
+          { reconcile: { ...report, items: report.items.slice(0, 50) } },
+          `Reconciliation: ${report.requeued} requeued, ${report.resumed} resumed, ` +
+            `${report.failed} failed, ${report.errors} errors of ${report.checked} active`,
+        );
       }
+      return true;
     } catch (err) {
       if (err instanceof RedisUnavailable)
         this.logger.warn(`Reconciliation skipped: ${err.message}`);
       else this.logger.error({ err }, 'Reconciliation failed');
       return false;
     } finally {
-      await runner.release().catch(() => undefined);
       this.running = false;
     }
   }
