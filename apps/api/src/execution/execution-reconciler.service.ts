@@ -1,18 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobState } from 'bullmq';
 import { AppConfig } from '@app/common';
-import {
-  ACTIVE_STATUSES,
-  ExecutionEntity,
-  ExecutionStatus,
-  isFinal,
-} from './entities/execution.entity';
+import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
 import { ExecutionErrors } from './execution.constants';
-import { ExecutionEventType } from './execution.events';
-import { ExecutionEventBus } from './execution-event-bus.service';
-import { toEvent } from './execution-event.factory';
 import { ExecutionQueue } from './execution.queue';
 import { ActiveRowCursor, ExecutionRepository } from './execution.repository';
+import { ExecutionTransitions } from './execution-transitions.service';
 
 export type ReconcileAction = 'requeued' | 'resumed' | 'failed' | 'error';
 
@@ -71,7 +64,7 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
   constructor(
     private readonly executions: ExecutionRepository,
     private readonly queue: ExecutionQueue,
-    private readonly bus: ExecutionEventBus,
+    private readonly transitions: ExecutionTransitions,
     private readonly config: AppConfig,
   ) {}
 
@@ -178,11 +171,6 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
   }
 
   private async fail(execution: ExecutionEntity, error: string): Promise<void> {
-    const patch = { status: ExecutionStatus.Failed, error, end_time: new Date() };
-    if (await this.executions.transition(execution.id, ACTIVE_STATUSES, patch)) {
-      await this.bus.publish(
-        toEvent({ ...execution, ...patch } as ExecutionEntity, ExecutionEventType.Failed),
-      );
-    }
+    await this.transitions.end(execution, { status: ExecutionStatus.Failed, error });
   }
 }

@@ -17,6 +17,7 @@ import { ExecutionProcessor } from './execution.processor';
 import { ExecutionMaintenanceProcessor } from './execution-maintenance.processor';
 import { ExecutionQueue } from './execution.queue';
 import { ExecutionRepository } from './execution.repository';
+import { ExecutionTransitions } from './execution-transitions.service';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { ExecutionRetention } from './execution-retention.service';
 import { ExecutionReconciler } from './execution-reconciler.service';
@@ -65,6 +66,7 @@ export interface ExecutionModuleOptions {
     ExecutionEventBus,
     ExecutionEventLog,
     ExecutionRepository,
+    ExecutionTransitions,
     ActiveExecutionCap,
     ExecutionCancellation,
     ExecutionRetention,

@@ -25,6 +25,7 @@ import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionQueue } from './execution.queue';
 import { ExecutionRepository } from './execution.repository';
+import { ExecutionTransitions } from './execution-transitions.service';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { toEvent } from './execution-event.factory';
 import { StartBudget, StartRateLimiter } from '../limits';
@@ -72,6 +73,7 @@ export class ExecutionService {
     private readonly config: AppConfig,
     private readonly activeCap: ActiveExecutionCap,
     private readonly limiter: StartRateLimiter,
+    private readonly transitions: ExecutionTransitions,
   ) {}
 
   /**
@@ -174,17 +176,12 @@ export class ExecutionService {
   private async abandon(execution: ExecutionEntity, err: unknown): Promise<ExecutionEntity> {
     // An outage, not a bug: the answer (503 naming Redis) says it; no stack in the log.
     this.logger.warn(`Could not enqueue execution ${execution.id}: ${(err as Error).message}`);
-    const ended = await this.executions.transition(execution.id, [ExecutionStatus.Pending], {
-      status: ExecutionStatus.Failed,
-      error: ExecutionErrors.enqueueFailed,
-      end_time: new Date(),
-    });
+    const ended = await this.transitions.end(
+      execution,
+      { status: ExecutionStatus.Failed, error: ExecutionErrors.enqueueFailed },
+      { from: [ExecutionStatus.Pending], announceBestEffort: true },
+    );
     if (!ended) return this.getAny(execution.id);
-    this.bus.publishSafely({
-      ...toEvent(execution, ExecutionEventType.Failed),
-      status: ExecutionStatus.Failed,
-      error: ExecutionErrors.enqueueFailed,
-    });
     if (err instanceof RedisUnavailable) throw err;
     throw new RedisUnavailable('queueing the execution');
   }

@@ -1,0 +1,142 @@
+import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
+import { ExecutionEvent, ExecutionEventType } from './execution.events';
+import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionRepository } from './execution.repository';
+import { ENTERED_FROM, ExecutionTransitions, allowedFrom } from './execution-transitions.service';
+
+/** The executions table in memory, with the repository's conditional update. */
+class FakeExecutionRepository {
+  readonly rows = new Map<string, ExecutionEntity>();
+  async transition(id: string, from: readonly ExecutionStatus[], patch: Partial<ExecutionEntity>) {
+    const row = this.rows.get(id);
+    if (!row || !from.includes(row.status)) return false;
+    Object.assign(row, patch);
+    return true;
+  }
+}
+
+/** The bus as its subscribers see it: every event published, in order. */
+class FakeBus {
+  readonly published: ExecutionEvent[] = [];
+  readonly safely: ExecutionEvent[] = [];
+  async publish(event: ExecutionEvent) {
+    this.published.push(event);
+  }
+  publishSafely(event: ExecutionEvent) {
+    this.safely.push(event);
+  }
+}
+
+const run = (status: ExecutionStatus, patch: Partial<ExecutionEntity> = {}): ExecutionEntity =>
+  Object.assign(new ExecutionEntity(), {
+    id: `e-${status}`,
+    project_id: 'p1',
+    user_id: 'alice',
+    status,
+    progress: 40,
+    result: null,
+    error: null,
+    callback_url: null,
+    ...patch,
+  });
+
+describe(ExecutionTransitions.name, () => {
+  let executions: FakeExecutionRepository;
+  let bus: FakeBus;
+  let sut: ExecutionTransitions;
+
+  beforeEach(() => {
+    executions = new FakeExecutionRepository();
+    bus = new FakeBus();
+    sut = new ExecutionTransitions(
+      executions as unknown as ExecutionRepository,
+      bus as unknown as ExecutionEventBus,
+    );
+  });
+
+  const stored = (execution: ExecutionEntity) => {
+    executions.rows.set(execution.id, { ...execution } as ExecutionEntity);
+    return execution;
+  };
+
+  it('should complete a running run with its result at 100 % and announce it once', async () => {
+    const execution = stored(run(ExecutionStatus.Running));
+
+    const ended = await sut.end(execution, {
+      status: ExecutionStatus.Completed,
+      result: { ok: true },
+    });
+
+    expect(ended).toMatchObject({ status: 'COMPLETED', progress: 100, result: { ok: true } });
+    expect(ended).toBeInstanceOf(ExecutionEntity);
+    expect(executions.rows.get(execution.id)).toMatchObject({ status: 'COMPLETED' });
+    expect(bus.published).toEqual([
+      expect.objectContaining({
+        type: ExecutionEventType.Completed,
+        status: 'COMPLETED',
+        progress: 100,
+        result: { ok: true },
+      }),
+    ]);
+  });
+
+  it('should leave a run that already ended alone and announce nothing', async () => {
+    const execution = stored(run(ExecutionStatus.Cancelled, { error: 'Cancelled' }));
+
+    const ended = await sut.end(execution, { status: ExecutionStatus.Failed, error: 'boom' });
+
+    expect(ended).toBeNull();
+    expect(executions.rows.get(execution.id)).toMatchObject({ status: 'CANCELLED' });
+    expect(bus.published).toEqual([]);
+  });
+
+  it('should end only from the narrower statuses asked for, announcing best effort', async () => {
+    const running = stored(run(ExecutionStatus.Running));
+    const pending = stored(run(ExecutionStatus.Pending, { callback_url: 'https://cb.test' }));
+    const onlyPending = { from: [ExecutionStatus.Pending], announceBestEffort: true };
+
+    const notEnded = await sut.end(
+      running,
+      { status: ExecutionStatus.Failed, error: 'x' },
+      onlyPending,
+    );
+    const ended = await sut.end(
+      pending,
+      { status: ExecutionStatus.Failed, error: 'x' },
+      onlyPending,
+    );
+
+    expect(notEnded).toBeNull();
+    expect(ended).toMatchObject({ status: 'FAILED', error: 'x' });
+    expect(bus.published).toEqual([]);
+    expect(bus.safely).toEqual([
+      expect.objectContaining({
+        type: ExecutionEventType.Failed,
+        execution_id: pending.id,
+        error: 'x',
+        has_callback: true,
+      }),
+    ]);
+  });
+});
+
+describe(allowedFrom.name, () => {
+  it('should let runs end or start running only while PENDING or RUNNING', () => {
+    for (const to of [
+      ExecutionStatus.Running,
+      ExecutionStatus.Completed,
+      ExecutionStatus.Failed,
+      ExecutionStatus.Cancelled,
+    ]) {
+      expect(allowedFrom(to)).toEqual([ExecutionStatus.Pending, ExecutionStatus.Running]);
+    }
+  });
+
+  it('should refuse a change out of an ended status, or back to PENDING', () => {
+    expect(() => allowedFrom(ExecutionStatus.Failed, [ExecutionStatus.Completed])).toThrow(
+      'No transition to FAILED from COMPLETED',
+    );
+    expect(() => allowedFrom(ExecutionStatus.Pending)).toThrow('No transition to PENDING');
+    expect(ENTERED_FROM[ExecutionStatus.Pending]).toEqual([]);
+  });
+});

@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { JsonObject } from '@app/common';
+import { ACTIVE_STATUSES, ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
+import { ExecutionEventType } from './execution.events';
+import { ExecutionEventBus } from './execution-event-bus.service';
+import { toEvent } from './execution-event.factory';
+import { ExecutionRepository } from './execution.repository';
+
+/** The statuses each status may be entered from: the one state machine of a run. */
+export const ENTERED_FROM: Readonly<Record<ExecutionStatus, readonly ExecutionStatus[]>> = {
+  [ExecutionStatus.Pending]: [],
+  // A resumed run records its task again while RUNNING.
+  [ExecutionStatus.Running]: ACTIVE_STATUSES,
+  [ExecutionStatus.Completed]: ACTIVE_STATUSES,
+  [ExecutionStatus.Failed]: ACTIVE_STATUSES,
+  [ExecutionStatus.Cancelled]: ACTIVE_STATUSES,
+};
+
+/** The event a run's entering `status` announces. */
+export const EVENT_OF_END = {
+  [ExecutionStatus.Completed]: ExecutionEventType.Completed,
+  [ExecutionStatus.Failed]: ExecutionEventType.Failed,
+  [ExecutionStatus.Cancelled]: ExecutionEventType.Cancelled,
+} as const;
+
+export type EndStatus = keyof typeof EVENT_OF_END;
+
+export interface Ending {
+  status: EndStatus;
+  result?: JsonObject | null;
+  error?: string | null;
+}
+
+export interface EndOptions {
+  /** Narrower than the table: end the run only from these statuses. */
+  from?: readonly ExecutionStatus[];
+  /**
+   * Announce without waiting or failing (the caller is already answering an outage, and
+   * the event would only wait for the Redis that is away).
+   */
+  announceBestEffort?: boolean;
+}
+
+/**
+ * Applies a run's state changes: a conditional update (only from the statuses the table
+ * allows, so each run ends exactly once whoever races to end it), then the event of the
+ * change, published by the one process whose update took effect.
+ */
+@Injectable()
+export class ExecutionTransitions {
+  constructor(
+    private readonly executions: ExecutionRepository,
+    private readonly bus: ExecutionEventBus,
+  ) {}
+
+  /** Ends the run; the ended run, or null when it had already left `from`. */
+  async end(
+    execution: ExecutionEntity,
+    ending: Ending,
+    options: EndOptions = {},
+  ): Promise<ExecutionEntity | null> {
+    const from = allowedFrom(ending.status, options.from);
+    const patch = {
+      status: ending.status,
+      result: ending.result ?? null,
+      error: ending.error ?? null,
+      end_time: new Date(),
+      ...(ending.status === ExecutionStatus.Completed ? { progress: 100 } : {}),
+    };
+    if (!(await this.executions.transition(execution.id, from, patch))) return null;
+    const ended = Object.assign(new ExecutionEntity(), execution, patch);
+    const event = toEvent(ended, EVENT_OF_END[ending.status]);
+    if (options.announceBestEffort) this.bus.publishSafely(event);
+    else await this.bus.publish(event);
+    return ended;
+  }
+}
+
+/** `from`, checked against the table; a status outside it is a programming error. */
+export function allowedFrom(
+  to: ExecutionStatus,
+  from: readonly ExecutionStatus[] = ENTERED_FROM[to],
+): readonly ExecutionStatus[] {
+  const outside = from.filter((status) => !ENTERED_FROM[to].includes(status));
+  if (outside.length > 0 || from.length === 0) {
+    throw new Error(`No transition to ${to} from ${from.join(', ') || 'nothing'}`);
+  }
+  return from;
+}
