@@ -36,7 +36,8 @@ export interface SimCreateInput {
 /** What the simulator answers: the HTTP status and the envelope's data or error message. */
 export type SimAnswer<T> = { status: 200; data: T } | { status: number; message: string };
 
-interface Task {
+/** A task as another process needs it to answer for it (SimulatorRobotClient shares them). */
+export interface SimTaskSnapshot {
   id: string;
   projectId: string;
   params: Record<string, unknown>;
@@ -44,6 +45,9 @@ interface Task {
   behaviour: SimBehaviour;
   createdAt: number;
   cancelledAt: number | null;
+}
+
+interface Task extends SimTaskSnapshot {
   queries: number;
 }
 
@@ -147,6 +151,20 @@ export class RobotSimulator {
     const status = this.view(task).status;
     if (status === 'RUNNING') task.cancelledAt = this.now();
     return { status: 200, data: { cancelled: status === 'RUNNING' } };
+  }
+
+  snapshot(taskId: string): SimTaskSnapshot | undefined {
+    const task = this.tasks.get(taskId);
+    if (!task) return undefined;
+    const { queries: _queries, ...snapshot } = task;
+    return snapshot;
+  }
+
+  /** Takes over a task another simulator created (or updates this one's copy of it). */
+  adopt(snapshot: SimTaskSnapshot): void {
+    const known = this.tasks.get(snapshot.id);
+    this.tasks.set(snapshot.id, { ...snapshot, queries: known?.queries ?? 0 });
+    this.evict();
   }
 
   list(): SimTaskRecord[] {

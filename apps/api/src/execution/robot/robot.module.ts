@@ -15,7 +15,7 @@ function robotFor(config: AppConfig, redis: RedisService): RobotClient {
     case 'executor':
       return new ExecutorRobotClient(config, new ExecutorStore(redis), redis);
     default:
-      return new SimulatorRobotClient(config);
+      return new SimulatorRobotClient(config, redis);
   }
 }
 
