@@ -31,6 +31,8 @@ export interface SimCreateInput {
   project_id: string;
   params?: Record<string, unknown> | null;
   exec_position?: string;
+  /** Where to report the end of the task (apps/robot-sim sends it; the class only keeps it). */
+  callback_url?: string;
 }
 
 /** What the simulator answers: the HTTP status and the envelope's data or error message. */
@@ -151,6 +153,12 @@ export class RobotSimulator {
     const status = this.view(task).status;
     if (status === 'RUNNING') task.cancelledAt = this.now();
     return { status: 200, data: { cancelled: status === 'RUNNING' } };
+  }
+
+  /** The task's status now, without counting as a query. */
+  status(taskId: string): SimStatus | undefined {
+    const task = this.tasks.get(taskId);
+    return task ? this.view(task).status : undefined;
   }
 
   snapshot(taskId: string): SimTaskSnapshot | undefined {
