@@ -25,6 +25,9 @@ export interface SimTaskRecord {
   exec_position: string;
   status: SimStatus;
   created_at: string;
+  /** Queries answered so far, and when the last one was (benchmarks count polling with them). */
+  queries: number;
+  last_query_at: string | null;
 }
 
 export interface SimCreateInput {
@@ -51,6 +54,7 @@ export interface SimTaskSnapshot {
 
 interface Task extends SimTaskSnapshot {
   queries: number;
+  lastQueryAt: number | null;
 }
 
 const MAX_TASKS = 200_000;
@@ -131,6 +135,7 @@ export class RobotSimulator {
       createdAt: this.now(),
       cancelledAt: null,
       queries: 0,
+      lastQueryAt: null,
     });
     if (idempotencyKey) this.byKey.set(idempotencyKey, id);
     this.evict();
@@ -141,6 +146,7 @@ export class RobotSimulator {
     const task = this.tasks.get(taskId);
     if (!task) return { status: 404, message: `task ${taskId} not found` };
     task.queries++;
+    task.lastQueryAt = this.now();
     if (task.queries <= task.behaviour.query_failures) {
       return { status: 500, message: `simulated query failure ${task.queries}` };
     }
@@ -164,14 +170,18 @@ export class RobotSimulator {
   snapshot(taskId: string): SimTaskSnapshot | undefined {
     const task = this.tasks.get(taskId);
     if (!task) return undefined;
-    const { queries: _queries, ...snapshot } = task;
+    const { queries: _queries, lastQueryAt: _lastQueryAt, ...snapshot } = task;
     return snapshot;
   }
 
   /** Takes over a task another simulator created (or updates this one's copy of it). */
   adopt(snapshot: SimTaskSnapshot): void {
     const known = this.tasks.get(snapshot.id);
-    this.tasks.set(snapshot.id, { ...snapshot, queries: known?.queries ?? 0 });
+    this.tasks.set(snapshot.id, {
+      ...snapshot,
+      queries: known?.queries ?? 0,
+      lastQueryAt: known?.lastQueryAt ?? null,
+    });
     this.evict();
   }
 
@@ -183,6 +193,8 @@ export class RobotSimulator {
       exec_position: task.execPosition,
       status: this.view(task).status,
       created_at: new Date(task.createdAt).toISOString(),
+      queries: task.queries,
+      last_query_at: task.lastQueryAt === null ? null : new Date(task.lastQueryAt).toISOString(),
     }));
   }
 
