@@ -44,7 +44,7 @@ export class SimCallbacks implements OnApplicationShutdown {
   schedule(taskId: string, url: string): void {
     const task = this.sim.snapshot(taskId);
     if (!task || task.behaviour.hang || this.timers.has(taskId)) return;
-    const endsIn = Math.max(0, task.createdAt + task.behaviour.delay_ms - Date.now());
+    const endsIn = Math.max(1, task.createdAt + task.behaviour.delay_ms - Date.now() + 1);
     this.arm(taskId, url, endsIn, 1);
   }
 
@@ -58,7 +58,12 @@ export class SimCallbacks implements OnApplicationShutdown {
 
   private async deliver(taskId: string, url: string, attempt: number): Promise<void> {
     const status = this.sim.status(taskId);
-    if (!status || status === 'RUNNING') return;
+    if (!status) return;
+    if (status === 'RUNNING') {
+      // A timer may fire a millisecond before the task's end by the clock: wait for it.
+      this.schedule(taskId, url);
+      return;
+    }
     const body = JSON.stringify({
       id: randomUUID(),
       type: EVENT_TYPES[status],
