@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, JsonObject, sleep } from '@app/common';
+import { AppConfig, sleep } from '@app/common';
 import {
   ACTIVE_STATUSES,
   ExecutionEntity,
@@ -15,11 +15,10 @@ import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { toEvent } from './execution-event.factory';
 import { RobotCallContext, RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
 import { RobotPollPacer } from './robot-poll-pacer';
+import { Outcome, isEndState, outcomeOf } from './robot-task-outcome';
 
 /** See createTask; PeriodicReconciliation's age threshold allows for it. */
 export const FRESH_ROW_MS = 2000;
-
-type Outcome = { status: ExecutionStatus; result?: JsonObject | null; error?: string | null };
 
 /** What one step leaves: the run has ended (or is not ours), or when to look again. */
 export type StepOutcome =
@@ -230,15 +229,14 @@ export class ExecutionRunner {
       }
     }
     if (state) {
-      if (!this.isEnd(state) && state.progress !== null) {
-        if (state.progress !== Number(execution.progress)) {
-          execution.progress = state.progress;
-          await this.recorder.progress(execution, state.progress);
-        }
+      const progress = state.progress;
+      if (!isEndState(state) && progress !== null && progress !== Number(execution.progress)) {
+        execution.progress = progress;
+        await this.recorder.progress(execution, progress);
       }
       await this.recordLogs(execution, state);
-      if (this.isEnd(state)) {
-        await this.end(execution, this.outcomeOf(state));
+      if (isEndState(state)) {
+        await this.end(execution, outcomeOf(state));
         return DONE;
       }
     }
@@ -277,28 +275,6 @@ export class ExecutionRunner {
     throwIfInterrupted(signal);
     await this.cancelRobotTask(taskId, ctx);
     return true;
-  }
-
-  private isEnd(state: RobotTaskState): boolean {
-    return (
-      state.status === 'COMPLETED' || state.status === 'FAILED' || state.status === 'CANCELLED'
-    );
-  }
-
-  private outcomeOf(state: RobotTaskState): Outcome {
-    if (state.status === 'COMPLETED') {
-      return { status: ExecutionStatus.Completed, result: state.result ?? { data: {} } };
-    }
-    if (state.status === 'CANCELLED') {
-      return {
-        status: ExecutionStatus.Cancelled,
-        error: `${ExecutionErrors.cancelled} by the robot service`,
-      };
-    }
-    return {
-      status: ExecutionStatus.Failed,
-      error: ExecutionErrors.taskFailed(state.error ?? 'no reason given'),
-    };
   }
 
   /** Ends the run unless someone else (a cancel) already did; publishes the final event. */
