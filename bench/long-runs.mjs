@@ -14,7 +14,8 @@
 //   - end of run → execution COMPLETED: end_time minus the task's end (created_at + delay over
 //     HTTP; the reply's time recorded in Redis for executors): p50 / p99 / max;
 //   - every run COMPLETED, and exactly one robot task per run.
-// BENCH_KILL=1 (push mode): once all runs wait, the worker is killed with -9 and a new one
+// BENCH_DB_POOL_SIZE sets DB_POOL_SIZE (default: the service's, 20) where MySQL connections
+// are scarce. BENCH_KILL=1 (push mode): once all runs wait, the worker is killed with -9 and a new one
 // started; reported: every run still ends exactly once with one task, and how long after the
 // restart every unfinished task had been queried again.
 import { readFileSync } from 'node:fs';
@@ -78,6 +79,8 @@ async function oneMode(mode) {
     ...(mode === 'push' ? { PUBLIC_BASE_URL: `http://127.0.0.1:${apiPort}` } : {}),
     ...(mode === 'executor' ? { EXECUTOR_MAX_RUNS: String(Math.ceil(N / EXECUTORS)) } : {}),
     ROBOT_TIMEOUT_MS: String(TASK_MS * 10),
+    // MySQL connections are shared with whatever else runs on the machine.
+    ...(process.env.BENCH_DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.BENCH_DB_POOL_SIZE } : {}),
   });
   const api = start('api', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'api' }, apiPort);
   const procs = sim ? [sim, api] : [api];
@@ -188,11 +191,17 @@ async function oneMode(mode) {
     const final = await counts(conn, db);
     const [rows] = await conn.query(`SELECT id, robot_task_id, end_time FROM \`${db}\`.executions`);
     let lateness;
+    let callbackLateness = [];
+    let callbackSent = [];
     let tasksPerRun;
     if (http) {
       const tasks = await simTasks(sim);
       const endOf = new Map(tasks.map((t) => [t.task_id, Date.parse(t.created_at) + TASK_MS]));
       lateness = rows.map((r) => r.end_time.getTime() - endOf.get(r.robot_task_id));
+      // Of that, until the callback was answered (the robot and the api's route).
+      const delivered = (await request(`${sim.url}/sim/callbacks`)).data.delivered;
+      callbackLateness = delivered.map((d) => Date.parse(d.answered_at) - endOf.get(d.task_id));
+      callbackSent = delivered.map((d) => Date.parse(d.sent_at) - endOf.get(d.task_id));
       const perI = new Map();
       for (const t of tasks) perI.set(t.params.i, (perI.get(t.params.i) ?? 0) + 1);
       tasksPerRun = { tasks: tasks.length, twice: [...perI.values()].filter((n) => n > 1).length };
@@ -217,6 +226,13 @@ async function oneMode(mode) {
       p50: percentile(lateness, 50),
       p99: percentile(lateness, 99),
       max: percentile(lateness, 100),
+      callback: callbackLateness.length
+        ? {
+            n: callbackLateness.length,
+            p50: percentile(callbackLateness, 50),
+            p99: percentile(callbackLateness, 99),
+          }
+        : undefined,
       kill,
     };
   } finally {
@@ -234,7 +250,12 @@ for (const mode of MODES) {
   console.log(
     `[${mode}] N=${N} tasks of ${TASK_MS} ms: started ${r.startPerS.toFixed(0)}/s, all RUNNING after ${r.allRunningS.toFixed(1)} s; ` +
       `ended ${JSON.stringify(r.final)}, ${r.tasksPerRun.tasks} robot tasks, ${r.tasksPerRun.twice} runs with two; ` +
-      `end of task → COMPLETED p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms; ` +
+      `end of task → COMPLETED p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms` +
+      (r.callback
+        ? ` (${r.callback.n} callbacks: sent p50 ${r.callback.sentP50} / p99 ${r.callback.sentP99} ms, ` +
+          `answered p50 ${r.callback.p50} / p99 ${r.callback.p99} ms after the task's end)`
+        : '') +
+      '; ' +
       `while waiting (${w.windowS.toFixed(0)} s): worker RSS ${w.rssMb.toFixed(0)} MB, CPU ${w.cpuPct.toFixed(1)} % of a core, ` +
       `robot queries ${w.queriesPerS.toFixed(1)}/s (${((w.queriesPerS * 30) / N).toFixed(2)} per run per 30 s)` +
       (r.kill

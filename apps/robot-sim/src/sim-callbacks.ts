@@ -11,6 +11,7 @@ const EVENT_TYPES: Record<Exclude<SimStatus, 'RUNNING'>, string> = {
 };
 
 const ATTEMPTS = 3;
+const MAX_REMEMBERED = 200_000;
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as docs/webhooks.md describes. */
 function signature(secret: string, body: string): string {
@@ -28,8 +29,8 @@ function signature(secret: string, body: string): string {
 export class SimCallbacks implements OnApplicationShutdown {
   private readonly logger = new Logger(SimCallbacks.name);
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Callbacks delivered (any 2xx), for tests and benchmarks. */
-  delivered = 0;
+  /** When each task's callback was sent, and answered with a 2xx: benchmarks read them. */
+  readonly deliveredAt = new Map<string, { sentAt: number; answeredAt: number }>();
 
   constructor(
     private readonly sim: RobotSimulator,
@@ -74,6 +75,7 @@ export class SimCallbacks implements OnApplicationShutdown {
     if (this.secret) {
       headers['x-rpa-signature'] = signature(this.secret, body);
     }
+    const sentAt = Date.now();
     try {
       const res = await fetch(url, {
         method: 'POST',
@@ -83,7 +85,8 @@ export class SimCallbacks implements OnApplicationShutdown {
       });
       await res.body?.cancel();
       if (res.ok) {
-        this.delivered++;
+        if (this.deliveredAt.size >= MAX_REMEMBERED) this.deliveredAt.clear();
+        this.deliveredAt.set(taskId, { sentAt, answeredAt: Date.now() });
         return;
       }
       throw new Error(`HTTP ${res.status}`);

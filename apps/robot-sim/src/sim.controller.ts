@@ -59,6 +59,16 @@ export class SimController {
     return { code: '0000', msg: '', data: { tasks: this.sim.list() } };
   }
 
+  @Get('sim/callbacks')
+  delivered() {
+    const delivered = [...this.callbacks.deliveredAt].map(([task_id, at]) => ({
+      task_id,
+      sent_at: new Date(at.sentAt).toISOString(),
+      answered_at: new Date(at.answeredAt).toISOString(),
+    }));
+    return { code: '0000', msg: '', data: { delivered } };
+  }
+
   @Get('sim/behaviour')
   getBehaviour() {
     return { code: '0000', msg: '', data: this.sim.behaviour };
