@@ -35,7 +35,7 @@ export class ExecutionProcessor extends WorkerHost {
     const failures = job.data.queryFailures ?? 0;
     const run = () =>
       inSpan(
-        'execution step',
+        'execution run',
         {
           kind: SpanKind.CONSUMER,
           parent: job.data.trace,
