@@ -229,6 +229,8 @@ async function oneMode(mode) {
       callback: callbackLateness.length
         ? {
             n: callbackLateness.length,
+            sentP50: percentile(callbackSent, 50),
+            sentP99: percentile(callbackSent, 99),
             p50: percentile(callbackLateness, 50),
             p99: percentile(callbackLateness, 99),
           }
