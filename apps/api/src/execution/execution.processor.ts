@@ -41,10 +41,7 @@ export class ExecutionProcessor extends WorkerHost {
           parent: job.data.trace,
           attributes: { 'rpa.execution_id': executionId, 'rpa.job_attempt': job.attemptsMade + 1 },
         },
-        async () => {
-          await this.settlement.consume(executionId);
-          return this.runner.step(executionId, failures, requestId);
-        },
+        () => this.runner.step(executionId, failures, requestId),
       );
     let outcome: StepOutcome;
     try {

@@ -13,7 +13,8 @@ const NUDGE_TTL_MS = 10 * 60 * 1000;
  * executor's reply, a robot service's callback. The run's job is parked (delayed) between
  * looks; a nudge promotes it so its next step, which queries the robot, runs now. A nudge
  * that arrives while a step is running is kept in Redis and taken by that step once it has
- * parked, so none is lost between the step's query and its parking.
+ * parked, so none is lost between the step's query and its parking (a nudge already seen by
+ * the step costs one more look at most).
  */
 @Injectable()
 export class TaskSettlement implements OnModuleInit {
@@ -42,11 +43,6 @@ export class TaskSettlement implements OnModuleInit {
     const job = await this.queue.getJob(executionId);
     // Not delayed (waiting, or a step runs): that step takes the nudge after parking.
     await job?.promote().catch(() => undefined);
-  }
-
-  /** At the start of a step: whatever was nudged so far, this step's query sees. */
-  async consume(executionId: string): Promise<void> {
-    await this.redis.client.del(this.key(executionId));
   }
 
   /** After the job parked: a nudge that came during the step wakes it again at once. */
