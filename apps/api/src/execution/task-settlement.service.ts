@@ -42,13 +42,26 @@ export class TaskSettlement implements OnModuleInit {
     await this.redis.client.set(this.key(executionId), '1', 'PX', NUDGE_TTL_MS);
     const job = await this.queue.getJob(executionId);
     // Not delayed (waiting, or a step runs): that step takes the nudge after parking.
-    await job?.promote().catch(() => undefined);
+    if (job) await this.promote(job);
   }
 
   /** After the job parked: a nudge that came during the step wakes it again at once. */
   async wakeIfNudged(job: Job<ExecutionJobData>): Promise<void> {
     if (!(await this.redis.client.getdel(this.key(job.data.executionId)))) return;
-    await job.promote().catch(() => undefined);
+    await this.promote(job);
+  }
+
+  /**
+   * Runs the parked job's next step now, ahead of the looks already due at its priority: a
+   * pushed change is news, a due fallback look most likely is not (its priority is kept).
+   */
+  private async promote(job: Job<ExecutionJobData>): Promise<void> {
+    try {
+      await job.promote();
+    } catch {
+      return;
+    }
+    await job.changePriority({ priority: job.priority, lifo: true }).catch(() => undefined);
   }
 
   private key(executionId: string): string {
