@@ -3,13 +3,16 @@
 //     then time for a new worker to end them all, robot tasks per execution (must be 1).
 //  2. start cost: POST /executions latency and throughput with the per-key rate limiter and
 //     the per-user cap off, then on (limits high enough never to refuse).
-// Settings: BENCH_DRAIN_RUNS (500), BENCH_STARTS (2000), BENCH_CONCURRENCY (32).
+//     A third pass turns fair share off too (FAIR_SHARE=false: no count of the user's runs).
+// Settings: BENCH_DRAIN_RUNS (500), BENCH_STARTS (2000), BENCH_CONCURRENCY (32),
+// BENCH_PARTS (drain,start: which parts run).
 import { createConnection } from 'mysql2/promise';
 import { dropIsolated, isolatedEnv, launch, percentile, waitUntil } from './lib.mjs';
 
 const DRAIN_RUNS = Number(process.env.BENCH_DRAIN_RUNS ?? 500);
 const STARTS = Number(process.env.BENCH_STARTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const PARTS = (process.env.BENCH_PARTS ?? 'drain,start').split(',');
 
 const start = (name, script, env) => launch(name, script, env);
 const stop = (proc, signal = 'SIGTERM') => proc.signal(signal);
@@ -148,17 +151,29 @@ async function startCost(label, limits) {
   }
 }
 
-const results = { drain: await drainBench(), start_cost: [] };
-results.start_cost.push(
-  await startCost('limits off', {
-    RATE_LIMIT_START_PER_MINUTE: '0',
-    MAX_ACTIVE_EXECUTIONS_PER_USER: '0',
-  }),
-);
-results.start_cost.push(
-  await startCost('rate limit + cap on', {
-    RATE_LIMIT_START_PER_MINUTE: '1000000',
-    MAX_ACTIVE_EXECUTIONS_PER_USER: '1000000',
-  }),
-);
+const results = {
+  drain: PARTS.includes('drain') ? await drainBench() : null,
+  start_cost: [],
+};
+if (PARTS.includes('start')) {
+  results.start_cost.push(
+    await startCost('limits and fair share off', {
+      RATE_LIMIT_START_PER_MINUTE: '0',
+      MAX_ACTIVE_EXECUTIONS_PER_USER: '0',
+      FAIR_SHARE: 'false',
+    }),
+  );
+  results.start_cost.push(
+    await startCost('limits off', {
+      RATE_LIMIT_START_PER_MINUTE: '0',
+      MAX_ACTIVE_EXECUTIONS_PER_USER: '0',
+    }),
+  );
+  results.start_cost.push(
+    await startCost('rate limit + cap on', {
+      RATE_LIMIT_START_PER_MINUTE: '1000000',
+      MAX_ACTIVE_EXECUTIONS_PER_USER: '1000000',
+    }),
+  );
+}
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

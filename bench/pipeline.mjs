@@ -58,7 +58,8 @@ async function oneRun(mode) {
     ROBOT_BASE_URL: sim.url,
     SIM_DELAY_MS: '0',
     EXECUTION_CONCURRENCY: process.env.BENCH_WORKER_CONCURRENCY ?? '200',
-    DB_POOL_SIZE: '30',
+    // Lower on a shared MySQL near its connection limit (the api and the worker each hold a pool).
+    DB_POOL_SIZE: process.env.BENCH_DB_POOL_SIZE ?? '30',
   });
   const api = start('api', 'dist/apps/api/main.js', { ...env, APP_ROLE: 'api' }, await freePort());
   const procs = [sim, api];

@@ -310,10 +310,11 @@ describe('Executor bridge /ws (e2e)', () => {
       expect(a.runs().length + b.runs().length).toBe(2);
 
       a.reply(a.runs()[0].event_id!, { code: '0000', msg: 'ok', data: {} });
-      const next = await a.nextRun(1);
+      // Frames before the first run (the capabilities probe) are skipped.
+      const next = await a.nextRun(a.frames.indexOf(a.runs()[0]) + 1);
       expect(JSON.parse(next.data.run_param)).toEqual([{ varName: 'which', varValue: 'high' }]);
       b.reply(b.runs()[0].event_id!, { code: '0000', msg: 'ok', data: {} });
-      const last = await b.nextRun(1);
+      const last = await b.nextRun(b.frames.indexOf(b.runs()[0]) + 1);
       expect(JSON.parse(last.data.run_param)).toEqual([{ varName: 'which', varValue: 'low' }]);
       a.reply(next.event_id!, { code: '0000', msg: 'ok', data: {} });
       b.reply(last.event_id!, { code: '0000', msg: 'ok', data: {} });

@@ -28,10 +28,10 @@ describe('Executor bridge across processes (e2e)', () => {
   let key: string;
   const events: ExecutionEvent[] = [];
 
-  const startExecutors = (env: Record<string, string> = {}) =>
+  const startExecutors = (env: Record<string, string> = {}, args: string[] = []) =>
     startProcess(process.execPath, {
       name: 'robot-sim --executor',
-      args: [ROBOT_SIM_MAIN, '--executor'],
+      args: [ROBOT_SIM_MAIN, '--executor', ...args],
       env: {
         SIM_EXECUTOR_URL: `ws://127.0.0.1:${apiA.port}/ws`,
         SIM_EXECUTOR_KEY: key,
@@ -108,6 +108,60 @@ describe('Executor bridge across processes (e2e)', () => {
     });
     expect(dispatchesOf(eventId)).toBe(1);
     expect(events.filter((e) => e.execution_id === id && isFinalEvent(e))).toHaveLength(1);
+  });
+
+  it('should run on managed engines (robot-sim --managed) across processes, across a reconnect mid-run and a killed worker', async () => {
+    const managedKey = await createKey(sut.http, 'grace-managed');
+    await upsertWorkflow(sut.http, 'grace-managed', 'wf-exec-managed');
+    const managed = await startExecutors({ SIM_EXECUTOR_KEY: managedKey }, ['--managed']);
+    try {
+      const plain = await startRun(sut.http, managedKey, 'wf-exec-managed', { n: 1 });
+      expect(await waitForExecution(sut.db, plain)).toMatchObject({
+        status: 'COMPLETED',
+        result: { code: '0000', data: { n: 1 } },
+      });
+      const dropped = await startRun(sut.http, managedKey, 'wf-exec-managed', {
+        n: 2,
+        __sim: { disconnect: true, delay_ms: 500 },
+      });
+      expect(await waitForExecution(sut.db, dropped)).toMatchObject({
+        status: 'COMPLETED',
+        result: { code: '0000', data: { n: 2 } },
+      });
+      expect(managed.stdout()).toMatch(/closed 1006/);
+      const failed = await startRun(sut.http, managedKey, 'wf-exec-managed', {
+        __sim: { fail: 'paper jam' },
+      });
+      const row = await waitForExecution(sut.db, failed);
+      expect(row.status).toBe('FAILED');
+      expect(row.error).toMatch(/paper jam/);
+      // The worker following a run is killed; its successor finds the run, never starts it again.
+      const resumed = await startRun(sut.http, managedKey, 'wf-exec-managed', {
+        n: 3,
+        __sim: { delay_ms: 1500 },
+      });
+      const eventId = (await waitForExecution(sut.db, resumed, (r) => r.robot_task_id !== null))
+        .robot_task_id!;
+      await waitFor(() => managed.stdout().includes(`run ${eventId}`), {
+        what: 'the start to reach the engine',
+      });
+      await workers[workers.length - 1].crash();
+      await waitFor(() => (managed.stdout().match(/receipt succeeded/g) ?? []).length === 3, {
+        what: 'the engine to report the run succeeded',
+      });
+      workers.push(await spawnApi(sut.env, { role: 'worker' }));
+      expect(await waitForExecution(sut.db, resumed)).toMatchObject({
+        status: 'COMPLETED',
+        robot_task_id: eventId,
+        result: { code: '0000', data: { n: 3 } },
+      });
+      for (const id of [plain, dropped, failed, resumed]) {
+        const eventId = (await executionRow(sut.db, id))!.robot_task_id!;
+        expect((managed.stdout().match(new RegExp(`run ${eventId}`, 'g')) ?? []).length).toBe(1);
+      }
+    } finally {
+      await managed.stop();
+    }
   });
 
   it('should fail EXECUTOR_LOST when the executor process is killed mid-run', async () => {

@@ -1,5 +1,5 @@
 import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { WebhookSecrets } from '../apps/api/src/webhook/webhook-secrets.service';
+import { WebhookSecrets } from '../apps/api/src/webhook/webhook.secrets';
 import { TestApp, startTestApp } from './support/app';
 
 /** A secret as earlier versions sealed it: under a key derived from API_KEY_PEPPER. */

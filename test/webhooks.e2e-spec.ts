@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
 import Redis from 'ioredis';
-import { WebhookRetention } from '../apps/api/src/webhook/webhook-retention.service';
+import { WebhookRetention } from '../apps/api/src/webhook/webhook.retention';
 import { deterministicUuid } from '../apps/api/src/webhook/webhook-signature';
 import { TestApp, startTestApp } from './support/app';
 import { createKey, upsertWorkflow } from './support/fixtures';

@@ -17,7 +17,15 @@ export interface ExecutorCredentials {
   userId?: string;
   /** Ping every this many ms (the engine pings every 30 s); 0: never. */
   pingMs?: number;
+  /**
+   * How the capabilities probe is answered: `legacy` (default) as an older engine does, with
+   * an error string for the unknown route; `silent`: never; or as a managed engine.
+   */
+  probe?: 'legacy' | 'silent' | { clientId: string; supportsCancel?: boolean };
 }
+
+/** The engine's answer to a route it does not serve. */
+export const UNKNOWN_ROUTE_ANSWER = 'func is not exist';
 
 /**
  * A real WebSocket client of `/ws` that records every frame it receives, for protocol tests.
@@ -29,12 +37,17 @@ export class TestExecutor {
   closed?: { code: number; reason: string; at: number };
   private pinger?: NodeJS.Timeout;
 
-  private constructor(readonly ws: WebSocket) {
+  private constructor(
+    readonly ws: WebSocket,
+    private readonly probe: ExecutorCredentials['probe'] = 'legacy',
+  ) {
     ws.on('message', (data) => {
       const text = data.toString();
       this.raw.push(text);
       try {
-        this.frames.push(JSON.parse(text) as Frame);
+        const frame = JSON.parse(text) as Frame;
+        this.frames.push(frame);
+        this.answerProbe(frame);
       } catch {
         // Recorded raw only.
       }
@@ -54,7 +67,7 @@ export class TestExecutor {
     if (credentials.bearer) headers.Authorization = `Bearer ${credentials.bearer}`;
     if (credentials.userId) headers.user_id = credentials.userId;
     const ws = new WebSocket(url, { headers });
-    const sut = new TestExecutor(ws);
+    const sut = new TestExecutor(ws, credentials.probe);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -62,6 +75,57 @@ export class TestExecutor {
     const pingMs = credentials.pingMs ?? 1000;
     if (pingMs > 0) sut.pinger = setInterval(() => sut.send({ channel: 'ping' }), pingMs);
     return sut;
+  }
+
+  private answerProbe(frame: Frame): void {
+    if (frame.channel !== 'execution' || frame.data?.action !== 'capabilities') return;
+    const probe = this.probe ?? 'legacy';
+    if (probe === 'silent') return;
+    const data =
+      probe === 'legacy'
+        ? UNKNOWN_ROUTE_ANSWER
+        : { protocol: 1, clientId: probe.clientId, supportsCancel: probe.supportsCancel ?? true };
+    this.answer(frame, data);
+  }
+
+  /** Replies to a frame as the engine's client does: same channel and key, reply_event_id. */
+  answer(frame: Frame, data: unknown): void {
+    this.send({
+      event_id: `reply-${frame.event_id}`,
+      event_time: Math.floor(Date.now() / 1000),
+      channel: frame.channel,
+      key: frame.key,
+      uuid: frame.send_uuid,
+      send_uuid: '$root$',
+      reply_event_id: frame.event_id,
+      data,
+    });
+  }
+
+  /** Waits for the service's next managed command (`execution/control`) of this action. */
+  nextControl(action: string, from = 0, timeoutMs = 20_000): Promise<Frame> {
+    return this.next(
+      (f) => f.channel === 'execution' && f.key === 'control' && f.data?.action === action,
+      `an execution/control ${action}`,
+      from,
+      timeoutMs,
+    );
+  }
+
+  controls(action: string): Frame[] {
+    return this.frames.filter((f) => f.channel === 'execution' && f.data?.action === action);
+  }
+
+  /** Sends a receipt unsolicited, as a managed engine reports a run's progress. */
+  push(data: unknown): void {
+    this.send({
+      event_id: `push-${Math.random().toString(36).slice(2)}`,
+      event_time: Math.floor(Date.now() / 1000),
+      channel: 'execution',
+      key: 'control',
+      send_uuid: '$root$',
+      data,
+    });
   }
 
   send(frame: unknown): void {

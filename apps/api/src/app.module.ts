@@ -16,23 +16,23 @@ import {
   TracingModule,
 } from '@app/common';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { AdminModule } from './admin/admin.module';
-import { ApiKeyModule } from './api-key/api-key.module';
-import { DatabaseModule } from './database/database.module';
-import { DocsModule } from './docs/docs.module';
+import { AdminModule } from './admin';
+import { ApiKeyModule } from './api-key';
+import { DatabaseModule } from './database';
+import { DocsModule } from './docs';
 import { ExecutionModule } from './execution/execution.module';
 import { ExecutorModule } from './executor/executor.module';
 import { RobotModule } from './execution/robot/robot.module';
-import { GatewayModule } from './gateway/gateway.module';
-import { HealthModule } from './health/health.module';
-import { LifecycleModule } from './lifecycle/lifecycle.module';
-import { LimitsModule } from './limits/limits.module';
-import { McpModule } from './mcp/mcp.module';
-import { MetricsModule } from './metrics/metrics.module';
-import { ScheduleModule } from './schedule/schedule.module';
-import { WebhookModule } from './webhook/webhook.module';
-import { LegacyHttpModule } from './legacy/legacy.module';
-import { WorkflowHttpModule, WorkflowModule } from './workflow/workflow.module';
+import { GatewayModule } from './gateway';
+import { HealthModule } from './health';
+import { LifecycleModule } from './lifecycle';
+import { LimitsModule } from './limits';
+import { McpModule } from './mcp';
+import { MetricsModule } from './metrics';
+import { ScheduleModule } from './schedule';
+import { WebhookModule } from './webhook';
+import { LegacyHttpModule } from './legacy';
+import { WorkflowHttpModule, WorkflowModule } from './workflow';
 
 /**
  * One image, three roles (docs/operating.md): `api` serves HTTP/WS/MCP, `worker` runs processors,

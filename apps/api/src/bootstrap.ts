@@ -18,10 +18,9 @@ import {
   Tracing,
 } from '@app/common';
 import { AppModule } from './app.module';
-import { GracefulShutdown } from './lifecycle/graceful-shutdown.service';
-import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
-import { MetricsService } from './metrics/metrics.service';
-import { RedisIoAdapter } from './gateway/redis-io.adapter';
+import { GracefulShutdown } from './lifecycle';
+import { httpMetricsMiddleware, MetricsService } from './metrics';
+import { RedisIoAdapter } from './gateway';
 
 function setupDocs(app: NestExpressApplication): void {
   const document = () =>

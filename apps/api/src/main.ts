@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, redactPassword } from '@app/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './bootstrap';
-import { runImportLegacy } from './legacy/import-legacy.command';
+import { runImportLegacy } from './legacy';
 import { checkDependencies } from './startup-checks';
 
 /** What the socket is really bound to: 0.0.0.0 is every interface, not 127.0.0.1. */

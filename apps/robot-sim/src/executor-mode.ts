@@ -22,7 +22,8 @@ function flag(env: Env, key: string): boolean {
  * scope) or SIM_EXECUTOR_USER_ID (trusted header), and answer runs after SIM_DELAY_MS. Knobs
  * for every run: SIM_FAIL (true or a message), SIM_NO_REPLY, SIM_DISCONNECT (drop the
  * connection mid-run, reconnect, then reply), SIM_BUSY, SIM_STRING_DATA; a run's `__sim`
- * variable overrides them. Prints one line per event (connected, run, reply, stop, closed).
+ * variable overrides them. `--managed` (or SIM_MANAGED=true): the managed protocol of newer
+ * engines (capabilities, start/get/cancel, receipts) with the same knobs. Prints one line per event (connected, run, reply, stop, closed).
  */
 export async function runExecutors(env: Env): Promise<void> {
   const url = env.SIM_EXECUTOR_URL;
@@ -41,6 +42,7 @@ export async function runExecutors(env: Env): Promise<void> {
   };
   const count = integer(env, 'SIM_EXECUTOR_CONNECTIONS', 1, 1);
   const quiet = flag(env, 'SIM_QUIET');
+  const managed = process.argv.includes('--managed') || flag(env, 'SIM_MANAGED');
   const executors = Array.from(
     { length: count },
     (_, i) =>
@@ -51,6 +53,8 @@ export async function runExecutors(env: Env): Promise<void> {
         behaviour,
         pingMs: integer(env, 'SIM_PING_MS', 30_000, 1),
         reconnectMs: integer(env, 'SIM_RECONNECT_MS', 1000),
+        // Each simulated engine is its own client.
+        managedClientId: managed ? `sim-client-${process.pid}-${i}` : undefined,
         log: quiet ? undefined : (line) => process.stdout.write(`executor ${i} ${line}\n`),
       }),
   );

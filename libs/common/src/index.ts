@@ -9,5 +9,7 @@ export * from './lifecycle';
 export * from './types/json';
 export * from './util/sleep';
 export * from './validation';
-export * from './util/invalidating-cache';
+export * from './cache';
+export * from './util/with-timeout';
 export * from './tracing';
+export * from './queue/queue-states';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
+import { ManagedExecutorRuns } from './executor-sim-managed';
 
 /**
  * How the simulated executor answers a run. Defaults per simulator; a run's `__sim` variable
@@ -39,6 +40,12 @@ export interface ExecutorSimOptions {
   behaviour?: Partial<ExecutorSimBehaviour>;
   pingMs?: number;
   reconnectMs?: number;
+  /**
+   * Speak the managed protocol of newer engines (answer the capabilities probe with this
+   * client id, take `start` / `get` / `cancel`, send receipts); otherwise answer the probe as
+   * older engines do, with an error string, and take `remote/run`.
+   */
+  managedClientId?: string;
   /** Reports what happens (one line each): connected, run, reply, stop, closed. */
   log?: (line: string) => void;
 }
@@ -47,8 +54,12 @@ interface Frame {
   event_id?: string;
   channel?: string;
   key?: string;
+  need_reply?: boolean;
   data?: Record<string, unknown>;
 }
+
+/** What the engine answers on a route it does not serve. */
+const UNKNOWN_ROUTE = 'func is not exist';
 
 function sanitise(input: unknown): Partial<ExecutorSimBehaviour> {
   if (!input || typeof input !== 'object' || Array.isArray(input)) return {};
@@ -76,9 +87,15 @@ export class ExecutorSimulator {
   private readonly pending: Array<() => void> = [];
   readonly runs: Array<{ event_id: string; project_id: string }> = [];
   readonly stops: string[] = [];
+  private readonly managed?: ManagedExecutorRuns;
 
   constructor(private readonly options: ExecutorSimOptions) {
     this.behaviour = { ...DEFAULT_EXECUTOR_BEHAVIOUR, ...sanitise(options.behaviour) };
+    if (options.managedClientId) {
+      this.managed = new ManagedExecutorRuns(options.managedClientId, (replyTo, receipt) =>
+        this.sendReceipt(replyTo, receipt),
+      );
+    }
   }
 
   /** Resolves once connected the first time. */
@@ -139,6 +156,10 @@ export class ExecutorSimulator {
     } catch {
       return;
     }
+    if (frame.channel === 'execution') {
+      this.control(frame);
+      return;
+    }
     if (frame.channel !== 'remote') return;
     if (frame.key === 'stop') {
       const id = String(frame.data?.execution_id ?? '');
@@ -147,6 +168,90 @@ export class ExecutorSimulator {
       return;
     }
     if (frame.key === 'run' && frame.event_id) this.run(frame.event_id, frame.data ?? {});
+  }
+
+  /** `execution/control`: the managed protocol, or the error of an engine that lacks it. */
+  private control(frame: Frame): void {
+    const data = frame.data ?? {};
+    if (!this.managed) {
+      if (frame.need_reply) this.answer(frame, UNKNOWN_ROUTE);
+      return;
+    }
+    const executionId = String(data.executionId ?? '');
+    switch (data.action) {
+      case 'capabilities':
+        this.answer(frame, this.managed.capabilities());
+        return;
+      case 'start':
+        this.startRun(frame, executionId, (data.payload ?? {}) as Record<string, unknown>);
+        return;
+      case 'get':
+        this.managed.get(frame, executionId);
+        return;
+      case 'cancel':
+        if (this.managed.cancel(frame, executionId)) {
+          this.stops.push(executionId);
+          this.log(`stop ${executionId}`);
+        }
+        return;
+      default:
+        this.answer(frame, { error: 'UNSUPPORTED_ACTION' });
+    }
+  }
+
+  private startRun(frame: Frame, executionId: string, payload: Record<string, unknown>): void {
+    const projectId = String(payload.projectId ?? '');
+    const event = frame.event_id ?? '';
+    this.runs.push({ event_id: event, project_id: projectId });
+    this.log(`run ${event} ${projectId}`);
+    const { __sim, ...params } = (payload.params ?? {}) as Record<string, unknown>;
+    const behaviour = { ...this.behaviour, ...sanitise(__sim) };
+    const plan = {
+      delay_ms: behaviour.delay_ms,
+      fail:
+        behaviour.fail === false
+          ? (false as const)
+          : typeof behaviour.fail === 'string'
+            ? behaviour.fail
+            : 'simulated robot failure',
+      no_reply: behaviour.no_reply,
+      busy: behaviour.busy,
+    };
+    this.managed?.start(frame, executionId, params, plan);
+    if (behaviour.disconnect && !behaviour.busy && !behaviour.no_reply) this.ws?.terminate();
+  }
+
+  /** A receipt as the reply to a command, or pushed; pushed ones wait for a reconnect. */
+  private sendReceipt(replyTo: { event_id?: string } | null, receipt: unknown): void {
+    if (replyTo) {
+      this.answer(replyTo, receipt);
+      return;
+    }
+    const push = () => this.sendFrame({ channel: 'execution', key: 'control', data: receipt });
+    if (this.ws?.readyState === WebSocket.OPEN) push();
+    else this.pending.push(push);
+    const status = (receipt as { status?: string }).status;
+    if (status !== 'running') this.log(`receipt ${status}`);
+  }
+
+  private answer(frame: { event_id?: string; channel?: string; key?: string }, data: unknown) {
+    this.sendFrame({
+      channel: frame.channel ?? 'execution',
+      key: frame.key ?? 'control',
+      reply_event_id: frame.event_id,
+      data,
+    });
+  }
+
+  /** A frame from this executor to the service, as the engine's client builds it. */
+  private sendFrame(fields: Record<string, unknown>): void {
+    this.send({
+      event_id: randomUUID(),
+      event_time: Math.floor(Date.now() / 1000),
+      uuid: this.options.userId ?? '',
+      send_uuid: '$root$',
+      ...fields,
+    });
   }
 
   private run(eventId: string, data: Record<string, unknown>): void {
@@ -188,16 +293,7 @@ export class ExecutorSimulator {
   }
 
   private reply(eventId: string, data: unknown): void {
-    this.send({
-      event_id: randomUUID(),
-      event_time: Math.floor(Date.now() / 1000),
-      channel: 'remote',
-      key: 'run',
-      uuid: this.options.userId ?? '',
-      send_uuid: '$root$',
-      reply_event_id: eventId,
-      data,
-    });
+    this.sendFrame({ channel: 'remote', key: 'run', reply_event_id: eventId, data });
     this.log(`reply ${eventId}`);
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { withinRedisDeadline } from '@app/common';
+import { QUEUE_STATES, QueueState, withinRedisDeadline } from '@app/common';
 import { ExecutionQueue } from '../execution/execution.queue';
-import { QUEUE_STATES } from '../metrics/metrics.service';
 import { CleanResultDto, CleanableState, QueueStatusDto } from './dto/admin.dto';
 
 const REPORTED_IDS = 1000;
@@ -20,7 +19,7 @@ export class AdminQueueService {
       'reading the queue',
       Promise.all([this.queue.getJobCounts(...QUEUE_STATES), this.queue.isPaused()]),
     );
-    const count = (state: (typeof QUEUE_STATES)[number]) => Number(counts[state] ?? 0);
+    const count = (state: QueueState) => Number(counts[state] ?? 0);
     return {
       queue: this.queue.name,
       paused,

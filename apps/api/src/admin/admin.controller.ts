@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelope, ApiErrors, Auth, mapPage } from '@app/common';
-import { ApiKeyService } from '../api-key/api-key.service';
+import { ApiKeyService } from '../api-key';
 import {
   ExecutionDto,
   ExecutionEnvelopeDto,

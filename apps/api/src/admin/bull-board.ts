@@ -6,11 +6,10 @@ import { DynamicModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import {
   AppConfig,
-  ENVELOPE_ERROR,
   ErrorCode,
   credentialsFromHeaders,
-  requestIdFor,
   safeEqual,
+  sendErrorEnvelope,
 } from '@app/common';
 import { EXECUTION_QUEUE } from '../execution/execution.constants';
 import { AdminAuditLog } from './admin-audit';
@@ -36,13 +35,7 @@ function cookie(req: Request, name: string): string | undefined {
 }
 
 function refuse(req: Request, res: Response, status: number, code: ErrorCode, msg: string): void {
-  res.status(status).json({
-    code: ENVELOPE_ERROR,
-    msg,
-    data: null,
-    error: code,
-    request_id: requestIdFor(req, res),
-  });
+  sendErrorEnvelope(req, res, status, { code, message: msg });
 }
 
 /**

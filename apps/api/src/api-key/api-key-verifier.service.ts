@@ -1,19 +1,35 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { ApiKeyVerifier, AppConfig, Principal, RedisService, SCOPES, Scope } from '@app/common';
-import { ApiKeyCache, CachedKey } from './api-key-cache';
+import {
+  ApiKeyVerifier,
+  AppConfig,
+  Principal,
+  RedisService,
+  SCOPES,
+  Scope,
+  SharedCache,
+} from '@app/common';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyEvents, ApiKeyRevokedEvent } from './api-key.events';
 import { hashMatches, isLegacyKey, prefixOf } from './api-key.format';
-import { LegacyKeyUpgrader } from './legacy-key-upgrader';
-import { ApiKeyEntity } from './entities/api-key.entity';
+import { ApiKeyRepository } from './api-key.repository';
+import { LegacyKeyUpgrader } from './legacy-key.upgrader';
 
 export const parseScopes = (raw: string): Scope[] =>
   raw
     .split(',')
     .map((s) => s.trim())
     .filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
+
+/** A key's record as every request checks it, cached by the key's prefix. */
+interface CachedKey {
+  keyId: number;
+  userId: string;
+  hash: string;
+  /** bcrypt hash of an imported key that has not been used yet. */
+  legacyHash: string | null;
+  scopes: Scope[];
+  expiresAt: number | null;
+}
 
 /**
  * Verifies API keys without bcrypt and without a database round trip per request:
@@ -25,28 +41,30 @@ export class ApiKeyVerifierService
   implements ApiKeyVerifier, OnModuleInit, BeforeApplicationShutdown
 {
   private readonly logger = new Logger(ApiKeyVerifierService.name);
-  private readonly cache: ApiKeyCache;
+  /** Prefix → key record (or null for a prefix known not to exist). */
+  private readonly cache: SharedCache<CachedKey>;
   /** keyId → last use not yet written; flushed in one pass every API_KEY_TOUCH_FLUSH_MS. */
   private readonly touched = new Map<number, Date>();
   private flushTimer?: NodeJS.Timeout;
-  private unsubscribe?: () => Promise<void>;
 
   constructor(
-    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
-    private readonly redis: RedisService,
+    private readonly keys: ApiKeyRepository,
+    redis: RedisService,
     private readonly config: AppConfig,
     private readonly events: EventEmitter2,
     private readonly legacyKeys: LegacyKeyUpgrader,
   ) {
-    this.cache = new ApiKeyCache(config.auth.apiKeyCacheTtlMs, 5_000);
+    this.cache = new SharedCache(redis, {
+      channel: API_KEY_REVOKED_CHANNEL,
+      ttlMs: config.auth.apiKeyCacheTtlMs,
+      negativeTtlMs: 5_000,
+      staleKeys: (message) => revocationOf(message)?.prefixes ?? null,
+      onAnnounced: (message) => this.onRevoked(revocationOf(message)!),
+    });
   }
 
   async onModuleInit(): Promise<void> {
-    this.unsubscribe = await this.redis.subscribe(API_KEY_REVOKED_CHANNEL, (message) =>
-      this.onRevokedMessage(message),
-    );
-    // Messages may have been missed while the subscriber was away: forget everything.
-    this.redis.onResubscribe(() => this.cache.clear());
+    await this.cache.start();
     this.flushTimer = setInterval(
       () => void this.flushTouches(),
       this.config.auth.apiKeyTouchFlushMs,
@@ -57,7 +75,7 @@ export class ApiKeyVerifierService
   /** Before shutdown, while the database connection is still open. */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
-    await this.unsubscribe?.().catch(() => undefined);
+    await this.cache.stop();
     await this.flushTouches();
   }
 
@@ -86,15 +104,14 @@ export class ApiKeyVerifierService
     if (!isLegacyKey(rawKey)) return false;
     const ok = await this.legacyKeys.verifyAndUpgrade(record.keyId, rawKey);
     // The next lookup reads the HMAC that replaced the bcrypt hash.
-    if (ok) this.cache.invalidate([prefix]);
+    if (ok) this.cache.forget([prefix]);
     return ok;
   }
 
   /** Announces revoked keys to every process (this one included). */
   async broadcastRevocation(event: ApiKeyRevokedEvent): Promise<void> {
-    this.cache.invalidate(event.prefixes);
     try {
-      await this.redis.publish(API_KEY_REVOKED_CHANNEL, JSON.stringify(event));
+      await this.cache.announce(event.prefixes, JSON.stringify(event));
     } catch (err) {
       // The key is revoked in MySQL and here; other processes drop their cached copy when the
       // message arrives after Redis comes back, or when their subscription reconnects.
@@ -102,44 +119,24 @@ export class ApiKeyVerifierService
     }
   }
 
-  private async lookup(prefix: string): Promise<CachedKey | null> {
-    const cached = this.cache.get(prefix);
-    if (cached !== undefined) return cached;
-    const generation = this.cache.currentGeneration;
-    const row = await this.keys.findOne({
-      where: { prefix, is_active: true },
-      select: {
-        id: true,
-        user_id: true,
-        hash: true,
-        legacy_hash: true,
-        scopes: true,
-        expires_at: true,
-      },
+  private lookup(prefix: string): Promise<CachedKey | null> {
+    return this.cache.get(prefix, async () => {
+      const row = await this.keys.findActiveByPrefix(prefix);
+      return row
+        ? {
+            keyId: row.id,
+            userId: row.user_id,
+            hash: row.hash,
+            legacyHash: row.legacy_hash,
+            scopes: parseScopes(row.scopes),
+            expiresAt: row.expires_at ? row.expires_at.getTime() : null,
+          }
+        : null;
     });
-    const record: CachedKey | null = row
-      ? {
-          keyId: row.id,
-          userId: row.user_id,
-          hash: row.hash,
-          legacyHash: row.legacy_hash,
-          scopes: parseScopes(row.scopes),
-          expiresAt: row.expires_at ? row.expires_at.getTime() : null,
-        }
-      : null;
-    this.cache.set(prefix, record, generation);
-    return record;
   }
 
-  private onRevokedMessage(message: string): void {
-    let event: ApiKeyRevokedEvent;
-    try {
-      event = JSON.parse(message) as ApiKeyRevokedEvent;
-    } catch {
-      return;
-    }
-    if (!Array.isArray(event.prefixes)) return;
-    this.cache.invalidate(event.prefixes);
+  /** A revocation announced by any process (this one included), once its prefixes are dropped. */
+  private onRevoked(event: ApiKeyRevokedEvent): void {
     for (const id of event.key_ids ?? []) this.touched.delete(id);
     this.events.emit(ApiKeyEvents.Revoked, event);
   }
@@ -149,15 +146,18 @@ export class ApiKeyVerifierService
     const batch = [...this.touched.entries()];
     this.touched.clear();
     try {
-      for (const [id, at] of batch) {
-        // updated_at is kept: a key being used is not the key being changed.
-        await this.keys.query(
-          'UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, ?), ?), updated_at = updated_at WHERE id = ?',
-          [at, at, id],
-        );
-      }
+      for (const [id, at] of batch) await this.keys.touch(id, at);
     } catch (err) {
       this.logger.warn(`Could not record API key use: ${(err as Error).message}`);
     }
+  }
+}
+
+function revocationOf(message: string): ApiKeyRevokedEvent | null {
+  try {
+    const event = JSON.parse(message) as ApiKeyRevokedEvent;
+    return Array.isArray(event.prefixes) ? event : null;
+  } catch {
+    return null;
   }
 }

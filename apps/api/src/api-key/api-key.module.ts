@@ -2,9 +2,10 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { API_KEY_VERIFIER, Authenticator, StreamTokens } from '@app/common';
 import { ApiKeyLegacyController } from './api-key-legacy.controller';
-import { LegacyKeyUpgrader } from './legacy-key-upgrader';
+import { LegacyKeyUpgrader } from './legacy-key.upgrader';
 import { ApiKeyVerifierService } from './api-key-verifier.service';
 import { ApiKeyController } from './api-key.controller';
+import { ApiKeyRepository } from './api-key.repository';
 import { ApiKeyService } from './api-key.service';
 import { ApiKeyEntity } from './entities/api-key.entity';
 
@@ -16,6 +17,7 @@ import { ApiKeyEntity } from './entities/api-key.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([ApiKeyEntity])],
   providers: [
+    ApiKeyRepository,
     ApiKeyService,
     ApiKeyVerifierService,
     LegacyKeyUpgrader,

@@ -1,6 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig, buildDataSourceOptions, ensureDatabase, migrateWithLock } from '@app/common';
+import { DatabaseProbe } from './database.probe';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 
@@ -26,5 +27,7 @@ const logger = new Logger('Database');
       },
     }),
   ],
+  providers: [DatabaseProbe],
+  exports: [DatabaseProbe],
 })
 export class DatabaseModule {}

@@ -42,7 +42,7 @@ export class ExecutionLegacyController {
   @Scopes('execute')
   @ApiOperation({ summary: 'Start and wait; 200 {execution} whether ended or still running' })
   @ApiEnvelope(LegacyExecutionEnvelopeDto)
-  @ApiErrors(400, 401, 429, 503)
+  @ApiErrors(400, 401, 403, 429, 503)
   async execute(
     @CurrentPrincipal() principal: Principal,
     @StartBudgetOf() budget: StartBudget,
@@ -63,7 +63,7 @@ export class ExecutionLegacyController {
   @Scopes('execute')
   @ApiOperation({ summary: 'Start; 202 {executionId}' })
   @ApiEnvelope(ExecutionIdDto, { status: 202 })
-  @ApiErrors(400, 401, 429, 503)
+  @ApiErrors(400, 401, 403, 429, 503)
   async executeAsync(
     @CurrentPrincipal() principal: Principal,
     @StartBudgetOf() budget: StartBudget,

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { Job, JobState, Queue } from 'bullmq';
 import { traceCarrier, withinRedisDeadline } from '@app/common';
 import { EXECUTION_QUEUE, ExecutionJob, ExecutionJobData } from './execution.constants';
+import { queuePriority } from './start-priority';
 
 /** Attempts cover internal errors (database, Redis); robot failures end a run, not a job. */
 const JOB_ATTEMPTS = 5;
@@ -15,14 +16,18 @@ const JOB_ATTEMPTS = 5;
 export class ExecutionQueue {
   constructor(@InjectQueue(EXECUTION_QUEUE) readonly queue: Queue<ExecutionJobData>) {}
 
-  /** Adding a job whose id exists is a no-op in BullMQ, so an execution never runs twice. */
-  async enqueue(data: ExecutionJobData, priority: number): Promise<void> {
+  /**
+   * Adding a job whose id exists is a no-op in BullMQ, so an execution never runs twice.
+   * `priority` is the run's (1–10); `backlog`, the runs its user had in flight before it,
+   * orders it among the runs of other users of that priority (see queuePriority).
+   */
+  async enqueue(data: ExecutionJobData, priority: number, backlog = 0): Promise<void> {
     const trace = data.trace ?? traceCarrier();
     await withinRedisDeadline(
       'queueing the execution',
       this.queue.add(ExecutionJob.Run, trace ? { ...data, trace } : data, {
         jobId: data.executionId,
-        priority,
+        priority: queuePriority(priority, backlog),
         attempts: JOB_ATTEMPTS,
         backoff: { type: 'exponential', delay: 1000 },
         removeOnComplete: { age: 3600, count: 10_000 },

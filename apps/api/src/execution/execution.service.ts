@@ -32,6 +32,7 @@ import { ActiveExecutionCap } from './active-execution-cap';
 import { toEvent } from './execution-event.factory';
 import { StartBudget, StartRateLimiter } from '../limits/start-budget';
 import { startRequestHash } from './start-request-hash';
+import { DEFAULT_PRIORITY, checkPriorityAllowed } from './start-priority';
 
 export interface StartExecutionInput {
   userId: string;
@@ -88,6 +89,7 @@ export class ExecutionService {
   ): Promise<{ execution: ExecutionEntity; replayed: boolean }> {
     // First: refused and replayed requests count too, so hammering a start route is limited.
     await this.limiter.spend(input.budget);
+    checkPriorityAllowed(input.priority, input.budget.scopes);
     // Before the workflow lookup: a retry finds its run even if the workflow changed since.
     if (input.idempotencyKey !== undefined) {
       if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
@@ -115,8 +117,6 @@ export class ExecutionService {
         },
       ]);
     }
-    await this.activeCap.check(input.userId);
-
     const now = new Date();
     const execution = this.executions.create({
       id: randomUUID(),
@@ -131,7 +131,7 @@ export class ExecutionService {
       progress: 0,
       robot_task_id: null,
       trigger: input.trigger,
-      priority: input.priority ?? 5,
+      priority: input.priority ?? DEFAULT_PRIORITY,
       reference: input.reference ?? null,
       timeout_ms: input.timeout_ms ?? null,
       retry_of: input.retryOf ?? null,
@@ -144,8 +144,11 @@ export class ExecutionService {
       created_at: now,
       updated_at: now,
     });
+    let backlog: number;
     try {
-      await this.store.insert(execution);
+      backlog = await this.activeCap.admit(input.userId, (runner) =>
+        this.store.insert(execution, runner),
+      );
     } catch (err) {
       if (input.idempotencyKey === undefined || !isDuplicateKey(err)) throw err;
       // A concurrent request with the same key won the race: answer with its execution.
@@ -159,6 +162,7 @@ export class ExecutionService {
       await this.queue.enqueue(
         { executionId: execution.id, requestId: input.requestId },
         execution.priority,
+        this.config.execution.fairShare ? backlog : 0,
       );
     } catch (err) {
       return { execution: await this.abandon(execution, err), replayed: false };

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { JsonObject } from '@app/common';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 
@@ -53,10 +53,12 @@ const parseJson = (value: unknown): JsonObject | null =>
 export class ExecutionStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async insert(execution: ExecutionEntity): Promise<void> {
+  /** On `runner` when given: the connection that holds the user's start lock. */
+  async insert(execution: ExecutionEntity, runner?: QueryRunner): Promise<void> {
     await this.db.query(
       INSERT_SQL,
       COLUMNS.map((column) => toDb(column, execution[column])),
+      runner,
     );
   }
 

@@ -9,6 +9,7 @@ import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.
 import { failureKind } from './execution.constants';
 import { ExecutionService } from './execution.service';
 import { StartBudget, StartRateLimiter } from '../limits/start-budget';
+import { checkPriorityAllowed } from './start-priority';
 
 /** Final-event codes of docs/robot-service.md. */
 export const RpaCode = {
@@ -81,8 +82,10 @@ export class RpaExecService {
     res: Response,
   ): Promise<void> {
     const echoSid = dto.sid ?? randomUUID();
-    // Past the budget the answer is a plain 429, before any stream opens.
+    // Past the budget, or asking a priority the key may not, the answer is a plain 429 or
+    // 403, before any stream opens.
     await this.limiter.spend(budget);
+    checkPriorityAllowed(dto.priority, budget.scopes);
     // The plugin's own stream sends `: ping - <time>` comments; engines may parse them.
     const stream = this.streams.open(principal, res, {
       pingComment: () => `ping - ${new Date().toISOString()}`,

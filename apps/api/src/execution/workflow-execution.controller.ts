@@ -35,7 +35,7 @@ export class WorkflowExecutionController {
   })
   @ApiEnvelope(ExecutionEnvelopeDto)
   @ApiEnvelope(ExecutionEnvelopeDto, { status: 202, description: 'Still running; poll it' })
-  @ApiErrors(400, 401, 404, 409, 429, 503)
+  @ApiErrors(400, 401, 403, 404, 409, 429, 503)
   async execute(
     @CurrentPrincipal() principal: Principal,
     @StartBudgetOf() budget: StartBudget,
@@ -63,7 +63,7 @@ export class WorkflowExecutionController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Start; 202 {executionId}' })
   @ApiEnvelope(ExecutionIdDto, { status: 202 })
-  @ApiErrors(400, 401, 404, 409, 429, 503)
+  @ApiErrors(400, 401, 403, 404, 409, 429, 503)
   async executeAsync(
     @CurrentPrincipal() principal: Principal,
     @StartBudgetOf() budget: StartBudget,

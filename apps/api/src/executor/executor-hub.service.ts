@@ -10,12 +10,22 @@ import { AppConfig, RedisService } from '@app/common';
 import { MetricsService } from '../metrics/metrics.service';
 import { CloseCodes, ExecutorChannels, StopCommand } from './executor.constants';
 import { ExecutorConnection } from './executor-connection';
-import { ExecutorEvent, ExecutorEventType } from './executor.events';
-import { exitFrame, runFrame, RunFrameData, stopCurrentFrame, stopFrame } from './executor-frames';
+import { ExecutorEventType } from './executor.events';
+import {
+  BaseMsg,
+  exitFrame,
+  runFrame,
+  RunFrameData,
+  stopCurrentFrame,
+  stopFrame,
+} from './executor-frames';
+import { ExecutorManaged, ReceiptEffect } from './executor-managed.service';
 import { ClaimedRun, ExecutorStore, PRESENCE_TTL_S } from './executor.store';
 
 /** Waiting runs are looked for this often too, in case an announcement was missed. */
 const SWEEP_MS = 1000;
+/** Most runs claimed in one round trip. */
+const CLAIM_BATCH = 32;
 
 /**
  * The executors connected to this process: presence in Redis, dispatch of waiting runs to
@@ -39,6 +49,7 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
     private readonly config: AppConfig,
     private readonly events: EventEmitter2,
     private readonly metrics: MetricsService,
+    private readonly managed: ExecutorManaged,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -81,13 +92,21 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
       connected_at: conn.connectedAt,
     });
     this.emit(ExecutorEventType.Connected, conn);
-    this.pump(conn.userId);
+    conn.closeAtExpiry();
+    // Runs wait for the probe: the protocol decides which frame carries them.
+    this.managed.probe(conn).then(
+      () => this.pump(conn.userId),
+      (err: Error) => {
+        this.logger.warn(`Capabilities of executor ${conn.id} unknown: ${err.message}`);
+        this.pump(conn.userId);
+      },
+    );
   }
 
   /** The connection is gone: its unanswered runs start their grace (a reconnect may reply). */
   async remove(conn: ExecutorConnection, reason: string): Promise<void> {
     if (!this.connections.delete(conn.id)) return;
-    conn.closed = true;
+    conn.markClosed();
     const set = this.byUser.get(conn.userId);
     set?.delete(conn);
     if (set?.size === 0) this.byUser.delete(conn.userId);
@@ -126,12 +145,23 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
     return true;
   }
 
+  /** A frame on the execution channel (managed protocol): a probe answer or a receipt. */
+  async execution(conn: ExecutorConnection, frame: BaseMsg): Promise<void> {
+    const effect = await this.managed.onFrame(conn, frame);
+    if (effect) await this.settled(conn.userId, effect);
+  }
+
+  private async settled(userId: string, effect: ReceiptEffect): Promise<void> {
+    if (effect.endedOn) this.connections.get(effect.endedOn)?.running.delete(effect.eventId);
+    await this.redis.publish(ExecutorChannels.Settled, effect.eventId);
+    if (effect.endedOn) this.pump(userId);
+  }
+
   /** Closes the connections that authenticated with one of these (revoked) keys. */
   closeKeys(keyIds: readonly number[]): void {
     for (const conn of this.connections.values()) {
       if (conn.keyId !== undefined && keyIds.includes(conn.keyId)) {
-        conn.send(exitFrame('UNAUTHENTICATED', 'The API key was revoked'));
-        conn.close(CloseCodes.PolicyViolation, 'The API key was revoked');
+        conn.unauthenticated('The API key was revoked');
       }
     }
   }
@@ -139,9 +169,13 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
   private hasFree(userId: string): boolean {
     const max = this.config.executor.maxRunsPerConnection;
     for (const conn of this.byUser.get(userId) ?? []) {
-      if (conn.open && conn.running.size < max) return true;
+      if (this.takes(conn, max)) return true;
     }
     return false;
+  }
+
+  private takes(conn: ExecutorConnection, max: number): boolean {
+    return conn.open && conn.protocol !== 'probing' && conn.running.size < max;
   }
 
   /** Hands the user's waiting runs to its free connections here, most urgent first. */
@@ -171,14 +205,17 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
     const max = this.config.executor.maxRunsPerConnection;
     for (;;) {
       // One slot per free run place, the least busy connections first, so runs spread.
-      const conns = [...(this.byUser.get(userId) ?? [])].filter(
-        (c) => c.open && c.running.size < max,
-      );
+      const conns = [...(this.byUser.get(userId) ?? [])].filter((c) => this.takes(c, max));
       if (conns.length === 0) return;
-      conns.sort((a, b) => a.running.size - b.running.size);
+      if (max > 1) conns.sort((a, b) => a.running.size - b.running.size);
+      // A few slots per claim: a user with a thousand idle executors must not send a thousand
+      // connection ids to Redis for every run; a full batch claims again.
       const slots: string[] = [];
-      for (let load = 0; load < max; load++) {
-        for (const c of conns) if (c.running.size <= load) slots.push(c.id);
+      for (let load = 0; load < max && slots.length < CLAIM_BATCH; load++) {
+        for (const c of conns) {
+          if (slots.length === CLAIM_BATCH) break;
+          if (c.running.size <= load) slots.push(c.id);
+        }
       }
       const claimed = await this.store.claim(userId, slots);
       for (const run of claimed) await this.send(userId, run);
@@ -191,8 +228,11 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
     const conn = this.connections.get(run.conn_id);
     if (conn) {
       conn.running.add(run.event_id);
-      const data = JSON.parse(run.frame) as RunFrameData;
-      if (conn.send(runFrame(run.event_id, userId, data))) {
+      // The claim recorded which protocol the run goes by: a managed run gets `start`.
+      const sent = run.client_id
+        ? this.managed.start(conn, run)
+        : conn.send(runFrame(run.event_id, userId, JSON.parse(run.frame) as RunFrameData));
+      if (sent) {
         this.metrics.executorDispatches.inc();
         return;
       }
@@ -210,11 +250,33 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
     } catch {
       return;
     }
+    if (command.action === 'get') {
+      const target = this.holder(command);
+      if (target?.managed) this.managed.ask(target, command.event_id, command.execution_id);
+      return;
+    }
     const conn = this.connections.get(command.conn_id);
-    if (!conn) return;
-    conn.running.delete(command.event_id);
-    conn.send(stopFrame(command.user_id, command.execution_id, command.project_id));
-    this.pump(conn.userId);
+    if (conn) conn.running.delete(command.event_id);
+    const target = this.holder(command);
+    if (target?.managed && command.client_id) {
+      this.managed.cancel(target, command.event_id, command.execution_id, command.run_id);
+    } else if (conn) {
+      conn.send(stopFrame(command.user_id, command.execution_id, command.project_id));
+    }
+    if (conn) this.pump(conn.userId);
+  }
+
+  /**
+   * The connection holding a run here: the one it was sent to or, for a managed run, the
+   * connection its client reconnected on.
+   */
+  private holder(command: StopCommand): ExecutorConnection | undefined {
+    const conn = this.connections.get(command.conn_id);
+    if (conn?.open || !command.client_id) return conn;
+    for (const c of this.byUser.get(command.user_id) ?? []) {
+      if (c.open && c.managed && c.clientId === command.client_id) return c;
+    }
+    return undefined;
   }
 
   private closeSilent(): void {
@@ -238,16 +300,7 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
   }
 
   private emit(type: ExecutorEventType, conn: ExecutorConnection, reason?: string): void {
-    const event: ExecutorEvent = {
-      type,
-      user_id: conn.userId,
-      executor_id: conn.id,
-      address: conn.address,
-      connected_at: new Date(conn.connectedAt).toISOString(),
-      ...(reason ? { reason } : {}),
-      ts: new Date().toISOString(),
-    };
-    this.events.emit(type, event);
+    this.events.emit(type, conn.event(type, reason));
   }
 
   /** Before the HTTP server closes: executors reconnect elsewhere and may still reply. */

@@ -10,7 +10,8 @@ import {
 } from '../execution/robot/robot-client';
 import { ExecutorChannels, ExecutorErrors, StopCommand } from './executor.constants';
 import { interpretReply, runFrameData } from './executor-frames';
-import { ExecutorStore } from './executor.store';
+import { interpretReceipt, Receipt } from './executor-managed';
+import { ExecutorRun, ExecutorStore } from './executor.store';
 
 const state = (
   status: RobotTaskState['status'],
@@ -19,9 +20,10 @@ const state = (
 
 /**
  * ROBOT_MODE=executor: a "task" is a run handed to one of the user's executors over `/ws`.
- * createTask queues it in Redis (the process holding a free connection of the user sends it),
- * getTask reads the recorded reply or the fault, cancelTask sends `remote/stop`. Everything
- * lives in Redis, so a worker resumed after a crash follows the same dispatch.
+ * createTask queues and announces it in Redis (the process holding a free connection of the
+ * user sends it), getTask reads the recorded reply or receipt or the fault, cancelTask sends
+ * `remote/stop` (managed: `cancel`). Everything lives in Redis, so a worker resumed after a
+ * crash follows the same dispatch.
  */
 export class ExecutorRobotClient extends RobotClient {
   private readonly logger = new Logger(ExecutorRobotClient.name);
@@ -55,7 +57,6 @@ export class ExecutorRobotClient extends RobotClient {
           frame: JSON.stringify(runFrameData(input.project_id, input.exec_position, input.params)),
         });
         span.setAttribute('rpa.executor.event_id', eventId);
-        await this.redis.publish(ExecutorChannels.Work, userId);
         return eventId;
       },
     );
@@ -86,6 +87,7 @@ export class ExecutorRobotClient extends RobotClient {
           lostAt = now;
           await this.store.markLost([eventId], now);
         }
+        const askAt = run.protocol === 'managed' ? await this.askIfOverdue(run, now) : undefined;
         if (lostAt !== undefined) {
           if (now >= lostAt + lostGraceMs) {
             const error = ExecutorErrors.lost(lostGraceMs);
@@ -94,19 +96,25 @@ export class ExecutorRobotClient extends RobotClient {
             }
             return this.getTask(eventId);
           }
-          this.dueAt.set(eventId, lostAt + lostGraceMs);
+          this.dueAt.set(eventId, Math.min(lostAt + lostGraceMs, askAt ?? Infinity));
+        } else if (askAt !== undefined) {
+          this.dueAt.set(eventId, askAt);
         } else {
           this.dueAt.delete(eventId);
         }
         return state('RUNNING');
       }
       case 'replied': {
-        const outcome = interpretReply(JSON.parse(run.reply ?? 'null'));
+        const reply: unknown = JSON.parse(run.reply ?? 'null');
+        const outcome =
+          run.protocol === 'managed' ? interpretReceipt(reply as Receipt) : interpretReply(reply);
         return this.ended(
           eventId,
           outcome.status === 'COMPLETED'
             ? state('COMPLETED', { result: outcome.result, progress: 100 })
-            : state('FAILED', { error: outcome.error }),
+            : outcome.status === 'CANCELLED'
+              ? state('CANCELLED')
+              : state('FAILED', { error: outcome.error }),
         );
       }
       case 'cancelled':
@@ -131,14 +139,36 @@ export class ExecutorRobotClient extends RobotClient {
     if (!ended || ended.previous !== 'dispatched' || !ended.connId) return;
     const run = await this.store.get(eventId);
     if (!run) return;
-    const command: StopCommand = {
-      conn_id: ended.connId,
-      event_id: eventId,
+    await this.redis.publish(
+      ExecutorChannels.Control,
+      JSON.stringify(this.command('stop', { ...run, conn_id: ended.connId })),
+    );
+  }
+
+  private command(action: StopCommand['action'], run: ExecutorRun): StopCommand {
+    return {
+      action,
+      conn_id: run.conn_id ?? '',
+      event_id: run.event_id,
       user_id: run.user_id,
       execution_id: run.execution_id,
       project_id: run.project_id,
+      ...(run.client_id ? { client_id: run.client_id } : {}),
+      ...(run.run_id ? { run_id: run.run_id } : {}),
     };
-    await this.redis.publish(ExecutorChannels.Control, JSON.stringify(command));
+  }
+
+  /**
+   * A managed run with no receipt for EXECUTOR_RECEIPT_MS: its executor is asked (`get`)
+   * wherever it is connected. Answers when the run is next due to be asked.
+   */
+  private async askIfOverdue(run: ExecutorRun, now: number): Promise<number> {
+    const { receiptMs } = this.config.executor;
+    const last = Math.max(run.receipt_at ?? 0, run.asked_at ?? 0, run.dispatched_at ?? 0);
+    if (now < last + receiptMs) return last + receiptMs;
+    await this.store.markAsked(run.event_id, now);
+    await this.redis.publish(ExecutorChannels.Control, JSON.stringify(this.command('get', run)));
+    return now + receiptMs;
   }
 
   async ping(): Promise<void> {

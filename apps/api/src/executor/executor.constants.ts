@@ -10,12 +10,18 @@ export const ExecutorChannels = {
   Settled: 'executor:settled',
 } as const;
 
+/** What a worker asks of the connection holding a run (published on Control). */
 export interface StopCommand {
+  /** `stop` (absent: stop) or, for managed runs, `get` (ask for the current receipt). */
+  action?: 'stop' | 'get';
   conn_id: string;
   event_id: string;
   user_id: string;
   execution_id: string;
   project_id: string;
+  /** Managed runs: the engine's client id (it may have reconnected) and its run id. */
+  client_id?: string;
+  run_id?: string;
 }
 
 /** Stable prefixes of an executor run's error, so clients can tell the faults apart. */

@@ -21,6 +21,7 @@ import { CloseCodes } from './executor.constants';
 import { ExecutorConnection } from './executor-connection';
 import { BadFrame, BaseMsg, Channel, exitFrame, parseFrame, PONG } from './executor-frames';
 import { ExecutorHub } from './executor-hub.service';
+import { EXECUTION_CHANNEL } from './executor-managed';
 
 export const EXECUTOR_WS_PATH = '/ws';
 
@@ -90,7 +91,13 @@ export class ExecutorGateway implements OnApplicationBootstrap, BeforeApplicatio
       .then(
         async (principal) => {
           if (ws.readyState !== WebSocket.OPEN) return;
-          const conn = new ExecutorConnection(ws, principal.userId, address, principal.keyId);
+          const conn = new ExecutorConnection(
+            ws,
+            principal.userId,
+            address,
+            principal.keyId,
+            principal.expiresAt,
+          );
           ws.off('message', buffer);
           ws.on('message', (data, isBinary) => this.onFrame(conn, data, isBinary));
           ws.on(
@@ -155,6 +162,10 @@ export class ExecutorGateway implements OnApplicationBootstrap, BeforeApplicatio
       case Channel.Exit:
         this.logger.warn(`Executor ${conn.id} sent exit: ${JSON.stringify(frame.data ?? null)}`);
         return;
+    }
+    if (frame.channel === EXECUTION_CHANNEL) {
+      await this.hub.execution(conn, frame);
+      return;
     }
     if (frame.reply_event_id) {
       await this.hub.reply(conn, frame.reply_event_id, frame.data);

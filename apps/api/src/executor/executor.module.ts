@@ -3,6 +3,7 @@ import { ExecutorAdminController, ExecutorController } from './executor.controll
 import { ExecutorCommands } from './executor-commands.service';
 import { ExecutorGateway } from './executor.gateway';
 import { ExecutorHub } from './executor-hub.service';
+import { ExecutorManaged } from './executor-managed.service';
 import { ExecutorStore } from './executor.store';
 
 /**
@@ -12,7 +13,7 @@ import { ExecutorStore } from './executor.store';
  */
 @Module({
   controllers: [ExecutorController, ExecutorAdminController],
-  providers: [ExecutorStore, ExecutorHub, ExecutorGateway, ExecutorCommands],
+  providers: [ExecutorStore, ExecutorManaged, ExecutorHub, ExecutorGateway, ExecutorCommands],
   exports: [ExecutorCommands],
 })
 export class ExecutorModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RedisService } from '@app/common';
+import { ExecutorChannels } from './executor.constants';
 
 /** Where a dispatched run stands; kept in Redis, so any process can follow it. */
 export type ExecutorRunStatus =
@@ -19,9 +20,16 @@ export interface ExecutorRun {
   dispatched_at?: number;
   /** When the executor's connection was seen gone (the grace starts then). */
   lost_at?: number;
-  /** JSON of the reply frame's `data`, as received. */
+  /** JSON of the reply frame's `data`, as received (managed: the terminal receipt). */
   reply?: string;
   error?: string;
+  /** Set when the run went to a managed connection (`start` instead of `remote/run`). */
+  protocol?: 'managed';
+  client_id?: string;
+  run_id?: string;
+  /** When the last receipt came, and when the executor was last asked for one (`get`). */
+  receipt_at?: number;
+  asked_at?: number;
 }
 
 export interface ClaimedRun {
@@ -30,7 +38,16 @@ export interface ClaimedRun {
   execution_id: string;
   project_id: string;
   frame: string;
+  /** The connection's client id when it speaks the managed protocol. */
+  client_id?: string;
 }
+
+/** What recording a receipt did: ended the run, noted it, refused it, or found nothing to do. */
+export type ReceiptRecord =
+  | { kind: 'terminal'; connId: string }
+  | { kind: 'recorded' }
+  | { kind: 'mismatch'; reason: string }
+  | { kind: 'ignored' };
 
 export interface ExecutorConnectionRecord {
   id: string;
@@ -46,14 +63,20 @@ const RUN_TTL_S = 8 * 24 * 3600;
 /** A connection's presence lives this long unless its process refreshes it. */
 export const PRESENCE_TTL_S = 30;
 
+// Queues the run and announces it to the processes holding executors (ARGV[9]: the Work
+// channel) in the same round trip: a dispatch waits for no second call.
 const REGISTER = `
 local existing = redis.call('GET', KEYS[1])
-if existing then return existing end
+if existing then
+  redis.call('PUBLISH', ARGV[9], ARGV[5])
+  return existing
+end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('HSET', KEYS[2], 'execution_id', ARGV[4], 'user_id', ARGV[5], 'project_id', ARGV[6],
   'frame', ARGV[7], 'status', 'waiting', 'created_at', ARGV[8])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
+redis.call('PUBLISH', ARGV[9], ARGV[5])
 return ARGV[1]`;
 
 // Pops the user's most urgent waiting runs and binds one to each free slot given (a connection
@@ -70,6 +93,12 @@ while slot <= #ARGV do
     local conn = ARGV[slot]
     slot = slot + 1
     redis.call('HSET', run, 'status', 'dispatched', 'conn_id', conn, 'dispatched_at', ARGV[3])
+    local p = redis.call('HMGET', ARGV[2] .. conn, 'protocol', 'client_id')
+    local client = ''
+    if p[1] == 'managed' and p[2] then
+      client = p[2]
+      redis.call('HSET', run, 'protocol', 'managed', 'client_id', client)
+    end
     local runs = ARGV[2] .. conn .. ':runs'
     redis.call('SADD', runs, id)
     redis.call('EXPIRE', runs, ARGV[4])
@@ -79,17 +108,37 @@ while slot <= #ARGV do
     table.insert(out, f[1])
     table.insert(out, f[2])
     table.insert(out, f[3])
+    table.insert(out, client)
   end
 end
 return out`;
 
-// Records a reply once, only from the run's own user and only while it is dispatched.
+// Records a `remote/run` reply once, only from the run's own user and only while it is dispatched.
 const REPLY = `
-local s = redis.call('HMGET', KEYS[1], 'status', 'user_id', 'conn_id')
+local s = redis.call('HMGET', KEYS[1], 'status', 'user_id', 'conn_id', 'protocol')
 if not s[1] or s[2] ~= ARGV[1] or s[1] ~= 'dispatched' then return false end
+-- A managed run ends by a receipt only.
+if s[4] == 'managed' then return false end
 redis.call('HSET', KEYS[1], 'status', 'replied', 'reply', ARGV[3], 'replied_at', ARGV[2])
 redis.call('SREM', ARGV[4] .. s[3] .. ':runs', ARGV[5])
 return s[3]`;
+
+// Records a managed receipt once its ids match the run (its user, execution, client and, once
+// known, its run id); a terminal one ends the run as a reply does.
+const RECEIPT = `
+local s = redis.call('HMGET', KEYS[1], 'status', 'user_id', 'conn_id', 'execution_id', 'client_id',
+  'run_id', 'protocol')
+if not s[1] or s[2] ~= ARGV[1] or s[7] ~= 'managed' then return {'ignored'} end
+if s[1] ~= 'dispatched' then return {'ignored'} end
+if s[4] ~= ARGV[3] then return {'mismatch', 'executionId'} end
+if s[5] ~= ARGV[4] then return {'mismatch', 'clientId'} end
+if s[6] and s[6] ~= '' and ARGV[5] ~= '' and s[6] ~= ARGV[5] then return {'mismatch', 'runId'} end
+redis.call('HSET', KEYS[1], 'receipt_at', ARGV[2])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'run_id', ARGV[5]) end
+if ARGV[6] ~= '1' then return {'recorded'} end
+redis.call('HSET', KEYS[1], 'status', 'replied', 'reply', ARGV[7], 'replied_at', ARGV[2])
+redis.call('SREM', ARGV[8] .. s[3] .. ':runs', ARGV[9])
+return {'terminal', s[3]}`;
 
 // Ends a run that is in one of the allowed states; answers its previous state and connection.
 const FINISH = `
@@ -108,6 +157,7 @@ type Scripted = Redis & {
   executorClaim(...args: Array<string | number>): Promise<string[]>;
   executorReply(...args: Array<string | number>): Promise<string | null>;
   executorFinish(...args: Array<string | number>): Promise<[string, string] | null>;
+  executorReceipt(...args: Array<string | number>): Promise<string[]>;
 };
 
 /**
@@ -126,6 +176,7 @@ export class ExecutorStore {
       client.defineCommand('executorClaim', { numberOfKeys: 1, lua: CLAIM });
       client.defineCommand('executorReply', { numberOfKeys: 1, lua: REPLY });
       client.defineCommand('executorFinish', { numberOfKeys: 4, lua: FINISH });
+      client.defineCommand('executorReceipt', { numberOfKeys: 1, lua: RECEIPT });
     }
     this.redis = client;
   }
@@ -144,8 +195,8 @@ export class ExecutorStore {
   }
 
   /**
-   * Queues a run for the user's executors, once per execution: a second call (a job resumed
-   * after a crash) answers the event id of the first and queues nothing.
+   * Queues a run for the user's executors and announces it, once per execution: a second call
+   * (a job resumed after a crash) answers the event id of the first and queues nothing.
    */
   register(run: {
     event_id: string;
@@ -170,6 +221,7 @@ export class ExecutorStore {
       run.project_id,
       run.frame,
       now,
+      this.redisService.key(ExecutorChannels.Work),
     );
   }
 
@@ -188,9 +240,16 @@ export class ExecutorStore {
       ...slots,
     );
     const claimed: ClaimedRun[] = [];
-    for (let i = 0; i + 4 < flat.length; i += 5) {
-      const [event_id, conn_id, execution_id, project_id, frame] = flat.slice(i, i + 5);
-      claimed.push({ event_id, conn_id, execution_id, project_id, frame });
+    for (let i = 0; i + 5 < flat.length; i += 6) {
+      const [event_id, conn_id, execution_id, project_id, frame, client] = flat.slice(i, i + 6);
+      claimed.push({
+        event_id,
+        conn_id,
+        execution_id,
+        project_id,
+        frame,
+        ...(client ? { client_id: client } : {}),
+      });
     }
     return claimed;
   }
@@ -205,6 +264,41 @@ export class ExecutorStore {
       this.key('conn', ''),
       eventId,
     );
+  }
+
+  /** Records a receipt checked for shape; `terminal` ends the run with it. */
+  async recordReceipt(
+    eventId: string,
+    userId: string,
+    receipt: { executionId: string; clientId: string; runId: string | null },
+    terminal: boolean,
+  ): Promise<ReceiptRecord> {
+    const [kind, detail] = await this.redis.executorReceipt(
+      this.runKey(eventId),
+      userId,
+      Date.now(),
+      receipt.executionId,
+      receipt.clientId,
+      receipt.runId ?? '',
+      terminal ? '1' : '0',
+      JSON.stringify(receipt),
+      this.key('conn', ''),
+      eventId,
+    );
+    if (kind === 'terminal') return { kind, connId: detail };
+    if (kind === 'mismatch') return { kind, reason: `its ${detail} does not match the run` };
+    if (kind === 'recorded') return { kind };
+    return { kind: 'ignored' };
+  }
+
+  /** The run of an execution (receipts name executions, not event ids). */
+  eventOf(executionId: string): Promise<string | null> {
+    return this.redis.get(this.key('exec', executionId));
+  }
+
+  /** Notes that the executor was asked for a receipt, so followers do not ask again at once. */
+  async markAsked(eventId: string, at = Date.now()): Promise<void> {
+    await this.redis.hset(this.runKey(eventId), 'asked_at', at);
   }
 
   /** Moves a run from one of `from` to `to`; null when it was in none of them. */
@@ -245,6 +339,15 @@ export class ExecutorStore {
       lost_at: num(raw.lost_at),
       reply: raw.reply,
       error: raw.error || undefined,
+      ...(raw.protocol === 'managed'
+        ? {
+            protocol: 'managed' as const,
+            client_id: raw.client_id,
+            run_id: raw.run_id || undefined,
+            receipt_at: num(raw.receipt_at),
+            asked_at: num(raw.asked_at),
+          }
+        : {}),
     };
   }
 
@@ -274,6 +377,16 @@ export class ExecutorStore {
       .expire(this.connKey(conn.id), PRESENCE_TTL_S)
       .sadd(this.key('user', conn.user_id, 'conns'), conn.id)
       .sadd(this.key('conns'), conn.id)
+      .exec();
+  }
+
+  /** What the capabilities probe found; runs claimed for the connection afterwards carry it. */
+  async setProtocol(connId: string, protocol: 'managed' | 'legacy', clientId?: string) {
+    // With its expiry: a connection that left meanwhile must not leave a record for good.
+    await this.redis
+      .multi()
+      .hset(this.connKey(connId), { protocol, ...(clientId ? { client_id: clientId } : {}) })
+      .expire(this.connKey(connId), PRESENCE_TTL_S)
       .exec();
   }
 

@@ -9,12 +9,12 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { AppConfig, AppException } from '@app/common';
-import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key/api-key.events';
+import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key';
 import { ExecutionEvent, ExecutionEventType } from '../execution/execution.events';
 import { ExecutionService } from '../execution/execution.service';
 import { ExecutorEvent, ExecutorEventType } from '../executor/executor.events';
-import { MetricsService } from '../metrics/metrics.service';
-import { WorkflowService } from '../workflow/workflow.service';
+import { MetricsService } from '../metrics';
+import { WorkflowService } from '../workflow';
 import { ExecutionEventsEmitter } from './execution-events.emitter';
 import {
   Ack,

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { WorkflowModule } from '../workflow/workflow.module';
+import { WorkflowModule } from '../workflow';
 import { DashboardController } from './dashboard.controller';
 import { ExecutionEventsEmitter } from './execution-events.emitter';
 import { ExecutionsGateway } from './executions.gateway';

@@ -1,4 +1,5 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { DatabaseModule } from '../database';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 
@@ -8,7 +9,7 @@ export class HealthModule {
   static register(robot?: NonNullable<ModuleMetadata['imports']>[number]): DynamicModule {
     return {
       module: HealthModule,
-      imports: robot ? [robot] : [],
+      imports: robot ? [DatabaseModule, robot] : [DatabaseModule],
       controllers: [HealthController],
       providers: [HealthService],
     };

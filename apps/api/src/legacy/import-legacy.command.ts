@@ -1,8 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ConfigValues, buildDataSourceOptions, ensureDatabase } from '@app/common';
-import { ENTITIES } from '../database/entities';
-import { MIGRATIONS } from '../database/migrations';
+import { ENTITIES, MIGRATIONS } from '../database';
 import { importLegacyDatabase, openLegacyDatabase } from './legacy-import';
 
 const USAGE =

@@ -7,9 +7,8 @@ import {
   APP_SHUTDOWN_EVENT,
   AppConfig,
   AppShutdownEvent,
-  ENVELOPE_ERROR,
   closeSseStreams,
-  requestIdFor,
+  sendErrorEnvelope,
   sleep,
 } from '@app/common';
 
@@ -47,12 +46,9 @@ export class GracefulShutdown implements BeforeApplicationShutdown {
     if (this.stopping) {
       res.setHeader('Connection', 'close');
       res.setHeader('Retry-After', '1');
-      res.status(503).json({
-        code: ENVELOPE_ERROR,
-        msg: 'The server is shutting down; retry on another instance',
-        data: null,
-        error: 'SERVICE_UNAVAILABLE',
-        request_id: requestIdFor(req, res),
+      sendErrorEnvelope(req, res, 503, {
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'The server is shutting down; retry on another instance',
       });
       return;
     }

@@ -47,13 +47,7 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly incrementScript: Incrementer;
 
   constructor(private readonly redis: RedisService) {
-    const client = redis.client;
-    if (!('rpaThrottleIncrement' in client)) {
-      client.defineCommand('rpaThrottleIncrement', { numberOfKeys: 2, lua: INCREMENT });
-    }
-    const command = (client as unknown as { rpaThrottleIncrement: Incrementer })
-      .rpaThrottleIncrement;
-    this.incrementScript = command.bind(client);
+    this.incrementScript = redis.script<Incrementer>('rpaThrottleIncrement', 2, INCREMENT);
   }
 
   async increment(

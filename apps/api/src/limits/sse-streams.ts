@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { Response } from 'express';
 import { AppConfig, AppException, Principal, SseStream, openSse } from '@app/common';
-import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key/api-key.events';
+import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key';
 
 /** Whose streams count together: the API key's, else (trusted user header) the user's. */
 export function streamOwner(principal: Principal): string {

@@ -1,6 +1,6 @@
 import { ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
 import type { Response } from 'express';
-import { AppConfig, AppException, PRINCIPAL, Principal } from '@app/common';
+import { AppConfig, AppException, PRINCIPAL, Principal, SCOPES, Scope } from '@app/common';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 export const START_WINDOW_MS = 60_000;
@@ -19,7 +19,8 @@ export interface StartBudgetState {
  * (HTTP routes through @StartBudgetOf(), MCP from its caller, schedules for their owner) and
  * ExecutionService.start spends it, so no start path can skip the limit. A budget is spent
  * once: a route that must refuse early (before its stream opens) spends it itself and the
- * start that follows does not count again.
+ * start that follows does not count again. It also carries the starter's scopes, which bound
+ * what the start may ask for (a priority above the default needs `manage`).
  */
 export class StartBudget {
   spent = false;
@@ -29,23 +30,31 @@ export class StartBudget {
     readonly tracker: string,
     /** Names the budget in the refusal: "with this API key", "by this user". */
     readonly by: string,
+    readonly scopes: readonly Scope[],
     readonly report?: (state: StartBudgetState) => void,
   ) {}
 
   /** The budget of whoever authenticated: the API key, else the user. */
   static of(principal: Principal, report?: (state: StartBudgetState) => void): StartBudget {
     return principal.keyId !== undefined
-      ? new StartBudget(`start:key:${principal.keyId}`, 'with this API key', report)
-      : new StartBudget(`start:user:${principal.userId}`, 'by this user', report);
+      ? new StartBudget(
+          `start:key:${principal.keyId}`,
+          'with this API key',
+          principal.scopes,
+          report,
+        )
+      : new StartBudget(`start:user:${principal.userId}`, 'by this user', principal.scopes, report);
   }
 
   /**
    * A schedule's ticks start runs as the schedule's owner, with no key at hand: they spend
    * that user's budget (the one the user's header-authenticated requests spend), so however
    * often a schedule fires, its owner's starts stay within RATE_LIMIT_START_PER_MINUTE.
+   * Its scopes are all of them: creating a schedule (and so choosing its priority) already
+   * needed `manage`.
    */
   static ofUser(userId: string): StartBudget {
-    return new StartBudget(`start:user:${userId}`, 'by this user');
+    return new StartBudget(`start:user:${userId}`, 'by this user', SCOPES);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import type { Response } from 'express';
 import { JsonObject } from '@app/common';
 import { ExecutionEntity, ExecutionStatus, isFinal } from '../execution/entities/execution.entity';
 
@@ -36,6 +37,18 @@ export class McpRequestError extends Error {
     super(message);
     this.name = 'McpRequestError';
   }
+}
+
+/**
+ * Answers an HTTP request to /mcp with a JSON-RPC error outside any session (`id: null`): the
+ * MCP counterpart of the envelope, for refusals made before the SDK sees the request.
+ */
+export function sendJsonRpcError(
+  res: Response,
+  status: number,
+  error: { code: number; message: string; data?: { error: string } },
+): void {
+  res.status(status).json({ jsonrpc: '2.0', error, id: null });
 }
 
 export const unauthenticated = (message: string) =>

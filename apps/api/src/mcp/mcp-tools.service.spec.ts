@@ -3,10 +3,9 @@ import { AppConfig, AppException, Principal } from '@app/common';
 import { ExecutionEntity, ExecutionStatus } from '../execution/entities/execution.entity';
 import { ExecutionEventBus } from '../execution/execution-event-bus.service';
 import { ExecutionService } from '../execution/execution.service';
-import { WorkflowEntity, WorkflowStatus } from '../workflow/entities/workflow.entity';
-import { WorkflowService } from '../workflow/workflow.service';
+import { WorkflowEntity, WorkflowService, WorkflowStatus } from '../workflow';
 import { McpRequestError } from './mcp-results';
-import { StartBudget } from '../limits/start-budget';
+import { StartBudget } from '../limits';
 import { McpToolsService } from './mcp-tools.service';
 import { McpControlService } from './control/mcp-control.service';
 

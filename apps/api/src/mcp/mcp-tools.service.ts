@@ -13,9 +13,8 @@ import { RunOptionsDto } from '../execution/dto/start-execution.dto';
 import { ExecutionEntity } from '../execution/entities/execution.entity';
 import { ExecutionEventBus } from '../execution/execution-event-bus.service';
 import { ExecutionService } from '../execution/execution.service';
-import { WorkflowEntity } from '../workflow/entities/workflow.entity';
-import { StartBudget } from '../limits/start-budget';
-import { WorkflowService } from '../workflow/workflow.service';
+import { WorkflowEntity, WorkflowService } from '../workflow';
+import { StartBudget } from '../limits';
 import {
   EXECUTION_SUMMARY_SCHEMA,
   GET_EXECUTION_TOOL_NAME,

@@ -11,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public, RawResponse, RequestId } from '@app/common';
+import { sendJsonRpcError } from './mcp-results';
 import { McpService } from './mcp.service';
 
 /**
@@ -69,15 +70,9 @@ export class McpController {
 }
 
 function methodNotAllowed(res: Response): void {
-  res
-    .status(405)
-    .set('Allow', 'POST')
-    .json({
-      jsonrpc: '2.0',
-      error: {
-        code: -32000,
-        message: 'Method not allowed: this MCP server is stateless; send JSON-RPC messages by POST',
-      },
-      id: null,
-    });
+  res.set('Allow', 'POST');
+  sendJsonRpcError(res, 405, {
+    code: -32000,
+    message: 'Method not allowed: this MCP server is stateless; send JSON-RPC messages by POST',
+  });
 }

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ExecutorModule } from '../executor/executor.module';
-import { WorkflowModule } from '../workflow/workflow.module';
+import { WorkflowModule } from '../workflow';
 import { McpController } from './mcp.controller';
 import { McpService } from './mcp.service';
 import { McpToolsService } from './mcp-tools.service';

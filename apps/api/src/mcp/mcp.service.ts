@@ -19,6 +19,7 @@ import {
   McpRequestError,
   RUN_OPTIONS_META_KEY,
   internalError,
+  sendJsonRpcError,
 } from './mcp-results';
 import { McpCaller, McpToolsService } from './mcp-tools.service';
 
@@ -69,11 +70,7 @@ export class McpService {
     } catch (err) {
       this.logger.error({ err }, 'MCP request failed');
       if (!res.headersSent) {
-        res.status(500).json({
-          jsonrpc: '2.0',
-          error: { code: -32603, message: 'Internal server error' },
-          id: null,
-        });
+        sendJsonRpcError(res, 500, { code: -32603, message: 'Internal server error' });
       }
     }
   }
@@ -85,13 +82,9 @@ export class McpService {
   private refuseLargeBatch(req: Request, res: Response): boolean {
     const max = this.config.mcp.maxBatch;
     if (!Array.isArray(req.body) || req.body.length <= max) return false;
-    res.status(400).json({
-      jsonrpc: '2.0',
-      error: {
-        code: -32600,
-        message: `Invalid Request: a batch may hold at most ${max} messages`,
-      },
-      id: null,
+    sendJsonRpcError(res, 400, {
+      code: -32600,
+      message: `Invalid Request: a batch may hold at most ${max} messages`,
     });
     return true;
   }
@@ -171,12 +164,10 @@ export class McpService {
 }
 
 function unauthorized(res: Response, message: string, badKey: boolean): void {
-  res
-    .status(401)
-    .set('WWW-Authenticate', badKey ? 'Bearer error="invalid_token"' : 'Bearer')
-    .json({
-      jsonrpc: '2.0',
-      error: { code: McpErrorCodes.Unauthenticated, message, data: { error: 'UNAUTHENTICATED' } },
-      id: null,
-    });
+  res.set('WWW-Authenticate', badKey ? 'Bearer error="invalid_token"' : 'Bearer');
+  sendJsonRpcError(res, 401, {
+    code: McpErrorCodes.Unauthenticated,
+    message,
+    data: { error: 'UNAUTHENTICATED' },
+  });
 }

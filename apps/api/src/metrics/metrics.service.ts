@@ -2,19 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { AppConfig, countSseStreams, withinRedisDeadline } from '@app/common';
+import { AppConfig, QUEUE_STATES, countSseStreams, withinRedisDeadline } from '@app/common';
 
-/** Job states reported for each tracked queue (BullMQ's getJobCounts names). */
-export const QUEUE_STATES = [
-  'waiting',
-  'prioritized',
-  'active',
-  'delayed',
-  'completed',
-  'failed',
-  'waiting-children',
-] as const;
-
+// The robot's vocabulary, still defined here because execution/robot labels its series with it
+// (it moves to execution/robot with the execution-side follow-up).
 export type RobotOperation = 'create' | 'query' | 'cancel';
 export const ROBOT_ERROR_KINDS = [
   'transport',

@@ -1,14 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { AppException } from '@app/common';
 import { ExecutionService } from '../execution/execution.service';
-import { StartBudget } from '../limits/start-budget';
-import { WorkflowStatus } from '../workflow/entities/workflow.entity';
-import { WorkflowService } from '../workflow/workflow.service';
-import { ScheduleEntity } from './entities/schedule.entity';
+import { StartBudget } from '../limits';
+import { isActive, WorkflowService } from '../workflow';
 import { scheduleReference, tickIdempotencyKey } from './schedule.constants';
 import { ScheduleQueue } from './schedule.queue';
+import { ScheduleRepository } from './schedule.repository';
 
 export type TickOutcome = 'started' | 'skipped' | 'refused' | 'gone';
 
@@ -23,14 +20,14 @@ export class ScheduleTickRunner {
   private readonly logger = new Logger(ScheduleTickRunner.name);
 
   constructor(
-    @InjectRepository(ScheduleEntity) private readonly schedules: Repository<ScheduleEntity>,
+    private readonly schedules: ScheduleRepository,
     private readonly workflows: WorkflowService,
     private readonly executions: ExecutionService,
     private readonly queue: ScheduleQueue,
   ) {}
 
   async run(scheduleId: string, tickMillis: number): Promise<TickOutcome> {
-    const schedule = await this.schedules.findOneBy({ id: scheduleId });
+    const schedule = await this.schedules.findById(scheduleId);
     if (!schedule) {
       await this.queue.remove(scheduleId);
       return 'gone';
@@ -39,11 +36,11 @@ export class ScheduleTickRunner {
     if (!schedule.enabled) return 'skipped';
     const workflow = await this.workflows.find(schedule.user_id, schedule.project_id);
     if (!workflow) {
-      await this.schedules.delete({ id: scheduleId });
+      await this.schedules.deleteById(scheduleId);
       await this.queue.remove(scheduleId);
       return 'gone';
     }
-    if (Number(workflow.status) !== WorkflowStatus.Active) return 'skipped';
+    if (!isActive(workflow)) return 'skipped';
 
     try {
       const { execution } = await this.executions.start({
@@ -57,19 +54,20 @@ export class ScheduleTickRunner {
         // Over the owner's budget the tick is refused (recorded in last_error) and skipped.
         budget: StartBudget.ofUser(schedule.user_id),
       });
-      await this.schedules.update(
-        { id: scheduleId },
-        { last_run_at: new Date(tickMillis), last_execution_id: execution.id, last_error: null },
-      );
+      await this.schedules.recordTick(scheduleId, {
+        last_run_at: new Date(tickMillis),
+        last_execution_id: execution.id,
+        last_error: null,
+      });
       return 'started';
     } catch (err) {
       // A refusal (inactive workflow, invalid params…) is recorded; retrying would not help.
       if (!(err instanceof AppException) || err.status >= 500) throw err;
       this.logger.warn(`Schedule ${scheduleId} tick ${tickMillis} not started: ${err.message}`);
-      await this.schedules.update(
-        { id: scheduleId },
-        { last_run_at: new Date(tickMillis), last_error: err.message.slice(0, 500) },
-      );
+      await this.schedules.recordTick(scheduleId, {
+        last_run_at: new Date(tickMillis),
+        last_error: err.message.slice(0, 500),
+      });
       return 'refused';
     }
   }

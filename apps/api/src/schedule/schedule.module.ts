@@ -2,13 +2,14 @@ import { BullModule, Processor } from '@nestjs/bullmq';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '@app/common';
-import { WorkflowModule } from '../workflow/workflow.module';
+import { WorkflowModule } from '../workflow';
 import { ScheduleEntity } from './entities/schedule.entity';
 import { SCHEDULE_QUEUE } from './schedule.constants';
 import { ScheduleController } from './schedule.controller';
 import { ScheduleProcessor } from './schedule.processor';
 import { ScheduleQueue } from './schedule.queue';
-import { ScheduleResync } from './schedule-resync.service';
+import { ScheduleRepository } from './schedule.repository';
+import { ScheduleResync } from './schedule.resync';
 import { ScheduleService } from './schedule.service';
 import { ScheduleTickRunner } from './schedule-tick.runner';
 
@@ -54,7 +55,12 @@ export class ScheduleModule {
         options.execution,
       ],
       controllers: options.http ? [ScheduleController] : [],
-      providers: [ScheduleService, ScheduleQueue, ...(options.worker ? worker : [])],
+      providers: [
+        ScheduleRepository,
+        ScheduleService,
+        ScheduleQueue,
+        ...(options.worker ? worker : []),
+      ],
     };
   }
 }

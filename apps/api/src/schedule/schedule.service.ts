@@ -1,15 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { AppConfig, AppException, Page, PageQueryDto, pageWindow } from '@app/common';
-import { WorkflowStatus } from '../workflow/entities/workflow.entity';
-import { WorkflowChangedEvent, WorkflowEvents } from '../workflow/workflow.events';
-import { WorkflowService } from '../workflow/workflow.service';
+import { AppConfig, AppException, Page, PageQueryDto } from '@app/common';
+import { isActive, WorkflowChangedEvent, WorkflowEvents, WorkflowService } from '../workflow';
 import { ScheduleRuleError, normaliseCron, normaliseTimezone, shortestGapMs } from './cron';
 import { CreateScheduleDto } from './dto/create-schedule.dto';
 import { ScheduleEntity } from './entities/schedule.entity';
+import { NewSchedule, ScheduleRepository } from './schedule.repository';
 import { ScheduleQueue } from './schedule.queue';
 
 const RESYNC_BATCH = 500;
@@ -26,7 +23,7 @@ export class ScheduleService {
   private readonly logger = new Logger(ScheduleService.name);
 
   constructor(
-    @InjectRepository(ScheduleEntity) private readonly schedules: Repository<ScheduleEntity>,
+    private readonly schedules: ScheduleRepository,
     private readonly workflows: WorkflowService,
     private readonly queue: ScheduleQueue,
     private readonly config: AppConfig,
@@ -39,10 +36,10 @@ export class ScheduleService {
     const problems = await this.workflows.paramsProblems(workflow, dto.params ?? {});
     if (problems) throw AppException.validation(problems);
     const max = this.config.schedules.maxPerWorkflow;
-    if ((await this.schedules.countBy({ project_id: projectId, user_id: userId })) >= max) {
+    if ((await this.schedules.countOfWorkflow(userId, projectId)) >= max) {
       throw new AppException('CONFLICT', `A workflow may have at most ${max} schedules`);
     }
-    const schedule = this.schedules.create({
+    const schedule: NewSchedule = {
       id: randomUUID(),
       project_id: workflow.project_id,
       user_id: userId,
@@ -51,13 +48,13 @@ export class ScheduleService {
       params: dto.params ?? null,
       priority: dto.priority ?? 5,
       enabled: true,
-    });
+    };
     await this.schedules.insert(schedule);
-    if (Number(workflow.status) === WorkflowStatus.Active) {
+    if (isActive(workflow)) {
       try {
         await this.queue.ensure(schedule);
       } catch (err) {
-        await this.schedules.delete({ id: schedule.id });
+        await this.schedules.deleteById(schedule.id);
         this.logger.error({ err }, `Could not create the job scheduler of ${schedule.id}`);
         throw new AppException('SERVICE_UNAVAILABLE', 'The scheduler is unavailable; try again');
       }
@@ -71,24 +68,19 @@ export class ScheduleService {
     query: PageQueryDto,
   ): Promise<Page<ScheduleEntity>> {
     await this.workflows.get(userId, projectId);
-    const [records, total] = await this.schedules.findAndCount({
-      where: { user_id: userId, project_id: projectId },
-      order: { created_at: 'ASC', id: 'ASC' },
-      ...pageWindow(query),
-    });
-    return { total, records };
+    return this.schedules.page(userId, projectId, query);
   }
 
   /** The caller's schedule; another user's is indistinguishable from an absent one. */
   async get(userId: string, id: string): Promise<ScheduleEntity> {
-    const schedule = await this.schedules.findOneBy({ id, user_id: userId });
+    const schedule = await this.schedules.findOwned(userId, id);
     if (!schedule) throw new AppException('SCHEDULE_NOT_FOUND', `Schedule ${id} not found`);
     return schedule;
   }
 
   async setEnabled(userId: string, id: string, enabled: boolean): Promise<ScheduleEntity> {
     const schedule = await this.get(userId, id);
-    await this.schedules.update({ id }, { enabled });
+    await this.schedules.setEnabled(id, enabled);
     if (enabled && (await this.workflowActive(schedule))) await this.queue.ensure(schedule);
     if (!enabled) await this.queue.remove(id);
     return this.get(userId, id);
@@ -96,7 +88,7 @@ export class ScheduleService {
 
   async remove(userId: string, id: string): Promise<void> {
     await this.get(userId, id);
-    await this.schedules.delete({ id, user_id: userId });
+    await this.schedules.deleteOwned(userId, id);
     await this.queue.remove(id);
   }
 
@@ -104,12 +96,9 @@ export class ScheduleService {
   @OnEvent(WorkflowEvents.Deleted)
   async onWorkflowDeleted(event: WorkflowChangedEvent): Promise<void> {
     await this.guard(`removing the schedules of deleted workflow ${event.project_id}`, async () => {
-      const rows = await this.schedules.findBy({
-        project_id: event.project_id,
-        user_id: event.user_id,
-      });
+      const rows = await this.schedules.ofWorkflow(event.user_id, event.project_id);
       if (!rows.length) return;
-      await this.schedules.delete({ project_id: event.project_id, user_id: event.user_id });
+      await this.schedules.deleteOfWorkflow(event.user_id, event.project_id);
       for (const row of rows) await this.queue.remove(row.id);
     });
   }
@@ -118,12 +107,8 @@ export class ScheduleService {
   @OnEvent(WorkflowEvents.Upserted)
   async onWorkflowUpserted(event: WorkflowChangedEvent): Promise<void> {
     await this.guard(`syncing the schedules of workflow ${event.project_id}`, async () => {
-      const rows = await this.schedules.findBy({
-        project_id: event.project_id,
-        user_id: event.user_id,
-        enabled: true,
-      });
-      const active = Number(event.status) === WorkflowStatus.Active;
+      const rows = await this.schedules.ofWorkflow(event.user_id, event.project_id, true);
+      const active = isActive(event);
       for (const row of rows) {
         if (active) await this.queue.ensure(row);
         else await this.queue.remove(row.id);
@@ -137,21 +122,11 @@ export class ScheduleService {
    * in several processes at once.
    */
   async resync(): Promise<{ ensured: number; removed: number; orphans: number }> {
-    const orphans = await this.deleteOrphans();
+    const orphans = await this.schedules.deleteOrphans();
     const wanted = new Set<string>();
     let after = '';
     for (;;) {
-      const batch: Array<Pick<ScheduleEntity, 'id' | 'cron' | 'timezone'>> = await this.schedules
-        .createQueryBuilder('s')
-        .select(['s.id', 's.cron', 's.timezone'])
-        .innerJoin('workflows', 'w', 'w.project_id = s.project_id AND w.user_id = s.user_id')
-        .where('s.enabled = 1 AND w.status = :active AND s.id > :after', {
-          active: WorkflowStatus.Active,
-          after,
-        })
-        .orderBy('s.id', 'ASC')
-        .limit(RESYNC_BATCH)
-        .getMany();
+      const batch = await this.schedules.ticking(after, RESYNC_BATCH);
       for (const schedule of batch) {
         wanted.add(schedule.id);
         await this.queue.ensure(schedule);
@@ -186,16 +161,7 @@ export class ScheduleService {
 
   private async workflowActive(schedule: ScheduleEntity): Promise<boolean> {
     const workflow = await this.workflows.find(schedule.user_id, schedule.project_id);
-    return Number(workflow?.status) === WorkflowStatus.Active;
-  }
-
-  private async deleteOrphans(): Promise<number> {
-    const result: { affectedRows?: number } = await this.schedules.query(
-      `DELETE s FROM schedules s
-         LEFT JOIN workflows w ON w.project_id = s.project_id AND w.user_id = s.user_id
-        WHERE w.project_id IS NULL`,
-    );
-    return result.affectedRows ?? 0;
+    return isActive(workflow);
   }
 
   private async guard(what: string, work: () => Promise<void>): Promise<void> {

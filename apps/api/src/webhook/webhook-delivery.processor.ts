@@ -8,8 +8,8 @@ import {
   WebhookJob,
   WebhookJobData,
 } from './webhook.constants';
-import { WebhookDeliverer } from './webhook-deliverer.service';
-import { WebhookRetention } from './webhook-retention.service';
+import { WebhookDeliverer } from './webhook.deliverer';
+import { WebhookRetention } from './webhook.retention';
 
 /**
  * Thin: one job run is one HTTP attempt. A failed attempt throws so that BullMQ schedules the

@@ -2,6 +2,7 @@ import { LookupAddress } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { LookupFunction } from 'node:net';
+import { withTimeout } from '@app/common';
 import { LookupAll, hostOf, resolveTarget } from './webhook-target';
 
 export interface WebhookPost {
@@ -29,22 +30,16 @@ const EXCERPT_BYTES = 512;
  */
 export async function postWebhook(post: WebhookPost): Promise<WebhookAnswer> {
   const url = new URL(post.url);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`No answer within ${post.timeoutMs} ms`)),
-      post.timeoutMs,
-    );
-  });
   const abort = new AbortController();
+  const exchange = async () => {
+    const target = await resolveTarget(url, post.allowPrivate, post.lookupAll);
+    // Past the deadline already: connect nowhere.
+    abort.signal.throwIfAborted();
+    return send(url, target, post, abort.signal);
+  };
   try {
-    const target = await Promise.race([
-      resolveTarget(url, post.allowPrivate, post.lookupAll),
-      timedOut,
-    ]);
-    return await Promise.race([send(url, target, post, abort.signal), timedOut]);
+    return await withTimeout(exchange(), post.timeoutMs);
   } finally {
-    clearTimeout(timer);
     abort.abort();
   }
 }

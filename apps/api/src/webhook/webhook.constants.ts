@@ -44,14 +44,6 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 export const isWebhookEventType = (type: string): type is WebhookEventType =>
   (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type);
 
-/** The body of every delivery (docs/webhooks.md); `id` is the event id receivers dedupe on. */
-export interface WebhookPayload {
-  id: string;
-  type: string;
-  created_at: string;
-  data: Record<string, unknown>;
-}
-
 /** Sent by POST /webhooks/{id}/test; never subscribed to. */
 export const WEBHOOK_TEST_EVENT = 'webhook.test';
 

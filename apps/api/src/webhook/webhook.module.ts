@@ -8,14 +8,16 @@ import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { WebhookEntity } from './entities/webhook.entity';
 import { WEBHOOK_DELIVERY_QUEUE, webhookBackoffMs } from './webhook.constants';
 import { WebhookController } from './webhook.controller';
-import { WebhookDeliverer } from './webhook-deliverer.service';
+import { WebhookDeliveryRepository } from './webhook-delivery.repository';
+import { WebhookRepository } from './webhook.repository';
+import { WebhookDeliverer } from './webhook.deliverer';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
-import { WebhookDispatcher } from './webhook-dispatcher.service';
-import { WebhookOutbox } from './webhook-outbox.service';
-import { WebhookRetention } from './webhook-retention.service';
-import { WebhookSecrets } from './webhook-secrets.service';
+import { WebhookDispatcher } from './webhook.dispatcher';
+import { WebhookOutbox } from './webhook.outbox';
+import { WebhookRetention } from './webhook.retention';
+import { WebhookSecrets } from './webhook.secrets';
 import { WebhookService } from './webhook.service';
-import { WebhookSubscriptions } from './webhook-subscriptions.service';
+import { WebhookSubscriptions } from './webhook.subscriptions';
 
 /**
  * Worker options come from configuration: concurrency, the webhook backoff, and the job lock
@@ -64,6 +66,8 @@ export class WebhookModule {
       ],
       controllers: options.http ? [WebhookController] : [],
       providers: [
+        WebhookRepository,
+        WebhookDeliveryRepository,
         WebhookService,
         WebhookSecrets,
         WebhookSubscriptions,

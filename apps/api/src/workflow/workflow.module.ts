@@ -4,12 +4,13 @@ import { JsonSchemaValidator } from '@app/common';
 import { WorkflowEntity } from './entities/workflow.entity';
 import { WorkflowLegacyController } from './workflow-legacy.controller';
 import { WorkflowController } from './workflow.controller';
+import { WorkflowRepository } from './workflow.repository';
 import { WorkflowService } from './workflow.service';
 
 /** Workflows as a service; every module that needs them imports this one instance. */
 @Module({
   imports: [TypeOrmModule.forFeature([WorkflowEntity])],
-  providers: [WorkflowService, JsonSchemaValidator],
+  providers: [WorkflowRepository, WorkflowService, JsonSchemaValidator],
   exports: [WorkflowService, JsonSchemaValidator],
 })
 export class WorkflowModule {}

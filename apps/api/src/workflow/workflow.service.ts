@@ -1,30 +1,24 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
 import {
   AppException,
   FieldError,
   JsonObject,
   JsonSchemaValidator,
-  InvalidatingCache,
   Page,
   RedisService,
+  SharedCache,
   isObjectSchema,
-  pageWindow,
 } from '@app/common';
 import { ListWorkflowsQueryDto } from './dto/workflow-query.dto';
 import { LegacyUpsertWorkflowDto } from './dto/legacy-upsert-workflow.dto';
 import { UpsertWorkflowDto } from './dto/upsert-workflow.dto';
 import { WorkflowEntity, WorkflowStatus } from './entities/workflow.entity';
 import { WorkflowChangedEvent, WorkflowEvents } from './workflow.events';
+import { WorkflowFields, WorkflowRepository } from './workflow.repository';
 
 /** What the legacy service named a workflow registered without a name. */
 const LEGACY_DEFAULT_NAME = 'Default_Workflow';
-
-const isDuplicateKey = (err: unknown): boolean =>
-  err instanceof QueryFailedError &&
-  (err.driverError as { code?: string })?.code === 'ER_DUP_ENTRY';
 
 /** Redis channel telling every process that a workflow changed (its cached copy is stale). */
 const WORKFLOW_CHANGED_CHANNEL = 'workflows:changed';
@@ -36,35 +30,34 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
    * Changes anywhere reach every process through Redis within milliseconds; the TTL only
    * bounds staleness should such a message be lost.
    */
-  private readonly startCache = new InvalidatingCache<WorkflowEntity>(30_000, 5_000);
-  private unsubscribe?: () => Promise<void>;
+  private readonly startCache: SharedCache<WorkflowEntity>;
 
   constructor(
-    @InjectRepository(WorkflowEntity) private readonly workflows: Repository<WorkflowEntity>,
+    private readonly workflows: WorkflowRepository,
     private readonly events: EventEmitter2,
     private readonly schemas: JsonSchemaValidator,
-    private readonly redis: RedisService,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    this.unsubscribe = await this.redis.subscribe(WORKFLOW_CHANGED_CHANNEL, (projectId) =>
-      this.startCache.invalidate([projectId]),
-    );
-    this.redis.onResubscribe(() => this.startCache.clear());
+    redis: RedisService,
+  ) {
+    this.startCache = new SharedCache(redis, {
+      channel: WORKFLOW_CHANGED_CHANNEL,
+      ttlMs: 30_000,
+      negativeTtlMs: 5_000,
+    });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.unsubscribe?.().catch(() => undefined);
+  onModuleInit(): Promise<void> {
+    return this.startCache.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.startCache.stop();
   }
 
   /** The caller's workflow as the start path sees it: cached, invalidated on every change. */
   async findForStart(userId: string, projectId: string): Promise<WorkflowEntity | null> {
-    let workflow = this.startCache.get(projectId);
-    if (workflow === undefined) {
-      const generation = this.startCache.currentGeneration;
-      workflow = await this.workflows.findOneBy({ project_id: projectId });
-      this.startCache.set(projectId, workflow, generation);
-    }
+    const workflow = await this.startCache.get(projectId, () =>
+      this.workflows.findByProjectId(projectId),
+    );
     return workflow && workflow.user_id === userId ? workflow : null;
   }
 
@@ -106,7 +99,7 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
     userId: string,
     dto: LegacyUpsertWorkflowDto,
   ): Promise<{ workflow: WorkflowEntity; action: 'created' | 'updated' }> {
-    const changes: Partial<WorkflowEntity> = {};
+    const changes: WorkflowFields = {};
     if (dto.name != null) changes.name = dto.name;
     if (dto.version != null) changes.version = dto.version;
     if (dto.status != null) changes.status = dto.status;
@@ -129,30 +122,21 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
   private async save(
     userId: string,
     projectId: string,
-    changes: Partial<WorkflowEntity>,
-    insert: Partial<WorkflowEntity>,
+    changes: WorkflowFields,
+    insert: WorkflowFields,
   ): Promise<{ workflow: WorkflowEntity; action: 'created' | 'updated' }> {
     await this.checkSchema(changes.parameters);
     const apply = async () => {
       // An empty change still has to prove the row exists and is the caller's.
       if (Object.keys(changes).length === 0) return Boolean(await this.find(userId, projectId));
-      const result = await this.workflows.update(
-        { project_id: projectId, user_id: userId },
-        changes,
-      );
-      return Boolean(result.affected);
+      return this.workflows.updateOwned(userId, projectId, changes);
     };
     let action: 'created' | 'updated' = 'updated';
     if (!(await apply())) {
-      try {
-        await this.workflows.insert({ ...insert, project_id: projectId, user_id: userId });
-        action = 'created';
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-        // Someone else owns it, or a concurrent upsert of ours just created it.
-        if (!(await apply())) {
-          throw new AppException('CONFLICT', `project_id ${projectId} belongs to another user`);
-        }
+      if (await this.workflows.insertIfAbsent(userId, projectId, insert)) action = 'created';
+      // Someone else owns it, or a concurrent upsert of ours just created it.
+      else if (!(await apply())) {
+        throw new AppException('CONFLICT', `project_id ${projectId} belongs to another user`);
       }
     }
     const workflow = await this.get(userId, projectId);
@@ -177,7 +161,7 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
 
   /** The caller's workflow; another user's is indistinguishable from an absent one. */
   async find(userId: string, projectId: string): Promise<WorkflowEntity | null> {
-    return this.workflows.findOneBy({ project_id: projectId, user_id: userId });
+    return this.workflows.findOwned(userId, projectId);
   }
 
   async get(userId: string, projectId: string): Promise<WorkflowEntity> {
@@ -186,37 +170,22 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
     return workflow;
   }
 
-  async list(userId: string, query: ListWorkflowsQueryDto): Promise<Page<WorkflowEntity>> {
-    const [records, total] = await this.workflows.findAndCount({
-      where: { user_id: userId, ...(query.status !== undefined ? { status: query.status } : {}) },
-      order: { updated_at: 'DESC', project_id: 'ASC' },
-      ...pageWindow(query),
-    });
-    return { total, records };
+  list(userId: string, query: ListWorkflowsQueryDto): Promise<Page<WorkflowEntity>> {
+    return this.workflows.page(userId, query);
   }
 
   /** Every active workflow of a user, for tool discovery (MCP). */
-  async listActive(userId: string, limit = 500): Promise<WorkflowEntity[]> {
-    return this.workflows.find({
-      where: { user_id: userId, status: WorkflowStatus.Active },
-      order: { created_at: 'ASC', project_id: 'ASC' },
-      take: limit,
-    });
+  listActive(userId: string, limit = 500): Promise<WorkflowEntity[]> {
+    return this.workflows.active(userId, 0, limit);
   }
 
   /** One page of a user's active workflows, oldest first (stable under appends). */
-  async listActivePage(userId: string, offset: number, limit: number): Promise<WorkflowEntity[]> {
-    return this.workflows.find({
-      where: { user_id: userId, status: WorkflowStatus.Active },
-      order: { created_at: 'ASC', project_id: 'ASC' },
-      skip: offset,
-      take: limit,
-    });
+  listActivePage(userId: string, offset: number, limit: number): Promise<WorkflowEntity[]> {
+    return this.workflows.active(userId, offset, limit);
   }
 
   async delete(userId: string, projectId: string): Promise<void> {
-    const result = await this.workflows.delete({ project_id: projectId, user_id: userId });
-    if (!result.affected)
+    if (!(await this.workflows.deleteOwned(userId, projectId)))
       throw new AppException('WORKFLOW_NOT_FOUND', `Workflow ${projectId} not found`);
     await this.publish(WorkflowEvents.Deleted, { project_id: projectId, user_id: userId });
   }
@@ -226,8 +195,8 @@ export class WorkflowService implements OnModuleInit, OnModuleDestroy {
    * should Redis be away, the cache's TTL bounds how long they may start a changed workflow.
    */
   private async publish(name: string, event: WorkflowChangedEvent): Promise<void> {
-    this.startCache.invalidate([event.project_id]);
+    const announced = this.startCache.announce([event.project_id]);
     this.events.emit(name, event);
-    await this.redis.publish(WORKFLOW_CHANGED_CHANNEL, event.project_id).catch(() => undefined);
+    await announced.catch(() => undefined);
   }
 }

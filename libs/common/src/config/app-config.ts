@@ -9,15 +9,6 @@ import { AppRole, ConfigValues, LogLevel, OtelSampler, RobotMode } from './confi
 export class AppConfig {
   constructor(private readonly values: ConfigValues) {}
 
-  get raw(): Readonly<ConfigValues> {
-    return this.values;
-  }
-  get isProduction(): boolean {
-    return this.values.NODE_ENV === 'production';
-  }
-  get port(): number {
-    return this.values.PORT;
-  }
   get role(): AppRole {
     return this.values.APP_ROLE;
   }
@@ -97,6 +88,8 @@ export class AppConfig {
       waitMs: v.EXECUTOR_WAIT_MS,
       lostGraceMs: v.EXECUTOR_LOST_GRACE_MS,
       maxRunsPerConnection: v.EXECUTOR_MAX_RUNS,
+      /** A managed executor silent this long about a run is asked for its receipt (`get`). */
+      receiptMs: v.EXECUTOR_RECEIPT_MS,
     };
   }
   get execution() {
@@ -107,6 +100,8 @@ export class AppConfig {
       logLimit: v.EXECUTION_LOG_LIMIT,
       lockMs: v.JOB_LOCK_MS,
       stalledIntervalMs: v.JOB_STALLED_INTERVAL_MS,
+      /** Waiting runs are ordered round-robin between users within each priority level. */
+      fairShare: v.FAIR_SHARE,
     };
   }
   get auth() {

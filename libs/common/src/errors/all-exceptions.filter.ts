@@ -1,10 +1,9 @@
 import { QueryFailedError } from 'typeorm';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { requestIdFor } from '../logging/request-id';
 import { AppException } from './app.exception';
-import { ErrorEnvelope } from './envelope';
-import { ENVELOPE_ERROR, ErrorCode } from './error-codes';
+import { sendErrorEnvelope } from './envelope';
+import { ErrorCode } from './error-codes';
 import { isLegacyRequest } from './legacy';
 
 const STATUS_CODES: Record<number, ErrorCode> = {
@@ -123,17 +122,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (!res.writableEnded) res.end();
       return;
     }
-    const envelope: ErrorEnvelope = {
-      code: ENVELOPE_ERROR,
-      msg: error.message,
-      data: null,
-      error: error.code,
-      request_id: requestIdFor(req, res),
-      ...(error.details ? { details: error.details } : {}),
-    };
     const status =
       isLegacyRequest(req) && LEGACY_BUSINESS_STATUSES.has(error.status) ? 200 : error.status;
     if (error.headers) res.set(error.headers);
-    res.status(status).json(envelope);
+    sendErrorEnvelope(req, res, status, error);
   }
 }

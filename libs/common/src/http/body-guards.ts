@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ENVELOPE_ERROR, ErrorCode } from '../errors/error-codes';
-import { requestIdFor } from '../logging/request-id';
+import { sendErrorEnvelope } from '../errors/envelope';
+import { ErrorCode } from '../errors/error-codes';
 import { JsonLimits, jsonBoundsProblem } from '../validation/json-bounds';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -14,12 +14,9 @@ function refuse(
   msg: string,
   field?: string,
 ): void {
-  res.status(status).json({
-    code: ENVELOPE_ERROR,
-    msg,
-    data: null,
-    error,
-    request_id: requestIdFor(req, res),
+  sendErrorEnvelope(req, res, status, {
+    code: error,
+    message: msg,
     ...(field ? { details: [{ field, errors: [msg] }] } : {}),
   });
 }

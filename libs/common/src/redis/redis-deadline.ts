@@ -1,5 +1,6 @@
 import { ReplyError } from 'ioredis';
 import { AppException } from '../errors/app.exception';
+import { withTimeout } from '../util/with-timeout';
 
 /**
  * How long a request waits for Redis. ioredis queues commands while Redis is away and BullMQ
@@ -27,21 +28,11 @@ export async function withinRedisDeadline<T>(
   operation: Promise<T>,
   timeoutMs = REDIS_DEADLINE_MS,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      operation,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new RedisUnavailable(what)), timeoutMs);
-      }),
-    ]);
+    return await withTimeout(operation, timeoutMs, () => new RedisUnavailable(what));
   } catch (err) {
     if (err instanceof RedisUnavailable || err instanceof ReplyError) throw err;
     if (err instanceof AppException) throw err;
     throw new RedisUnavailable(what);
-  } finally {
-    clearTimeout(timer);
-    // A late rejection of the abandoned operation must not become an unhandled one.
-    operation.catch(() => undefined);
   }
 }

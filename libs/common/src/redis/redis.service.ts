@@ -15,6 +15,10 @@ const PUBLISH_TIMEOUT_MS = 2000;
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
+  /**
+   * The command connection. Callers outside this class use the intent methods; the execution
+   * event log still reaches the client for its streams (to be moved behind methods here).
+   */
   readonly client: Redis;
   private subscriber?: Redis;
   private readonly handlers = new Map<string, Set<Handler>>();
@@ -120,6 +124,49 @@ export class RedisService implements OnApplicationShutdown {
   /** The command connection is up (false while Redis is away or not yet reached). */
   get reachable(): boolean {
     return this.client.status === 'ready';
+  }
+
+  /**
+   * Sets a namespaced key to `value` for `ttlMs` unless it exists: true when this call set it
+   * (a claim among processes).
+   */
+  async claim(key: string, value: string | number, ttlMs: number): Promise<boolean> {
+    return (await this.client.set(this.key(key), value, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** Sets a namespaced key to `value` for `ttlMs`, whatever it held. */
+  async setFor(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.client.set(this.key(key), value, 'PX', ttlMs);
+  }
+
+  /** The value of a namespaced key, or null. */
+  get(key: string): Promise<string | null> {
+    return this.client.get(this.key(key));
+  }
+
+  /**
+   * Registers a Lua script on the command connection; returns it as a function taking its
+   * keys (already namespaced by the caller) then its arguments. Redis caches the script by
+   * its hash, so each call sends the hash only.
+   */
+  script<Command extends (...args: never[]) => Promise<unknown>>(
+    name: string,
+    numberOfKeys: number,
+    lua: string,
+  ): Command {
+    const commands = this.client as unknown as Record<string, Command>;
+    if (!(name in commands)) this.client.defineCommand(name, { numberOfKeys, lua });
+    return commands[name].bind(this.client) as Command;
+  }
+
+  /**
+   * Rejects with the reason the command connection cannot answer now; a PING sent while
+   * disconnected would only wait in the offline queue.
+   */
+  async probe(): Promise<void> {
+    const { status } = this.client;
+    if (status !== 'ready') throw new Error(`connection is ${status}`);
+    if ((await this.client.ping()) !== 'PONG') throw new Error('unexpected PING answer');
   }
 
   async ping(): Promise<boolean> {

@@ -4,6 +4,7 @@ import { WebhooksAndSchedules1764100000000 } from './1764100000000-webhooks-and-
 import { IdempotencyRequestHash1764300000000 } from './1764300000000-idempotency-request-hash';
 import { ExactIdentities1764400000000 } from './1764400000000-exact-identities';
 import { LegacyApiKeys1764500000000 } from './1764500000000-legacy-api-keys';
+import { ExecutionsUserStatusIndex1764610000000 } from './1764610000000-executions-user-status-index';
 
 /** Every migration, in order; listed explicitly so the bundled build finds them. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   IdempotencyRequestHash1764300000000,
   ExactIdentities1764400000000,
   LegacyApiKeys1764500000000,
+  ExecutionsUserStatusIndex1764610000000,
 ];

@@ -29,7 +29,12 @@ export class RunOptionsDto {
   @Length(1, 32)
   exec_position?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 10, default: 5, description: '1 highest, 10 lowest' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 10,
+    default: 5,
+    description: '1 highest, 10 lowest; 1-4 (above the default) need the manage scope',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

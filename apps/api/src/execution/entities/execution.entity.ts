@@ -26,6 +26,7 @@ export type ExecutionTrigger = (typeof EXECUTION_TRIGGERS)[number];
 @Index('idx_executions_user_created', ['user_id', 'created_at'])
 @Index('uq_executions_user_idempotency', ['user_id', 'idempotency_key'], { unique: true })
 @Index('idx_executions_user_reference', ['user_id', 'reference'])
+@Index('idx_executions_user_status', ['user_id', 'status'])
 export class ExecutionEntity {
   @PrimaryColumn({ type: 'char', length: 36 })
   id!: string;

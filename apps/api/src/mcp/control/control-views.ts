@@ -7,7 +7,7 @@ import {
   isFinal,
 } from '../../execution/entities/execution.entity';
 import { failureKind } from '../../execution/execution.constants';
-import { WorkflowEntity } from '../../workflow/entities/workflow.entity';
+import { WorkflowEntity } from '../../workflow';
 import { ToolInputSchema, toolInputSchema } from '../tool-input-schema';
 import { SnapshotStatus } from './control-tools';
 

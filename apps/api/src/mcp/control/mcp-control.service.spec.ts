@@ -1,7 +1,6 @@
 import { AppConfig, AppException, JsonSchemaValidator, Principal } from '@app/common';
 import { ExecutionService } from '../../execution/execution.service';
-import { WorkflowEntity, WorkflowStatus } from '../../workflow/entities/workflow.entity';
-import { WorkflowService } from '../../workflow/workflow.service';
+import { WorkflowEntity, WorkflowService, WorkflowStatus } from '../../workflow';
 import { ExecutorCommands } from '../../executor/executor-commands.service';
 import { ExecutorPresenceReader } from './executor-presence';
 import { McpControlService } from './mcp-control.service';

@@ -11,9 +11,8 @@ import {
 } from '@app/common';
 import { ExecutionEntity } from '../../execution/entities/execution.entity';
 import { ExecutionService } from '../../execution/execution.service';
-import { StartBudget } from '../../limits/start-budget';
-import { WorkflowEntity, WorkflowStatus } from '../../workflow/entities/workflow.entity';
-import { WorkflowService } from '../../workflow/workflow.service';
+import { StartBudget } from '../../limits';
+import { isActive, WorkflowEntity, WorkflowService } from '../../workflow';
 import { ControlErrorCode, ControlToolName, MAX_LIST_LIMIT, controlTool } from './control-tools';
 import {
   controlError,
@@ -251,7 +250,7 @@ export class McpControlService {
 
   private async activeWorkflow(userId: string, projectId: string): Promise<WorkflowEntity> {
     const workflow = await this.workflows.findForStart(userId, projectId);
-    if (!workflow || Number(workflow.status) !== WorkflowStatus.Active) {
+    if (!workflow || !isActive(workflow)) {
       throw new ControlRefusal(
         ControlErrorCode.WorkflowNotFound,
         `Workflow ${projectId} not found, or inactive`,

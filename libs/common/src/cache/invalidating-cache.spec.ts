@@ -1,20 +1,18 @@
-import { ApiKeyCache, CachedKey } from './api-key-cache';
+import { InvalidatingCache } from './invalidating-cache';
 
-const record = (keyId: number): CachedKey => ({
-  keyId,
-  userId: `user-${keyId}`,
-  hash: 'a'.repeat(64),
-  legacyHash: null,
-  scopes: ['read', 'execute', 'manage'],
-  expiresAt: null,
-});
+interface KeyRecord {
+  keyId: number;
+  userId: string;
+}
 
-describe(ApiKeyCache.name, () => {
+const record = (keyId: number): KeyRecord => ({ keyId, userId: `user-${keyId}` });
+
+describe(InvalidatingCache.name, () => {
   const T0 = 1_000_000;
-  let sut: ApiKeyCache;
+  let sut: InvalidatingCache<KeyRecord>;
 
   beforeEach(() => {
-    sut = new ApiKeyCache(1000, 200, 3);
+    sut = new InvalidatingCache<KeyRecord>(1000, 200, 3);
   });
 
   it('should answer undefined for a prefix it never saw', () => {
@@ -37,7 +35,7 @@ describe(ApiKeyCache.name, () => {
   });
 
   it('should cache nothing when the TTL is 0', () => {
-    const noCache = new ApiKeyCache(0, 0);
+    const noCache = new InvalidatingCache<KeyRecord>(0, 0);
 
     noCache.set('rpa_a', record(1), noCache.currentGeneration, T0);
     noCache.set('rpa_b', null, noCache.currentGeneration, T0);
@@ -115,5 +113,47 @@ describe(ApiKeyCache.name, () => {
 
     expect(sut.get('rpa_1', T0 + 40)).toBeUndefined();
     expect(['rpa_3', 'rpa_4', 'rpa_5'].map((p) => sut.get(p, T0 + 40)?.keyId)).toEqual([3, 4, 5]);
+  });
+
+  describe('getOrLoad', () => {
+    it('should load a key once and answer later lookups from the cache', async () => {
+      const load = vi.fn(async () => record(1));
+
+      const first = await sut.getOrLoad('rpa_a', load);
+      const second = await sut.getOrLoad('rpa_a', load);
+
+      expect([first, second]).toEqual([record(1), record(1)]);
+      expect(load).toHaveBeenCalledTimes(1);
+    });
+
+    it('should remember that a key does not exist', async () => {
+      const load = vi.fn(async () => null);
+
+      await sut.getOrLoad('rpa_missing', load);
+      const sutAnswer = await sut.getOrLoad('rpa_missing', load);
+
+      expect(sutAnswer).toBeNull();
+      expect(load).toHaveBeenCalledTimes(1);
+    });
+
+    it('should not keep what it loaded while the key was invalidated', async () => {
+      const load = vi.fn(async () => {
+        sut.invalidate(['rpa_a']);
+        return record(1);
+      });
+
+      const answer = await sut.getOrLoad('rpa_a', load);
+
+      expect(answer).toEqual(record(1));
+      expect(sut.get('rpa_a')).toBeUndefined();
+    });
+
+    it('should cache a falsy value that is not null', async () => {
+      const numbers = new InvalidatingCache<number>(1000, 0);
+
+      await numbers.getOrLoad('zero', async () => 0);
+
+      expect(numbers.get('zero')).toBe(0);
+    });
   });
 });

@@ -1,28 +1,14 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { Queue } from 'bullmq';
-import { Repository } from 'typeorm';
 import { AppConfig, TraceCarrier, traceCarrier } from '@app/common';
-import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
+import { NewDelivery, WebhookDeliveryRepository } from './webhook-delivery.repository';
 import {
   WEBHOOK_BACKOFF_TYPE,
   WEBHOOK_DELIVERY_QUEUE,
   WebhookJob,
   WebhookJobData,
 } from './webhook.constants';
-
-export interface NewDelivery {
-  id: string;
-  webhook_id: string | null;
-  user_id: string;
-  event_id: string;
-  event_type: string;
-  execution_id: string | null;
-  url: string;
-  payload: string;
-  redelivery_of?: string | null;
-}
 
 /**
  * Makes deliveries durable: a row in MySQL (the log the user reads) and a BullMQ job in Redis
@@ -33,8 +19,7 @@ export interface NewDelivery {
 @Injectable()
 export class WebhookOutbox {
   constructor(
-    @InjectRepository(WebhookDeliveryEntity)
-    private readonly deliveries: Repository<WebhookDeliveryEntity>,
+    private readonly deliveries: WebhookDeliveryRepository,
     @InjectQueue(WEBHOOK_DELIVERY_QUEUE) private readonly queue: Queue<WebhookJobData>,
     private readonly config: AppConfig,
   ) {}
@@ -42,13 +27,7 @@ export class WebhookOutbox {
   /** `trace`: the trace the deliveries belong to (the event's); the current one by default. */
   async post(rows: NewDelivery[], trace = traceCarrier()): Promise<void> {
     if (!rows.length) return;
-    await this.deliveries
-      .createQueryBuilder()
-      .insert()
-      .into(WebhookDeliveryEntity)
-      .values(rows.map((row) => ({ ...row, status: DeliveryStatus.Pending, attempts: 0 })))
-      .orIgnore()
-      .execute();
+    await this.deliveries.insertIgnoringExisting(rows);
     await Promise.all(rows.map((row) => this.enqueue(row.id, trace)));
   }
 

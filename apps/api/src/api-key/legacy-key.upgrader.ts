@@ -1,10 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import bcrypt from 'bcryptjs';
-import { IsNull, Not, Repository } from 'typeorm';
 import { AppConfig } from '@app/common';
 import { hashApiKey, hashMatches } from './api-key.format';
-import { ApiKeyEntity } from './entities/api-key.entity';
+import { ApiKeyRepository } from './api-key.repository';
 
 /**
  * Keys imported from the legacy service arrive as bcrypt hashes. The first use of such a key
@@ -20,7 +18,7 @@ export class LegacyKeyUpgrader {
   private readonly refused = new Map<string, number>();
 
   constructor(
-    @InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>,
+    private readonly keys: ApiKeyRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -45,10 +43,7 @@ export class LegacyKeyUpgrader {
 
   private async check(keyId: number, rawKey: string, hmac: string): Promise<boolean> {
     // Another process may have upgraded the key since this one cached it: no bcrypt then.
-    const row = await this.keys.findOne({
-      where: { id: keyId, is_active: true },
-      select: { id: true, hash: true, legacy_hash: true },
-    });
+    const row = await this.keys.findActiveHashes(keyId);
     if (!row) return false;
     if (!row.legacy_hash) return hashMatches(rawKey, this.config.auth.apiKeyPepper, row.hash);
     const matches = await bcrypt.compare(rawKey, row.legacy_hash).catch((err: Error) => {
@@ -56,11 +51,7 @@ export class LegacyKeyUpgrader {
       return false;
     });
     if (!matches) return false;
-    // Only the process that still finds the bcrypt hash writes; the others find the HMAC.
-    await this.keys.update(
-      { id: keyId, legacy_hash: Not(IsNull()) },
-      { hash: hmac, legacy_hash: null },
-    );
+    await this.keys.upgradeToHmac(keyId, hmac);
     this.logger.log(`Imported API key ${keyId} upgraded to HMAC on its first use`);
     return true;
   }

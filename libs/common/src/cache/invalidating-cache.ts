@@ -4,6 +4,8 @@ interface Slot<V> {
 }
 
 /**
+ * The one in-process cache of records other processes can change (workflows, API keys, webhook
+ * subscriptions and secrets); SharedCache keeps it in step across processes over Redis.
  * Bounded, TTL'd map of key → value (or null for a key known not to exist), for records that
  * other processes can change: a generation counter stops a lookup that raced with an
  * invalidation from re-caching what it read before it.
@@ -35,7 +37,7 @@ export class InvalidatingCache<V> {
 
   set(key: string, value: V | null, generation: number, now = Date.now()): void {
     if (generation !== this.generation) return;
-    const ttl = value ? this.ttlMs : this.negativeTtlMs;
+    const ttl = value !== null ? this.ttlMs : this.negativeTtlMs;
     if (ttl <= 0) return;
     // Re-inserted, a refreshed entry counts as the newest and takes no one else's place.
     this.slots.delete(key);
@@ -47,7 +49,20 @@ export class InvalidatingCache<V> {
     this.slots.set(key, { value, until: now + ttl });
   }
 
-  invalidate(keys: string[]): void {
+  /**
+   * The cached value of `key`, or what `load` finds (then cached unless an invalidation came
+   * in while it was loading: what it read may be the stale value).
+   */
+  async getOrLoad(key: string, load: () => Promise<V | null>): Promise<V | null> {
+    const cached = this.get(key);
+    if (cached !== undefined) return cached;
+    const generation = this.generation;
+    const value = await load();
+    this.set(key, value, generation);
+    return value;
+  }
+
+  invalidate(keys: readonly string[]): void {
     this.generation++;
     for (const key of keys) this.slots.delete(key);
   }

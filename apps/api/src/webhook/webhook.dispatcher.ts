@@ -7,14 +7,15 @@ import {
 } from '@nestjs/common';
 import { Subscription as RxSubscription, filter } from 'rxjs';
 import { AppException, RedisService } from '@app/common';
-import { ExecutionDto } from '../execution/dto/execution.response';
 import { ExecutionEntity } from '../execution/entities/execution.entity';
 import { ExecutionEvent, isFinalEvent } from '../execution/execution.events';
 import { ExecutionEventBus } from '../execution/execution-event-bus.service';
 import { ExecutionService } from '../execution/execution.service';
-import { WebhookPayload, isWebhookEventType } from './webhook.constants';
-import { NewDelivery, WebhookOutbox } from './webhook-outbox.service';
-import { WebhookSubscriptions } from './webhook-subscriptions.service';
+import { executionPayload } from './dto/webhook-payload';
+import { isWebhookEventType } from './webhook.constants';
+import { NewDelivery } from './webhook-delivery.repository';
+import { WebhookOutbox } from './webhook.outbox';
+import { WebhookSubscriptions } from './webhook.subscriptions';
 import { deterministicUuid } from './webhook-signature';
 
 /** How long the other processes wait before doing the work of a claimer that went silent. */
@@ -71,20 +72,19 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy, BeforeA
   /** Claims the event, or leaves it to the claimer and checks on it later. */
   async handle(event: ExecutionEvent): Promise<void> {
     if (!(await this.mayDeliver(event))) return;
-    const claim = this.redis.key('webhooks', 'dispatch', eventIdOf(event));
-    const won = await this.redis.client.set(claim, process.pid, 'PX', CLAIM_TTL_MS, 'NX');
-    if (won) {
+    const claim = `webhooks:dispatch:${eventIdOf(event)}`;
+    if (await this.redis.claim(claim, process.pid, CLAIM_TTL_MS)) {
       await this.dispatch(event);
-      await this.redis.client.set(claim, 'done', 'PX', CLAIM_TTL_MS);
+      await this.redis.setFor(claim, 'done', CLAIM_TTL_MS);
       return;
     }
     const timer = setTimeout(() => {
       this.takeovers.delete(timer);
       this.track(event, async () => {
-        if ((await this.redis.client.get(claim)) === 'done') return;
+        if ((await this.redis.get(claim)) === 'done') return;
         this.logger.warn(`Taking over the webhooks of ${event.type} of ${event.execution_id}`);
         await this.dispatch(event);
-        await this.redis.client.set(claim, 'done', 'PX', CLAIM_TTL_MS);
+        await this.redis.setFor(claim, 'done', CLAIM_TTL_MS);
       });
     }, TAKEOVER_MS);
     timer.unref();
@@ -105,13 +105,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy, BeforeA
     if (!targets.length) return;
 
     const eventId = eventIdOf(event);
-    const payload: WebhookPayload = {
-      id: eventId,
-      type: event.type,
-      created_at: event.ts,
-      data: { execution: ExecutionDto.from(execution) },
-    };
-    const body = JSON.stringify(payload);
+    const body = JSON.stringify(executionPayload(eventId, event.type, event.ts, execution));
     const rows: NewDelivery[] = targets.map((target) => ({
       id: deterministicUuid(`delivery:${target.webhookId ?? 'callback'}:${eventId}`),
       webhook_id: target.webhookId,

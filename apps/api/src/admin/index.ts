@@ -1,0 +1,3 @@
+// The admin feature's public entry point.
+export * from './admin-audit';
+export * from './admin.module';

@@ -1,0 +1,2 @@
+// The API documentation's public entry point.
+export * from './docs.module';

@@ -1,0 +1,2 @@
+// The MCP feature's public entry point.
+export * from './mcp.module';

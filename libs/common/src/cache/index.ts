@@ -1,0 +1,2 @@
+export * from './invalidating-cache';
+export * from './shared-cache';
