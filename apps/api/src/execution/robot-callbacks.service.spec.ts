@@ -1,5 +1,4 @@
-import { AppConfig, AppException, parseConfig } from '@app/common';
-import { signPayload } from '../webhook/webhook-signature';
+import { AppConfig, AppException, parseConfig, signPayload } from '@app/common';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 import { ExecutionStore } from './execution.store';
 import { RobotCallbacks } from './robot-callbacks.service';

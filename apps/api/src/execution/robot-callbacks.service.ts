@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, AppException } from '@app/common';
-import { verifySignature } from '../webhook/webhook-signature';
+import { AppConfig, AppException, verifySignature } from '@app/common';
 import { RobotCallbackAckDto } from './dto/robot-callback.response';
 import { isFinal } from './entities/execution.entity';
 import { ExecutionStore } from './execution.store';
