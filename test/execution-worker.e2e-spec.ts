@@ -8,8 +8,9 @@ import { waitFor } from './support/wait';
 
 /**
  * The api serves HTTP in this process (APP_ROLE=api); the processor runs in a separate
- * `node dist/apps/api/main.js` process (APP_ROLE=worker) with one slot, so a hanging run
- * keeps the next job waiting in the queue.
+ * `node dist/apps/api/main.js` process (APP_ROLE=worker) with one slot. A run waiting on its
+ * robot parks its job between looks, so that one slot follows many runs; a paused queue
+ * keeps a job waiting.
  */
 describe('Cancel with the processor in a separate worker process (e2e)', () => {
   let sim: TestRobotSim;
@@ -34,14 +35,33 @@ describe('Cancel with the processor in a separate worker process (e2e)', () => {
     startRun(sut.http, key, 'wf-w', { __sim: sim });
   const cancel = (id: string) => sut.http.post(`/v1/executions/${id}/cancel`).set(bearer(key));
 
-  it('should cancel a waiting job and a running one, and their robot task', async () => {
+  it('should follow several hanging runs with one worker slot', async () => {
+    const ids = [
+      await start({ hang: true }),
+      await start({ hang: true }),
+      await start({ hang: true }),
+    ];
+    const rows = await Promise.all(
+      ids.map((id) => waitForExecution(sut.db, id, (row) => row.status === 'RUNNING')),
+    );
+    expect(rows.every((row) => sim.task(row.robot_task_id!)?.status === 'RUNNING')).toBe(true);
+    await Promise.all(ids.map((id) => cancel(id).expect(200)));
+  });
+
+  it('should cancel a waiting job and a parked one, and their robot task', async () => {
     const busy = await start({ hang: true });
     const running = await waitForExecution(sut.db, busy, (row) => row.status === 'RUNNING');
     expect(sim.task(running.robot_task_id!)?.status).toBe('RUNNING');
-
-    // The only slot is taken: this one waits in the queue.
-    const queued = await start({ delay_ms: 50 });
     const queue = sut.app.get(ExecutionQueue);
+    // Between two looks at its task the run's job is parked, holding no slot.
+    await waitFor(() => queue.state(busy), {
+      what: 'the running job to park',
+      accept: (state) => state === 'delayed',
+    });
+
+    // A paused queue hands out nothing: this one waits.
+    await queue.pause();
+    const queued = await start({ delay_ms: 50 });
     expect(['waiting', 'prioritized']).toContain(await queue.state(queued));
     expect((await executionRow(sut.db, queued))?.status).toBe('PENDING');
 
@@ -56,7 +76,7 @@ describe('Cancel with the processor in a separate worker process (e2e)', () => {
     expect(waitingRow).toMatchObject({ status: 'CANCELLED', robot_task_id: null });
     expect(waitingRow?.end_time).toBeInstanceOf(Date);
 
-    // The running one: the worker hears it through Redis and cancels the robot task.
+    // The parked one: its job goes, and its robot task is cancelled.
     const cancelledRunning = await cancel(busy).expect(200);
     expect(cancelledRunning.body.data.execution).toMatchObject({ status: 'CANCELLED' });
     await waitFor(() => sim.task(running.robot_task_id!)?.status, {
@@ -73,7 +93,8 @@ describe('Cancel with the processor in a separate worker process (e2e)', () => {
       end_time: endTime!.toISOString(),
     });
 
-    // The slot is free again: the next run completes, and an ended run cannot be cancelled.
+    // The queue runs again: the next run completes, and an ended run cannot be cancelled.
+    await queue.resume();
     const next = await start({ delay_ms: 50 });
     expect((await waitForExecution(sut.db, next)).status).toBe('COMPLETED');
     const conflict = await cancel(next).expect(409);

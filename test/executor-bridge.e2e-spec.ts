@@ -23,7 +23,8 @@ const PING_TIMEOUT_MS = 3000;
 
 /**
  * The executor bridge in one process (APP_ROLE=all, ROBOT_MODE=executor), driven by real
- * WebSocket clients that send exactly the engine's frames.
+ * WebSocket clients that send exactly the engine's frames. Polling is a ten-minute fallback
+ * here: a run ends because its reply is pushed to it, never because a poll found it.
  */
 describe('Executor bridge /ws (e2e)', () => {
   let sut: TestApp;
@@ -38,6 +39,7 @@ describe('Executor bridge /ws (e2e)', () => {
         EXECUTOR_WAIT_MS: String(WAIT_MS),
         EXECUTOR_LOST_GRACE_MS: String(GRACE_MS),
         EXECUTOR_PING_TIMEOUT_MS: String(PING_TIMEOUT_MS),
+        ROBOT_POLL_FALLBACK_MS: '600000',
       }),
     );
     sut.app.get(ExecutionEventBus).events$.subscribe((event) => events.push(event));

@@ -56,21 +56,9 @@ describe('Run control (e2e)', () => {
 
   it('should start a priority-1 run before five priority-10 runs queued earlier', async () => {
     const auth = { Authorization: `Bearer ${key}` };
-    // Occupies the only processor slot while the others queue up behind it.
-    const blocker = await sut.http
-      .post('/v1/executions')
-      .set(auth)
-      .send({ project_id: 'plain', params: { __sim: { delay_ms: 1500 } } })
-      .expect(202);
-    await waitFor(
-      async () => {
-        const res = await sut.http
-          .get(`/v1/executions/${blocker.body.data.execution.id}`)
-          .set(auth);
-        return res.body.data.execution.status;
-      },
-      { what: 'the blocker to run', accept: (status) => status === 'RUNNING', failFast: true },
-    );
+    // Nothing is handed out while the queue is paused: the runs queue up in it.
+    const queue = executionJobs(sut.app);
+    await queue.pause();
     const low: string[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await sut.http
@@ -88,6 +76,7 @@ describe('Run control (e2e)', () => {
         .expect(202)
     ).body.data.execution.id as string;
 
+    await queue.resume();
     const ended = await Promise.all([high, ...low].map(waitEnded));
     const startOf = (e: { start_time: string }) => Date.parse(e.start_time);
     for (const lowRun of ended.slice(1)) expect(startOf(ended[0])).toBeLessThan(startOf(lowRun));

@@ -44,7 +44,8 @@ export async function startTestApp(
     app = await createApp(parseConfig({ ...defaults, ...env }), {
       traceExporter: options.traceExporter,
     });
-    await app.listen(0, '127.0.0.1');
+    // A fixed PORT for tests that must know their address first (PUBLIC_BASE_URL).
+    await app.listen(Number(env.PORT ?? 0), '127.0.0.1');
   } catch (err) {
     await app?.close().catch(() => undefined);
     if (owner) await dropTestResources(env).catch(() => undefined);

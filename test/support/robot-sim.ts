@@ -12,6 +12,8 @@ export interface TestRobotSim {
   createCalls: Map<string, number>;
   /** Every query the server received, by task id. */
   queryCalls: Map<string, number>;
+  /** The callback_url each create carried, by Idempotency-Key (the execution id). */
+  callbackUrls: Map<string, string>;
   /** GET /sim/tasks over HTTP, as a benchmark or another process would read it. */
   tasks(): Promise<SimTaskRecord[]>;
   /** One task by id (from the shared instance). */
@@ -25,15 +27,17 @@ export interface TestRobotSim {
  */
 export async function startRobotSim(
   defaults: Partial<SimBehaviour> = {},
-  options: { now?: () => number } = {},
+  options: { now?: () => number; callbackSecret?: string } = {},
 ): Promise<TestRobotSim> {
   const simulator = new RobotSimulator({ delay_ms: 50, ...defaults }, options.now);
   const createCalls = new Map<string, number>();
   const queryCalls = new Map<string, number>();
+  const callbackUrls = new Map<string, string>();
   const create = simulator.create.bind(simulator);
   simulator.create = (input, idempotencyKey) => {
     const key = idempotencyKey ?? '';
     createCalls.set(key, (createCalls.get(key) ?? 0) + 1);
+    if (typeof input?.callback_url === 'string') callbackUrls.set(key, input.callback_url);
     return create(input, idempotencyKey);
   };
   const query = simulator.query.bind(simulator);
@@ -43,7 +47,7 @@ export async function startRobotSim(
   };
 
   const app = await NestFactory.create<NestExpressApplication>(
-    RobotSimModule.register({ simulator }),
+    RobotSimModule.register({ simulator, callbackSecret: options.callbackSecret }),
     { logger: false },
   );
   await app.listen(0, '127.0.0.1');
@@ -53,6 +57,7 @@ export async function startRobotSim(
     simulator,
     createCalls,
     queryCalls,
+    callbackUrls,
     tasks: () => simTasks(url),
     task: (taskId) => simulator.list().find((t) => t.task_id === taskId),
     close: () => app.close(),

@@ -87,6 +87,8 @@ export async function createApp(
       logger: SILENT_UNTIL_READY,
       // Parsers are registered below, JSON only; Nest's defaults would add urlencoded forms.
       bodyParser: false,
+      // Kept on each request as req.rawBody: signed robot callbacks are verified over it.
+      rawBody: true,
     },
   );
   const config = app.get(AppConfig);

@@ -6,7 +6,8 @@ import { runExecutors } from './executor-mode';
 
 /**
  * The robot simulator as its own process (docs/robot-service.md). Settings: PORT (8030),
- * SIM_ACCESS_TOKEN (optional bearer token), SIM_DELAY_MS (default task duration, 1000).
+ * SIM_ACCESS_TOKEN (optional bearer token), SIM_DELAY_MS (default task duration, 1000),
+ * SIM_CALLBACK_SECRET (signs the callbacks of tasks created with a callback_url).
  * With `--executor` (or SIM_EXECUTOR_URL set) it is an executor instead: see executor-mode.ts.
  */
 async function main(): Promise<void> {
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     RobotSimModule.register({
       accessToken: process.env.SIM_ACCESS_TOKEN ?? '',
       defaults: { delay_ms: delay },
+      callbackSecret: process.env.SIM_CALLBACK_SECRET ?? '',
     }),
     { logger: ['error', 'warn'] },
   );

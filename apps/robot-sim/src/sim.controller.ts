@@ -12,6 +12,7 @@ import {
 import type { Response } from 'express';
 import { RobotSimulator, SimAnswer, SimCreateInput } from '@app/robot-sim';
 import { SimAuthGuard } from './sim-auth.guard';
+import { SimCallbacks } from './sim-callbacks';
 
 function reply<T>(res: Response, answer: SimAnswer<T>): void {
   if ('data' in answer) {
@@ -25,7 +26,10 @@ function reply<T>(res: Response, answer: SimAnswer<T>): void {
 @UseGuards(SimAuthGuard)
 @Controller()
 export class SimController {
-  constructor(private readonly sim: RobotSimulator) {}
+  constructor(
+    private readonly sim: RobotSimulator,
+    private readonly callbacks: SimCallbacks,
+  ) {}
 
   @Post('workflows/execute-async')
   create(
@@ -33,7 +37,11 @@ export class SimController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res() res: Response,
   ): void {
-    reply(res, this.sim.create(body ?? ({} as SimCreateInput), idempotencyKey));
+    const answer = this.sim.create(body ?? ({} as SimCreateInput), idempotencyKey);
+    if ('data' in answer && typeof body?.callback_url === 'string') {
+      this.callbacks.schedule(answer.data.executionId, body.callback_url);
+    }
+    reply(res, answer);
   }
 
   @Get('executions/:id')
@@ -49,6 +57,16 @@ export class SimController {
   @Get('sim/tasks')
   tasks() {
     return { code: '0000', msg: '', data: { tasks: this.sim.list() } };
+  }
+
+  @Get('sim/callbacks')
+  delivered() {
+    const delivered = [...this.callbacks.deliveredAt].map(([task_id, at]) => ({
+      task_id,
+      sent_at: new Date(at.sentAt).toISOString(),
+      answered_at: new Date(at.answeredAt).toISOString(),
+    }));
+    return { code: '0000', msg: '', data: { delivered } };
   }
 
   @Get('sim/behaviour')

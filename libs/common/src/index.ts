@@ -7,6 +7,7 @@ export * from './redis';
 export * from './http';
 export * from './lifecycle';
 export * from './types/json';
+export * from './util/signature';
 export * from './util/sleep';
 export * from './validation';
 export * from './cache';

@@ -153,7 +153,7 @@ describe(RobotSimulator.name, () => {
     expect(custom.behaviour).toEqual({ ...DEFAULT_BEHAVIOUR, fail: true });
   });
 
-  it('should list every task with its inputs and current status', () => {
+  it('should list every task with its inputs, current status and queries', () => {
     const id = data(
       sut.create({ project_id: 'p9', params: { x: 1 }, exec_position: 'NODE-1' }),
     ).executionId;
@@ -165,10 +165,31 @@ describe(RobotSimulator.name, () => {
         exec_position: 'NODE-1',
         status: 'RUNNING',
         created_at: new Date(clock).toISOString(),
+        queries: 0,
+        last_query_at: null,
       },
     ]);
     clock += 1000;
-    expect(sut.list()[0].status).toBe('COMPLETED');
+    sut.query(id);
+    expect(sut.list()[0]).toMatchObject({
+      status: 'COMPLETED',
+      queries: 1,
+      last_query_at: new Date(clock).toISOString(),
+    });
+  });
+
+  it('should hand a task to another simulator, which answers for it from then on', () => {
+    const id = data(sut.create({ project_id: 'p9', params: { x: 2 } })).executionId;
+    const other = new RobotSimulator({}, () => clock);
+    expect(other.query(id)).toMatchObject({ status: 404 });
+    other.adopt(sut.snapshot(id)!);
+    expect(other.status(id)).toBe('RUNNING');
+    clock += 1000;
+    expect(data(other.query(id)).execution).toMatchObject({
+      status: 'COMPLETED',
+      result: { data: { x: 2 } },
+    });
+    expect(sut.snapshot('nope')).toBeUndefined();
   });
 });
 

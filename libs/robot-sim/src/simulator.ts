@@ -25,18 +25,24 @@ export interface SimTaskRecord {
   exec_position: string;
   status: SimStatus;
   created_at: string;
+  /** Queries answered so far, and when the last one was (benchmarks count polling with them). */
+  queries: number;
+  last_query_at: string | null;
 }
 
 export interface SimCreateInput {
   project_id: string;
   params?: Record<string, unknown> | null;
   exec_position?: string;
+  /** Where to report the end of the task (apps/robot-sim sends it; the class only keeps it). */
+  callback_url?: string;
 }
 
 /** What the simulator answers: the HTTP status and the envelope's data or error message. */
 export type SimAnswer<T> = { status: 200; data: T } | { status: number; message: string };
 
-interface Task {
+/** A task as another process needs it to answer for it (SimulatorRobotClient shares them). */
+export interface SimTaskSnapshot {
   id: string;
   projectId: string;
   params: Record<string, unknown>;
@@ -44,7 +50,11 @@ interface Task {
   behaviour: SimBehaviour;
   createdAt: number;
   cancelledAt: number | null;
+}
+
+interface Task extends SimTaskSnapshot {
   queries: number;
+  lastQueryAt: number | null;
 }
 
 const MAX_TASKS = 200_000;
@@ -125,6 +135,7 @@ export class RobotSimulator {
       createdAt: this.now(),
       cancelledAt: null,
       queries: 0,
+      lastQueryAt: null,
     });
     if (idempotencyKey) this.byKey.set(idempotencyKey, id);
     this.evict();
@@ -135,6 +146,7 @@ export class RobotSimulator {
     const task = this.tasks.get(taskId);
     if (!task) return { status: 404, message: `task ${taskId} not found` };
     task.queries++;
+    task.lastQueryAt = this.now();
     if (task.queries <= task.behaviour.query_failures) {
       return { status: 500, message: `simulated query failure ${task.queries}` };
     }
@@ -149,6 +161,30 @@ export class RobotSimulator {
     return { status: 200, data: { cancelled: status === 'RUNNING' } };
   }
 
+  /** The task's status now, without counting as a query. */
+  status(taskId: string): SimStatus | undefined {
+    const task = this.tasks.get(taskId);
+    return task ? this.view(task).status : undefined;
+  }
+
+  snapshot(taskId: string): SimTaskSnapshot | undefined {
+    const task = this.tasks.get(taskId);
+    if (!task) return undefined;
+    const { queries: _queries, lastQueryAt: _lastQueryAt, ...snapshot } = task;
+    return snapshot;
+  }
+
+  /** Takes over a task another simulator created (or updates this one's copy of it). */
+  adopt(snapshot: SimTaskSnapshot): void {
+    const known = this.tasks.get(snapshot.id);
+    this.tasks.set(snapshot.id, {
+      ...snapshot,
+      queries: known?.queries ?? 0,
+      lastQueryAt: known?.lastQueryAt ?? null,
+    });
+    this.evict();
+  }
+
   list(): SimTaskRecord[] {
     return [...this.tasks.values()].map((task) => ({
       task_id: task.id,
@@ -157,6 +193,8 @@ export class RobotSimulator {
       exec_position: task.execPosition,
       status: this.view(task).status,
       created_at: new Date(task.createdAt).toISOString(),
+      queries: task.queries,
+      last_query_at: task.lastQueryAt === null ? null : new Date(task.lastQueryAt).toISOString(),
     }));
   }
 

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { RedisService } from '@app/common';
 import { EXECUTION_CANCEL_CHANNEL } from './execution.constants';
+import { RobotClient } from './robot/robot-client';
 
 /**
  * Thrown by a run stopped because this worker shuts down (not because someone cancelled it):
@@ -31,7 +32,10 @@ export class ExecutionCancellation implements OnModuleInit, OnApplicationShutdow
   private interrupted = false;
   private unsubscribe?: () => Promise<void>;
 
-  constructor(private readonly redis: RedisService) {}
+  constructor(
+    private readonly redis: RedisService,
+    private readonly robot: RobotClient,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     this.unsubscribe = await this.redis.subscribe(EXECUTION_CANCEL_CHANNEL, (executionId) =>
@@ -45,6 +49,18 @@ export class ExecutionCancellation implements OnModuleInit, OnApplicationShutdow
 
   async requestCancel(executionId: string): Promise<void> {
     await this.redis.publish(EXECUTION_CANCEL_CHANNEL, executionId);
+  }
+
+  /**
+   * The cancelled run's job was removed while it waited or was parked between looks: no step
+   * will follow its task again, so the robot is told here (best effort, as a step would).
+   */
+  async stopRobotTask(executionId: string, taskId: string, requestId?: string): Promise<void> {
+    try {
+      await this.robot.cancelTask(taskId, { executionId, requestId });
+    } catch (err) {
+      this.logger.warn(`Could not cancel robot task ${taskId}: ${(err as Error).message}`);
+    }
   }
 
   /** Registers a run in this process; the signal aborts when someone cancels it anywhere. */

@@ -6,10 +6,11 @@ import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 import { ExecutionEvent } from './execution.events';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionEventBus } from './execution-event-bus.service';
-import { ExecutionRunner } from './execution-runner.service';
+import { ExecutionRunner, StepOutcome } from './execution-runner.service';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { ExecutionStore } from './execution.store';
 import { RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
+import { RobotPollPacer } from './robot-poll-pacer';
 
 /** The ExecutionStore methods the runner uses, over an in-memory table. */
 class FakeExecutions {
@@ -108,8 +109,10 @@ describe(ExecutionRunner.name, () => {
     getTask: ReturnType<typeof vi.fn>;
     cancelTask: ReturnType<typeof vi.fn>;
     ping: ReturnType<typeof vi.fn>;
-    waitForChange: ReturnType<typeof vi.fn>;
+    nextLookWithin: ReturnType<typeof vi.fn>;
+    pushesEnd: boolean;
   };
+  let pacer: { plan: ReturnType<typeof vi.fn> };
   let controller: AbortController;
   let sut: ExecutionRunner;
 
@@ -138,7 +141,21 @@ describe(ExecutionRunner.name, () => {
       bus as unknown as ExecutionEventBus,
       cancellation as unknown as ExecutionCancellation,
       config,
+      pacer as unknown as RobotPollPacer,
     );
+  };
+
+  /** What the processor does: one step, park until its look, the next step. */
+  const runToEnd = async (id: string): Promise<StepOutcome[]> => {
+    const outcomes: StepOutcome[] = [];
+    let failures = 0;
+    for (;;) {
+      const outcome = await sut.step(id, failures);
+      outcomes.push(outcome);
+      if (outcome.done) return outcomes;
+      failures = outcome.failures;
+      await sleep(Math.max(0, outcome.lookAt - Date.now()));
+    }
   };
 
   const seed = (patch: Partial<ExecutionEntity> = {}): ExecutionEntity => {
@@ -178,7 +195,13 @@ describe(ExecutionRunner.name, () => {
       getTask: vi.fn(async () => state({ status: 'COMPLETED', result: { data: { ok: true } } })),
       cancelTask: vi.fn(async () => undefined),
       ping: vi.fn(),
-      waitForChange: vi.fn((_id: string, ms: number, signal: AbortSignal) => sleep(ms, signal)),
+      nextLookWithin: vi.fn((_id: string, ms: number) => ms),
+      pushesEnd: false,
+    };
+    pacer = {
+      plan: vi.fn(async (delay: number, deadline: number) =>
+        Math.min(Date.now() + delay, deadline),
+      ),
     };
     build();
   });
@@ -191,7 +214,7 @@ describe(ExecutionRunner.name, () => {
         state({ progress: 80, logs: [{ message: 'a' }, { message: 'b', level: 'warn' }] }),
       );
 
-    await sut.run('e-1');
+    await runToEnd('e-1');
 
     expect(robot.createTask).toHaveBeenCalledTimes(1);
     expect(robot.createTask).toHaveBeenCalledWith(
@@ -228,7 +251,7 @@ describe(ExecutionRunner.name, () => {
       state({ status: 'COMPLETED', logs: [{ message: 'old' }, { message: 'new' }] }),
     );
 
-    await sut.run('e-1');
+    await runToEnd('e-1');
 
     expect(robot.createTask).not.toHaveBeenCalled();
     expect(robot.getTask).toHaveBeenCalledWith('t-9', expect.anything());
@@ -245,7 +268,7 @@ describe(ExecutionRunner.name, () => {
         logs: ['1', '2', '3', '4', '5'].map((message) => ({ message })),
       }),
     );
-    await sut.run('e-1');
+    await runToEnd('e-1');
     expect(logs.rows.map((l) => l.seq)).toEqual([1, 2, 3]);
   });
 
@@ -255,7 +278,7 @@ describe(ExecutionRunner.name, () => {
       .mockRejectedValueOnce(new RobotError('HTTP 502', true, 502))
       .mockRejectedValueOnce(new RobotError('ECONNREFUSED', true))
       .mockResolvedValueOnce('t-3');
-    await sut.run('e-1');
+    await runToEnd('e-1');
     expect(robot.createTask).toHaveBeenCalledTimes(3);
     expect(row()).toMatchObject({ status: ExecutionStatus.Completed, robot_task_id: 't-3' });
 
@@ -263,7 +286,7 @@ describe(ExecutionRunner.name, () => {
     robot.createTask
       .mockReset()
       .mockRejectedValue(new RobotError('HTTP 400: bad input', false, 400));
-    await sut.run('e-2');
+    await runToEnd('e-2');
     expect(robot.createTask).toHaveBeenCalledTimes(1);
     expect(executions.rows.get('e-2')).toMatchObject({
       status: ExecutionStatus.Failed,
@@ -283,7 +306,7 @@ describe(ExecutionRunner.name, () => {
       }, 10);
       throw new RobotError('HTTP 503', true, 503);
     });
-    await sut.run('e-1');
+    await runToEnd('e-1');
     expect(robot.createTask).toHaveBeenCalledTimes(1);
     expect(row().status).toBe(ExecutionStatus.Cancelled);
     expect(types()).toEqual([]);
@@ -295,7 +318,7 @@ describe(ExecutionRunner.name, () => {
       row().status = ExecutionStatus.Cancelled;
       return 't-5';
     });
-    await sut.run('e-1');
+    await runToEnd('e-1');
     expect(robot.cancelTask).toHaveBeenCalledWith('t-5', expect.anything());
     expect(robot.getTask).not.toHaveBeenCalled();
     expect(row()).toMatchObject({ status: ExecutionStatus.Cancelled, robot_task_id: null });
@@ -308,7 +331,7 @@ describe(ExecutionRunner.name, () => {
       controller.abort();
       return state({ status: 'RUNNING' });
     });
-    await sut.run('e-1');
+    await runToEnd('e-1');
     expect(robot.cancelTask).toHaveBeenCalledWith('t-1', expect.anything());
     expect(row().status).toBe(ExecutionStatus.Cancelled);
     expect(types()).toEqual(['execution.started']);
@@ -316,7 +339,7 @@ describe(ExecutionRunner.name, () => {
 
   it('should only cancel the robot task of a run cancelled before its job ran', async () => {
     seed({ status: ExecutionStatus.Cancelled, robot_task_id: 't-7' });
-    await sut.run('e-1');
+    await runToEnd('e-1');
     expect(robot.createTask).not.toHaveBeenCalled();
     expect(robot.cancelTask).toHaveBeenCalledWith('t-7', expect.anything());
   });
@@ -324,7 +347,7 @@ describe(ExecutionRunner.name, () => {
   it('should end FAILED naming the timeout, and cancel the task, past the time limit', async () => {
     seed({ timeout_ms: 30 });
     robot.getTask.mockResolvedValue(state({ status: 'RUNNING' }));
-    await sut.run('e-1');
+    await runToEnd('e-1');
     expect(row()).toMatchObject({
       status: ExecutionStatus.Failed,
       error: 'Robot task timed out after 30 ms',
@@ -342,12 +365,12 @@ describe(ExecutionRunner.name, () => {
       .mockRejectedValueOnce(new RobotError('HTTP 500', true, 500))
       .mockRejectedValueOnce(new RobotError('HTTP 500', true, 500))
       .mockResolvedValueOnce(state({ status: 'COMPLETED' }));
-    await sut.run('e-1');
+    await runToEnd('e-1');
     expect(row()).toMatchObject({ status: ExecutionStatus.Completed, result: { data: {} } });
 
     seed({ id: 'e-2' } as Partial<ExecutionEntity>);
     robot.getTask.mockReset().mockRejectedValue(new RobotError('HTTP 500', true, 500));
-    await sut.run('e-2');
+    await runToEnd('e-2');
     expect(robot.getTask).toHaveBeenCalledTimes(3);
     expect(executions.rows.get('e-2')).toMatchObject({
       status: ExecutionStatus.Failed,
@@ -358,7 +381,7 @@ describe(ExecutionRunner.name, () => {
   it("should end FAILED with the robot's error, or CANCELLED when the robot cancelled", async () => {
     seed();
     robot.getTask.mockResolvedValueOnce(state({ status: 'FAILED', error: 'jam' }));
-    await sut.run('e-1');
+    await runToEnd('e-1');
     expect(row()).toMatchObject({
       status: ExecutionStatus.Failed,
       error: 'Robot task failed: jam',
@@ -366,7 +389,7 @@ describe(ExecutionRunner.name, () => {
 
     seed({ id: 'e-2' } as Partial<ExecutionEntity>);
     robot.getTask.mockResolvedValueOnce(state({ status: 'CANCELLED' }));
-    await sut.run('e-2');
+    await runToEnd('e-2');
     expect(executions.rows.get('e-2')).toMatchObject({
       status: ExecutionStatus.Cancelled,
       error: 'Cancelled by the robot service',
@@ -376,8 +399,88 @@ describe(ExecutionRunner.name, () => {
   it('should let unexpected errors propagate so that the job is retried', async () => {
     seed();
     robot.getTask.mockRejectedValueOnce(new Error('database gone'));
-    await expect(sut.run('e-1')).rejects.toThrow('database gone');
+    await expect(runToEnd('e-1')).rejects.toThrow('database gone');
     expect(row().status).toBe(ExecutionStatus.Running);
+  });
+
+  it('should take one query per step and park in between, holding nothing', async () => {
+    seed();
+    robot.getTask
+      .mockResolvedValueOnce(state({ status: 'RUNNING' }))
+      .mockResolvedValueOnce(state({ status: 'RUNNING' }));
+
+    const first = await sut.step('e-1');
+    expect(robot.createTask).toHaveBeenCalledTimes(1);
+    expect(robot.getTask).toHaveBeenCalledTimes(1);
+    expect(first).toMatchObject({ done: false, failures: 0 });
+    expect(row()).toMatchObject({ status: ExecutionStatus.Running, robot_task_id: 't-1' });
+
+    expect(await sut.step('e-1')).toMatchObject({ done: false });
+    expect(robot.getTask).toHaveBeenCalledTimes(2);
+    expect(await sut.step('e-1')).toEqual({ done: true });
+    expect(robot.createTask).toHaveBeenCalledTimes(1);
+    expect(row().status).toBe(ExecutionStatus.Completed);
+  });
+
+  it('should plan the next look about as long as the task has run, within the poll bounds', async () => {
+    build({ ROBOT_POLL_MIN_MS: '200', ROBOT_POLL_MAX_MS: '5000' });
+    robot.getTask.mockResolvedValue(state({ status: 'RUNNING' }));
+    seed({
+      status: ExecutionStatus.Running,
+      robot_task_id: 't-1',
+      start_time: new Date(Date.now() - 1000),
+    });
+    await sut.step('e-1');
+    const [delay] = pacer.plan.mock.calls[0] as [number, number];
+    expect(delay).toBeGreaterThanOrEqual(1000);
+    expect(delay).toBeLessThan(5000);
+
+    row().start_time = new Date(Date.now() - 60_000);
+    await sut.step('e-1');
+    expect(pacer.plan.mock.calls[1][0]).toBe(5000);
+  });
+
+  it('should only look every ROBOT_POLL_FALLBACK_MS at a robot that pushes the end', async () => {
+    build({ ROBOT_POLL_FALLBACK_MS: '30000' });
+    robot.pushesEnd = true;
+    robot.getTask.mockResolvedValue(state({ status: 'RUNNING' }));
+    seed();
+    await sut.step('e-1');
+    expect(robot.nextLookWithin).toHaveBeenCalledWith('t-1', 30000);
+    expect(pacer.plan.mock.calls[0][0]).toBe(30000);
+  });
+
+  it('should look sooner when the robot knows of an earlier moment that matters', async () => {
+    robot.getTask.mockResolvedValue(state({ status: 'RUNNING' }));
+    robot.nextLookWithin.mockReturnValue(7);
+    seed();
+    await sut.step('e-1');
+    expect(pacer.plan.mock.calls[0][0]).toBe(7);
+  });
+
+  it('should never plan a look past the run deadline', async () => {
+    robot.getTask.mockResolvedValue(state({ status: 'RUNNING' }));
+    const start = new Date();
+    seed({
+      timeout_ms: 1000,
+      status: ExecutionStatus.Running,
+      robot_task_id: 't-1',
+      start_time: start,
+    });
+    await sut.step('e-1');
+    expect(pacer.plan.mock.calls[0][1]).toBe(start.getTime() + 1000);
+  });
+
+  it('should carry failed queries from one step to the next and back off', async () => {
+    robot.getTask.mockRejectedValueOnce(new RobotError('HTTP 500', true, 500));
+    seed();
+    const first = await sut.step('e-1');
+    expect(first).toMatchObject({ done: false, failures: 1 });
+    robot.getTask.mockRejectedValueOnce(new RobotError('HTTP 500', true, 500));
+    expect(await sut.step('e-1', 1)).toMatchObject({ done: false, failures: 2 });
+    robot.getTask.mockRejectedValueOnce(new RobotError('HTTP 500', true, 500));
+    expect(await sut.step('e-1', 2)).toEqual({ done: true });
+    expect(row()).toMatchObject({ status: ExecutionStatus.Failed });
   });
 
   it('should fail a run for good when the job gave up, unless it already ended', async () => {

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, JsonObject, sleep } from '@app/common';
+import { AppConfig, sleep } from '@app/common';
 import {
   ACTIVE_STATUSES,
   ExecutionEntity,
@@ -14,18 +14,28 @@ import { ExecutionStore } from './execution.store';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { toEvent } from './execution-event.factory';
 import { RobotCallContext, RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
+import { RobotPollPacer } from './robot-poll-pacer';
+import { Outcome, isEndState, outcomeOf } from './robot-task-outcome';
 
 /** See createTask; PeriodicReconciliation's age threshold allows for it. */
 export const FRESH_ROW_MS = 2000;
 
-type Outcome = { status: ExecutionStatus; result?: JsonObject | null; error?: string | null };
+/** What one step leaves: the run has ended (or is not ours), or when to look again. */
+export type StepOutcome =
+  | { done: true }
+  | { done: false; lookAt: number; /** Consecutive failed queries so far. */ failures: number };
+
+const DONE: StepOutcome = { done: true };
 
 /**
- * Follows one execution from PENDING to its end (docs/robot-service.md): creates the robot task (retrying
- * transport errors and 5xx with backoff), stores its id before polling, polls adaptively,
- * records progress and log lines, and ends the row exactly once with a conditional update.
- * Unexpected errors (database, Redis) propagate so that BullMQ retries the job; a retried or
- * resumed job follows the stored task and never creates a second one.
+ * Follows one execution from PENDING to its end (docs/robot-service.md) one short step at a
+ * time, so a run waiting on its robot holds no worker slot: the first step creates the robot
+ * task (retrying transport errors and 5xx with backoff), stores its id and queries it once;
+ * every later step queries it once. Between steps the job is parked until `lookAt`, which
+ * never passes the run's deadline. Progress and log lines are recorded on the way, and the
+ * row ends exactly once with a conditional update. Unexpected errors (database, Redis)
+ * propagate so that BullMQ retries the job; a retried or resumed job follows the stored task
+ * and never creates a second one.
  */
 @Injectable()
 export class ExecutionRunner {
@@ -38,12 +48,14 @@ export class ExecutionRunner {
     private readonly bus: ExecutionEventBus,
     private readonly cancellation: ExecutionCancellation,
     private readonly config: AppConfig,
+    private readonly pacer: RobotPollPacer,
   ) {}
 
-  async run(executionId: string, requestId?: string): Promise<void> {
+  /** One step; `failures` is what the previous step returned (0 for the first). */
+  async step(executionId: string, failures = 0, requestId?: string): Promise<StepOutcome> {
     const signal = this.cancellation.track(executionId);
     try {
-      await this.follow(executionId, signal, requestId);
+      return await this.follow(executionId, signal, failures, requestId);
     } finally {
       this.cancellation.untrack(executionId, signal);
     }
@@ -62,44 +74,45 @@ export class ExecutionRunner {
   private async follow(
     executionId: string,
     signal: AbortSignal,
+    failures: number,
     requestId?: string,
-  ): Promise<void> {
+  ): Promise<StepOutcome> {
     let execution = await this.store.findById(executionId);
-    if (!execution) return;
+    if (!execution) return DONE;
     const ctx: RobotCallContext = {
       executionId,
       requestId: requestId ?? execution.request_id ?? undefined,
     };
 
     if (isFinal(execution.status)) {
-      // Cancelled while this job waited or while a crashed worker held it.
+      // Cancelled while this job waited, was parked, or a crashed worker held it.
       if (execution.status === ExecutionStatus.Cancelled && execution.robot_task_id) {
         await this.cancelRobotTask(execution.robot_task_id, ctx);
       }
-      return;
+      return DONE;
     }
 
     const limitMs = execution.timeout_ms ?? this.config.robot.timeoutMs;
     const deadline = (execution.start_time?.getTime() ?? Date.now()) + limitMs;
 
-    const resumed = execution.robot_task_id !== null;
     if (!execution.robot_task_id) {
       const created = await this.createTask(execution, ctx, signal, deadline);
       if ('error' in created) {
         await this.end(execution, { status: ExecutionStatus.Failed, error: created.error });
-        return;
+        return DONE;
       }
       const started = await this.markRunning(execution, created.taskId);
       if (!started) {
         // Cancelled while the task was being created: the robot must stop it too.
         await this.cancelRobotTask(created.taskId, ctx);
-        return;
+        return DONE;
       }
       execution = started;
     } else if (execution.status === ExecutionStatus.Pending) {
       execution = (await this.markRunning(execution, execution.robot_task_id)) ?? execution;
     }
-    await this.poll(execution, ctx, signal, deadline, limitMs, resumed);
+    // The first query goes out at once: an instant task must not wait a poll interval.
+    return this.look(execution, ctx, signal, deadline, limitMs, failures);
   }
 
   private async createTask(
@@ -172,103 +185,96 @@ export class ExecutionRunner {
     return running as ExecutionEntity;
   }
 
-  private async poll(
+  /** One query of the task; ends the run, or plans the next look. */
+  private async look(
     execution: ExecutionEntity,
     ctx: RobotCallContext,
     signal: AbortSignal,
     deadline: number,
     limitMs: number,
-    resumed: boolean,
-  ): Promise<void> {
+    failures: number,
+  ): Promise<StepOutcome> {
     const taskId = execution.robot_task_id as string;
-    let delay = this.config.robot.pollMinMs;
-    let failures = 0;
-    let progress = Number(execution.progress);
-    // Only a resumed run can have stored lines already; a fresh one skips the query.
-    let loggedLines = resumed ? await this.recorder.storedLogCount(execution.id) : 0;
-
-    // The first query goes out at once: an instant task must not wait a poll interval.
-    for (;;) {
-      if (signal.aborted) {
-        throwIfInterrupted(signal);
-        await this.cancelRobotTask(taskId, ctx);
-        return;
-      }
-      if (Date.now() >= deadline) {
-        await this.cancelRobotTask(taskId, ctx);
+    if (await this.stopIfCancelled(signal, taskId, ctx)) return DONE;
+    if (Date.now() >= deadline) {
+      await this.cancelRobotTask(taskId, ctx);
+      await this.end(execution, {
+        status: ExecutionStatus.Failed,
+        error: ExecutionErrors.timedOut(limitMs),
+      });
+      return DONE;
+    }
+    let state: RobotTaskState | undefined;
+    try {
+      state = await this.robot.getTask(taskId, ctx);
+      failures = 0;
+    } catch (err) {
+      if (!(err instanceof RobotError)) throw err;
+      if (!err.retryable) {
+        // A 4xx: the robot no longer knows the task, asking again will not help.
         await this.end(execution, {
           status: ExecutionStatus.Failed,
-          error: ExecutionErrors.timedOut(limitMs),
+          error: ExecutionErrors.taskFailed(`the robot service refused the query: ${err.message}`),
         });
-        return;
+        return DONE;
       }
-      let state: RobotTaskState | undefined;
-      try {
-        state = await this.robot.getTask(taskId, ctx);
-        failures = 0;
-      } catch (err) {
-        if (!(err instanceof RobotError)) throw err;
-        if (!err.retryable) {
-          // A 4xx: the robot no longer knows the task, asking again will not help.
-          await this.end(execution, {
-            status: ExecutionStatus.Failed,
-            error: ExecutionErrors.taskFailed(
-              `the robot service refused the query: ${err.message}`,
-            ),
-          });
-          return;
-        }
-        failures++;
-        this.logger.warn(`Robot query ${failures} for ${execution.id} failed: ${err.message}`);
-        if (failures > this.config.robot.queryFailuresTolerated) {
-          await this.end(execution, {
-            status: ExecutionStatus.Failed,
-            error: ExecutionErrors.robotUnreachable(err.message),
-          });
-          return;
-        }
+      failures++;
+      this.logger.warn(`Robot query ${failures} for ${execution.id} failed: ${err.message}`);
+      if (failures > this.config.robot.queryFailuresTolerated) {
+        await this.end(execution, {
+          status: ExecutionStatus.Failed,
+          error: ExecutionErrors.robotUnreachable(err.message),
+        });
+        return DONE;
       }
-      if (state) {
-        if (state.progress !== null && state.progress !== progress && !this.isEnd(state)) {
-          progress = state.progress;
-          execution.progress = progress;
-          await this.recorder.progress(execution, progress);
-        }
-        loggedLines = await this.recorder.logs(execution, state, loggedLines);
-        if (this.isEnd(state)) {
-          await this.end(execution, this.outcomeOf(state));
-          return;
-        }
-      }
-      await this.robot.waitForChange(
-        taskId,
-        Math.min(delay, Math.max(deadline - Date.now(), 0)),
-        signal,
-      );
-      delay = Math.min(delay * 2, this.config.robot.pollMaxMs);
     }
+    if (state) {
+      const progress = state.progress;
+      if (!isEndState(state) && progress !== null && progress !== Number(execution.progress)) {
+        execution.progress = progress;
+        await this.recorder.progress(execution, progress);
+      }
+      await this.recordLogs(execution, state);
+      if (isEndState(state)) {
+        await this.end(execution, outcomeOf(state));
+        return DONE;
+      }
+    }
+    // Cancelled while the query was out: stop now rather than at the next look.
+    if (await this.stopIfCancelled(signal, taskId, ctx)) return DONE;
+    const delay = this.robot.nextLookWithin(taskId, this.nextDelay(execution, failures));
+    return { done: false, lookAt: await this.pacer.plan(delay, deadline), failures };
   }
 
-  private isEnd(state: RobotTaskState): boolean {
-    return (
-      state.status === 'COMPLETED' || state.status === 'FAILED' || state.status === 'CANCELLED'
-    );
+  /**
+   * Adaptive without state kept between steps: about as long as the task has run so far
+   * (so from ROBOT_POLL_MIN_MS doubling to ROBOT_POLL_MAX_MS), backing off after failed
+   * queries; a robot that pushes the end is only looked at every ROBOT_POLL_FALLBACK_MS.
+   */
+  private nextDelay(execution: ExecutionEntity, failures: number): number {
+    const { pollMinMs, pollMaxMs, pollFallbackMs } = this.config.robot;
+    if (failures > 0) return Math.min(pollMinMs * 2 ** failures, pollMaxMs);
+    if (this.robot.pushesEnd) return pollFallbackMs;
+    const running = Date.now() - (execution.start_time?.getTime() ?? Date.now());
+    return Math.min(Math.max(running, pollMinMs), pollMaxMs);
   }
 
-  private outcomeOf(state: RobotTaskState): Outcome {
-    if (state.status === 'COMPLETED') {
-      return { status: ExecutionStatus.Completed, result: state.result ?? { data: {} } };
-    }
-    if (state.status === 'CANCELLED') {
-      return {
-        status: ExecutionStatus.Cancelled,
-        error: `${ExecutionErrors.cancelled} by the robot service`,
-      };
-    }
-    return {
-      status: ExecutionStatus.Failed,
-      error: ExecutionErrors.taskFailed(state.error ?? 'no reason given'),
-    };
+  /** Log lines the robot reports beyond those stored (only read when it reports any). */
+  private async recordLogs(execution: ExecutionEntity, state: RobotTaskState): Promise<void> {
+    if (state.logs.length === 0) return;
+    const stored = await this.recorder.storedLogCount(execution.id);
+    if (state.logs.length > stored) await this.recorder.logs(execution, state, stored);
+  }
+
+  private async stopIfCancelled(
+    signal: AbortSignal,
+    taskId: string,
+    ctx: RobotCallContext,
+  ): Promise<boolean> {
+    if (!signal.aborted) return false;
+    throwIfInterrupted(signal);
+    await this.cancelRobotTask(taskId, ctx);
+    return true;
   }
 
   /** Ends the run unless someone else (a cancel) already did; publishes the final event. */

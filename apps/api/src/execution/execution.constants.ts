@@ -12,6 +12,8 @@ export interface ExecutionJobData {
   requestId?: string;
   /** W3C trace context of the code that enqueued the run: the run's span continues it. */
   trace?: TraceCarrier;
+  /** Consecutive failed robot queries, carried from one step of the run to the next. */
+  queryFailures?: number;
 }
 
 /** Redis channels (namespaced by REDIS_PREFIX). */

@@ -23,6 +23,10 @@ import { ExecutionRetention } from './execution-retention.service';
 import { ExecutionReconciler } from './execution-reconciler.service';
 import { PeriodicReconciliation } from './periodic-reconciliation.service';
 import { ExecutionRunner } from './execution-runner.service';
+import { RobotPollPacer } from './robot-poll-pacer';
+import { RobotCallbackController } from './robot-callback.controller';
+import { RobotCallbacks } from './robot-callbacks.service';
+import { TaskSettlement } from './task-settlement.service';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { ExecutionService } from './execution.service';
 import { ExecutionStreamService } from './execution-stream.service';
@@ -72,6 +76,7 @@ export interface ExecutionModuleOptions {
     ExecutionRetention,
     ExecutionReconciler,
     ExecutionMetricsListener,
+    TaskSettlement,
   ],
   exports: [
     ExecutionService,
@@ -92,13 +97,15 @@ export class ExecutionModule {
             ExecutionStreamTokenController,
             WorkflowExecutionController,
             RpaExecController,
+            RobotCallbackController,
           ]
         : [],
       providers: [
-        ...(options.http ? [ExecutionStreamService, RpaExecService] : []),
+        ...(options.http ? [ExecutionStreamService, RpaExecService, RobotCallbacks] : []),
         ...(options.worker
           ? [
               ExecutionRunner,
+              RobotPollPacer,
               ExecutionProgressRecorder,
               configuredProcessor(options.config),
               ExecutionMaintenanceProcessor,

@@ -1,17 +1,20 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { Job, WaitingError } from 'bullmq';
+import { DelayedError, Job, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
 import { APP_SHUTDOWN_EVENT, inSpan, RedisService, SpanKind } from '@app/common';
 import { ExecutionJobData } from './execution.constants';
 import { ExecutionCancellation, RunInterrupted } from './execution-cancellation.service';
-import { ExecutionRunner } from './execution-runner.service';
+import { ExecutionRunner, StepOutcome } from './execution-runner.service';
+import { TaskSettlement } from './task-settlement.service';
 
 /**
- * Thin: runs each job through ExecutionRunner inside a logging context carrying the
- * request id and a span continuing the trace that enqueued it, and lets errors propagate so that BullMQ retries. Registered with worker
- * options from configuration by ExecutionWorkerModule.
+ * Thin: runs one step of each job through ExecutionRunner inside a logging context carrying
+ * the request id and a span continuing the trace that enqueued it, then parks the job
+ * (delayed, holding no slot) until its next look, or lets it complete. Errors propagate so
+ * that BullMQ retries. Registered with worker options from configuration by
+ * ExecutionModule.
  */
 @Injectable()
 export class ExecutionProcessor extends WorkerHost {
@@ -22,12 +25,14 @@ export class ExecutionProcessor extends WorkerHost {
     private readonly pino: PinoLogger,
     private readonly cancellation: ExecutionCancellation,
     private readonly redis: RedisService,
+    private readonly settlement: TaskSettlement,
   ) {
     super();
   }
 
   async process(job: Job<ExecutionJobData>, token?: string): Promise<void> {
     const { executionId, requestId } = job.data;
+    const failures = job.data.queryFailures ?? 0;
     const run = () =>
       inSpan(
         'execution run',
@@ -36,10 +41,11 @@ export class ExecutionProcessor extends WorkerHost {
           parent: job.data.trace,
           attributes: { 'rpa.execution_id': executionId, 'rpa.job_attempt': job.attemptsMade + 1 },
         },
-        () => this.runner.run(executionId, requestId),
+        () => this.runner.step(executionId, failures, requestId),
       );
+    let outcome: StepOutcome;
     try {
-      await this.pino.runInContext(run, {
+      outcome = await this.pino.runInContext(run, {
         bindings: {
           request_id: requestId,
           execution_id: executionId,
@@ -55,6 +61,22 @@ export class ExecutionProcessor extends WorkerHost {
       });
       throw new WaitingError();
     }
+    if (!outcome.done) await this.park(job, token, outcome.lookAt, outcome.failures);
+  }
+
+  /** Until the next look the job waits in the delayed set, holding no worker slot. */
+  private async park(
+    job: Job<ExecutionJobData>,
+    token: string | undefined,
+    lookAt: number,
+    failures: number,
+  ): Promise<never> {
+    if ((job.data.queryFailures ?? 0) !== failures) {
+      await job.updateData({ ...job.data, queryFailures: failures });
+    }
+    await job.moveToDelayed(lookAt, token);
+    await this.settlement.wakeIfNudged(job);
+    throw new DelayedError();
   }
 
   /**

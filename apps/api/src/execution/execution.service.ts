@@ -250,8 +250,9 @@ export class ExecutionService {
   }
 
   /**
-   * Ends a PENDING/RUNNING execution as CANCELLED. A waiting job is removed; an active one
-   * is told through Redis, and the process running it also cancels the robot task.
+   * Ends a PENDING/RUNNING execution as CANCELLED. A waiting or parked job is removed and its
+   * robot task (if any) cancelled here; an active one is told through Redis, and the process
+   * running it also cancels the robot task.
    * Cancelling a cancelled execution is a no-op; any other ended one is a conflict.
    */
   async cancel(id: string, userId?: string): Promise<ExecutionEntity> {
@@ -270,9 +271,16 @@ export class ExecutionService {
       if (now.status === ExecutionStatus.Cancelled) return now;
       throw new AppException('CONFLICT', `Execution ${id} already ended as ${now.status}`);
     }
-    await this.queue.removeIfIdle(id);
+    const removed = await this.queue.removeIfIdle(id);
     await this.cancellation.requestCancel(id);
     const current = await this.getAny(id);
+    if (removed && current.robot_task_id) {
+      await this.cancellation.stopRobotTask(
+        id,
+        current.robot_task_id,
+        current.request_id ?? undefined,
+      );
+    }
     await this.bus.publish(toEvent(current, ExecutionEventType.Cancelled));
     return current;
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { AppConfig, inSpan, RedisService, sleep, SpanKind } from '@app/common';
+import { AppConfig, inSpan, RedisService, SpanKind } from '@app/common';
 import {
   RobotCallContext,
   RobotClient,
@@ -27,12 +27,9 @@ const state = (
  */
 export class ExecutorRobotClient extends RobotClient {
   private readonly logger = new Logger(ExecutorRobotClient.name);
-  private readonly waiters = new Map<string, Set<() => void>>();
-  /** When a fault of a run is due (no executor, lost grace): a wait never outlasts it. */
+  /** When a fault of a run is due (no executor, lost grace): the next look is no later. */
   private readonly dueAt = new Map<string, number>();
-  /** When each run was last read, and when a change of it was last announced. */
-  private readonly readAt = new Map<string, number>();
-  private readonly settledAt = new Map<string, number>();
+  private readonly listeners: Array<(executionId: string) => void> = [];
   private subscribed?: Promise<unknown>;
 
   constructor(
@@ -41,7 +38,6 @@ export class ExecutorRobotClient extends RobotClient {
     private readonly redis: RedisService,
   ) {
     super();
-    void this.subscribe();
   }
 
   async createTask(input: RobotTaskInput, ctx: RobotCallContext): Promise<string> {
@@ -68,7 +64,6 @@ export class ExecutorRobotClient extends RobotClient {
 
   async getTask(eventId: string): Promise<RobotTaskState> {
     const now = Date.now();
-    this.readAt.set(eventId, now);
     const run = await this.store.get(eventId);
     if (!run) throw new RobotError(`the executor run ${eventId} is unknown`, false);
     const { waitMs, lostGraceMs } = this.config.executor;
@@ -180,47 +175,39 @@ export class ExecutorRobotClient extends RobotClient {
     if (!(await this.redis.ping())) throw new RobotError('Redis does not answer', true);
   }
 
-  /** Ends early when the run's record changes (a reply is pushed, not polled for). */
-  override async waitForChange(eventId: string, ms: number, signal: AbortSignal): Promise<void> {
-    await this.subscribe();
-    // Announced between the last read and now: read again at once.
-    if ((this.settledAt.get(eventId) ?? -1) >= (this.readAt.get(eventId) ?? 0)) return;
+  /** Replies (and lost connections) are announced through Redis as they happen. */
+  override get pushesEnd(): boolean {
+    return true;
+  }
+
+  override nextLookWithin(eventId: string, ms: number): number {
     const due = this.dueAt.get(eventId);
-    const wait = due === undefined ? ms : Math.max(0, Math.min(ms, due - Date.now()));
-    const local = new AbortController();
-    const wake = () => local.abort();
-    const onAbort = () => local.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    let set = this.waiters.get(eventId);
-    if (!set) this.waiters.set(eventId, (set = new Set()));
-    set.add(wake);
-    try {
-      await sleep(wait, local.signal);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      set.delete(wake);
-      if (set.size === 0) this.waiters.delete(eventId);
-    }
+    this.dueAt.delete(eventId);
+    return due === undefined ? ms : Math.max(0, Math.min(ms, due - Date.now()));
+  }
+
+  /** Every announced change of a run reaches `listener` with the run's execution id. */
+  override onPush(listener: (executionId: string) => void): void {
+    this.listeners.push(listener);
+    void this.subscribe();
   }
 
   private ended(eventId: string, result: RobotTaskState): RobotTaskState {
     this.dueAt.delete(eventId);
-    this.readAt.delete(eventId);
-    this.settledAt.delete(eventId);
     return result;
   }
 
-  /** Every worker hears every announcement: only runs followed here are remembered long. */
-  private noteSettled(eventId: string): void {
-    if (!this.readAt.has(eventId)) return;
-    this.settledAt.set(eventId, Date.now());
+  private async announce(eventId: string): Promise<void> {
+    const run = await this.store.get(eventId);
+    if (run) for (const listener of this.listeners) listener(run.execution_id);
   }
 
   private subscribe(): Promise<unknown> {
     this.subscribed ??= this.redis
       .subscribe(ExecutorChannels.Settled, (eventId) => {
-        this.noteSettled(eventId);
-        for (const wake of this.waiters.get(eventId) ?? []) wake();
+        this.announce(eventId).catch((err: Error) =>
+          this.logger.warn(`Could not announce executor run ${eventId}: ${err.message}`),
+        );
       })
       .catch((err: Error) => {
         this.subscribed = undefined;

@@ -65,6 +65,16 @@ export class AppConfig {
       createAttempts: v.ROBOT_CREATE_ATTEMPTS,
       httpTimeoutMs: v.ROBOT_HTTP_TIMEOUT_MS,
       queryFailuresTolerated: v.ROBOT_QUERY_FAILURES_TOLERATED,
+      /** Between looks at a task whose end is pushed (executor replies, callbacks). */
+      pollFallbackMs: v.ROBOT_POLL_FALLBACK_MS,
+      /** Robot queries per second across every worker process; 0: unbounded. */
+      pollRateMax: v.ROBOT_POLL_RATE_MAX,
+      /** Where a robot service reaches this one (callback_url); empty: no callbacks. */
+      publicBaseUrl: v.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+      /** Set: a callback must carry a valid X-RPA-Signature made with it. */
+      callbackSigningSecret: v.ROBOT_CALLBACK_SIGNING_SECRET,
+      /** Keys the token in each callback_url (derived: one secret fewer to manage). */
+      callbackTokenKey: `robot-callback:${v.API_KEY_PEPPER}`,
       simDelayMs: v.SIM_DELAY_MS,
       /** `params.__sim` changes how the in-process simulator runs a task (tests, demos). */
       simParamsOverrides: v.SIM_PARAMS_OVERRIDES,

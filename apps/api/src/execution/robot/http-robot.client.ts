@@ -10,6 +10,7 @@ import {
   RobotTaskState,
   parseTaskState,
 } from './robot-client';
+import { callbackUrl } from './robot-callback-token';
 
 interface Envelope {
   code?: unknown;
@@ -43,12 +44,30 @@ export class HttpRobotClient extends RobotClient implements OnApplicationShutdow
     this.agent.destroy();
   }
 
+  /** With PUBLIC_BASE_URL set, the robot calls back when a task ends (docs/robot-service.md). */
+  override get pushesEnd(): boolean {
+    return this.config.robot.publicBaseUrl !== '';
+  }
+
   async createTask(input: RobotTaskInput, ctx: RobotCallContext): Promise<string> {
     const { project_id, params, exec_position } = input;
+    const { publicBaseUrl, callbackTokenKey } = this.config.robot;
+    const callback =
+      this.pushesEnd && input.user_id !== undefined
+        ? {
+            callback_url: callbackUrl(
+              publicBaseUrl,
+              callbackTokenKey,
+              input.user_id,
+              ctx.executionId,
+            ),
+          }
+        : {};
     const data = await this.call('POST', '/workflows/execute-async', ctx, {
       project_id,
       params,
       exec_position,
+      ...callback,
     });
     const id = data?.executionId;
     if ((typeof id !== 'string' && typeof id !== 'number') || id === '') {

@@ -1,4 +1,4 @@
-import { JsonObject, sleep } from '@app/common';
+import { JsonObject } from '@app/common';
 
 export type RobotTaskStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
@@ -49,12 +49,23 @@ export abstract class RobotClient {
   /** Reachability, for readiness reports. */
   abstract ping(): Promise<void>;
   /**
-   * Waits before the next query of a task: `ms` at most, less when the robot pushes a change
-   * (executor replies) or `signal` aborts. Polling robots just wait.
+   * Whether the end of a task is pushed (executor replies, callbacks), so that polling is only
+   * the fallback (ROBOT_POLL_FALLBACK_MS) rather than the way the end is seen.
    */
-  waitForChange(_taskId: string, ms: number, signal: AbortSignal): Promise<void> {
-    return sleep(ms, signal);
+  get pushesEnd(): boolean {
+    return false;
   }
+
+  /**
+   * How soon the task should be looked at again, at most `ms`: a robot may know of an earlier
+   * moment that matters (an executor's grace ending). Called after a query of the same task.
+   */
+  nextLookWithin(_taskId: string, ms: number): number {
+    return ms;
+  }
+
+  /** Called with the execution id when the robot pushes a change of one of its tasks. */
+  onPush(_listener: (executionId: string) => void): void {}
 }
 
 const STATUS_ALIASES: Record<string, RobotTaskStatus> = {

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AppConfig } from '@app/common';
+import { AppConfig, RedisService } from '@app/common';
 import { MetricsService } from '../../metrics';
 import { EXECUTOR_ROBOT } from './executor-robot.token';
 import { HttpRobotClient } from './http-robot.client';
@@ -7,7 +7,11 @@ import { RobotClient } from './robot-client';
 import { instrumentRobotClient } from './robot-metrics';
 import { SimulatorRobotClient } from './simulator-robot.client';
 
-function robotFor(config: AppConfig, executorRobot: RobotClient | null): RobotClient {
+function robotFor(
+  config: AppConfig,
+  redis: RedisService,
+  executorRobot: RobotClient | null,
+): RobotClient {
   switch (config.robot.mode) {
     case 'http':
       return new HttpRobotClient(config);
@@ -15,7 +19,7 @@ function robotFor(config: AppConfig, executorRobot: RobotClient | null): RobotCl
       if (!executorRobot) throw new Error('ROBOT_MODE=executor needs ExecutorRobotModule');
       return executorRobot;
     default:
-      return new SimulatorRobotClient(config);
+      return new SimulatorRobotClient(config, redis);
   }
 }
 
@@ -23,12 +27,13 @@ function robotFor(config: AppConfig, executorRobot: RobotClient | null): RobotCl
   providers: [
     {
       provide: RobotClient,
-      inject: [AppConfig, MetricsService, { token: EXECUTOR_ROBOT, optional: true }],
+      inject: [AppConfig, MetricsService, RedisService, { token: EXECUTOR_ROBOT, optional: true }],
       useFactory: (
         config: AppConfig,
         metrics: MetricsService,
+        redis: RedisService,
         executorRobot: RobotClient | null = null,
-      ): RobotClient => instrumentRobotClient(robotFor(config, executorRobot), metrics),
+      ): RobotClient => instrumentRobotClient(robotFor(config, redis, executorRobot), metrics),
     },
   ],
   exports: [RobotClient],
