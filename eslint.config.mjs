@@ -60,11 +60,6 @@ export default tseslint.config(
           },
           // The entity list hands TypeORM every entity file.
           entityListers: ['database'],
-          // Follow-up: the executor robot client still names a file of execution/robot; it is
-          // being reworked on another branch and moves to the entry point when that lands.
-          knownViolations: [
-            { file: 'apps/api/src/executor/executor-robot.client.ts', to: 'execution' },
-          ],
         },
       ],
     },

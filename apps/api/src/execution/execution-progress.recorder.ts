@@ -1,27 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { AppConfig } from '@app/common';
-import { ExecutionLogEntity } from './entities/execution-log.entity';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 import { ExecutionEventType } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { toEvent } from './execution-event.factory';
-import { ExecutionStore } from './execution.store';
+import { ExecutionRepository } from './execution.repository';
 import { RobotTaskState } from './robot/robot-client';
 
 /** What a running task reports on its way: progress and log lines, stored and announced. */
 @Injectable()
 export class ExecutionProgressRecorder {
   constructor(
-    private readonly store: ExecutionStore,
-    @InjectRepository(ExecutionLogEntity) private readonly lines: Repository<ExecutionLogEntity>,
+    private readonly executions: ExecutionRepository,
     private readonly bus: ExecutionEventBus,
     private readonly config: AppConfig,
   ) {}
 
   async progress(execution: ExecutionEntity, progress: number): Promise<void> {
-    await this.store.transition(execution.id, [ExecutionStatus.Running], { progress });
+    await this.executions.transition(execution.id, [ExecutionStatus.Running], { progress });
     await this.bus.publish({
       ...toEvent(execution, ExecutionEventType.Progress),
       status: ExecutionStatus.Running,
@@ -43,7 +39,7 @@ export class ExecutionProgressRecorder {
       }))
       .filter((row) => row.seq <= limit);
     if (rows.length) {
-      await this.lines.createQueryBuilder().insert().values(rows).updateEntity(false).execute();
+      await this.executions.appendLogs(rows);
       for (const row of rows) {
         await this.bus.publish({
           ...toEvent(execution, ExecutionEventType.Log),
@@ -57,11 +53,6 @@ export class ExecutionProgressRecorder {
 
   /** How many lines a resumed run already stored. */
   async storedLogCount(executionId: string): Promise<number> {
-    const row = await this.lines
-      .createQueryBuilder('l')
-      .select('MAX(l.seq)', 'max')
-      .where('l.execution_id = :executionId', { executionId })
-      .getRawOne<{ max: number | null }>();
-    return Number(row?.max ?? 0);
+    return this.executions.lastLogSeq(executionId);
   }
 }

@@ -1,23 +1,24 @@
 import { Logger } from '@nestjs/common';
-import { FindOperator, Repository } from 'typeorm';
 import { AppConfig, parseConfig, sleep } from '@app/common';
-import { ExecutionLogEntity } from './entities/execution-log.entity';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 import { ExecutionEvent } from './execution.events';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionRunner, StepOutcome } from './execution-runner.service';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
-import { ExecutionStore } from './execution.store';
+import { ExecutionRepository, NewLogLine } from './execution.repository';
+import { ExecutionTransitions } from './execution-transitions.service';
 import { RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
 import { RobotPollPacer } from './robot-poll-pacer';
 
-/** The ExecutionStore methods the runner uses, over an in-memory table. */
+/** The ExecutionRepository methods the runner and its recorder use, over in-memory tables. */
 class FakeExecutions {
   readonly rows = new Map<string, ExecutionEntity>();
+  readonly logRows: NewLogLine[] = [];
 
   async findById(id: string): Promise<ExecutionEntity | null> {
-    return this.findOneBy({ id });
+    const row = this.rows.get(id);
+    return row ? { ...row } : null;
   }
 
   async transition(
@@ -36,58 +37,13 @@ class FakeExecutions {
     if (row?.status === ExecutionStatus.Pending) row.updated_at = new Date();
   }
 
-  async findOneBy({ id }: { id: string }): Promise<ExecutionEntity | null> {
-    const row = this.rows.get(id);
-    return row ? { ...row } : null;
+  async appendLogs(lines: NewLogLine[]): Promise<void> {
+    this.logRows.push(...lines);
   }
 
-  async update(
-    where: { id: string; status?: ExecutionStatus | FindOperator<ExecutionStatus> },
-    patch: Partial<ExecutionEntity>,
-  ): Promise<{ affected: number }> {
-    const row = this.rows.get(where.id);
-    if (!row) return { affected: 0 };
-    const allowed =
-      where.status === undefined
-        ? true
-        : where.status instanceof FindOperator
-          ? (where.status.value as unknown as ExecutionStatus[]).includes(row.status)
-          : row.status === where.status;
-    if (!allowed) return { affected: 0 };
-    Object.assign(row, patch);
-    return { affected: 1 };
-  }
-}
-
-class FakeLogs {
-  readonly rows: Array<Pick<ExecutionLogEntity, 'execution_id' | 'seq' | 'level' | 'message'>> = [];
-
-  async insert(rows: FakeLogs['rows']): Promise<void> {
-    this.rows.push(...rows);
-  }
-
-  createQueryBuilder() {
-    let executionId = '';
-    let pending: FakeLogs['rows'] = [];
-    const builder = {
-      insert: () => builder,
-      values: (rows: FakeLogs['rows']) => {
-        pending = rows;
-        return builder;
-      },
-      updateEntity: () => builder,
-      execute: async () => this.insert(pending),
-      select: () => builder,
-      where: (_: string, params: { executionId: string }) => {
-        executionId = params.executionId;
-        return builder;
-      },
-      getRawOne: async () => {
-        const seqs = this.rows.filter((r) => r.execution_id === executionId).map((r) => r.seq);
-        return { max: seqs.length ? Math.max(...seqs) : null };
-      },
-    };
-    return builder;
+  async lastLogSeq(executionId: string): Promise<number> {
+    const seqs = this.logRows.filter((r) => r.execution_id === executionId).map((r) => r.seq);
+    return seqs.length ? Math.max(...seqs) : 0;
   }
 }
 
@@ -102,7 +58,6 @@ const state = (patch: Partial<RobotTaskState>): RobotTaskState => ({
 
 describe(ExecutionRunner.name, () => {
   let executions: FakeExecutions;
-  let logs: FakeLogs;
   let events: ExecutionEvent[];
   let robot: {
     createTask: ReturnType<typeof vi.fn>;
@@ -130,15 +85,17 @@ describe(ExecutionRunner.name, () => {
     const bus = { publish: async (event: ExecutionEvent) => void events.push(event) };
     const cancellation = { track: () => controller.signal, untrack: () => undefined };
     sut = new ExecutionRunner(
-      executions as unknown as ExecutionStore,
+      executions as unknown as ExecutionRepository,
       new ExecutionProgressRecorder(
-        executions as unknown as ExecutionStore,
-        logs as unknown as Repository<ExecutionLogEntity>,
+        executions as unknown as ExecutionRepository,
         bus as unknown as ExecutionEventBus,
         config,
       ),
       robot as unknown as RobotClient,
-      bus as unknown as ExecutionEventBus,
+      new ExecutionTransitions(
+        executions as unknown as ExecutionRepository,
+        bus as unknown as ExecutionEventBus,
+      ),
       cancellation as unknown as ExecutionCancellation,
       config,
       pacer as unknown as RobotPollPacer,
@@ -187,7 +144,6 @@ describe(ExecutionRunner.name, () => {
 
   beforeEach(() => {
     executions = new FakeExecutions();
-    logs = new FakeLogs();
     events = [];
     controller = new AbortController();
     robot = {
@@ -238,7 +194,7 @@ describe(ExecutionRunner.name, () => {
       'execution.log',
       'execution.completed',
     ]);
-    expect(logs.rows.map((l) => [l.seq, l.level, l.message])).toEqual([
+    expect(executions.logRows.map((l) => [l.seq, l.level, l.message])).toEqual([
       [1, 'info', 'a'],
       [2, 'warn', 'b'],
     ]);
@@ -246,7 +202,7 @@ describe(ExecutionRunner.name, () => {
 
   it('should follow the stored task of a resumed run and never create another', async () => {
     seed({ status: ExecutionStatus.Running, robot_task_id: 't-9', start_time: new Date() });
-    logs.rows.push({ execution_id: 'e-1', seq: 1, level: 'info', message: 'old' });
+    executions.logRows.push({ execution_id: 'e-1', seq: 1, level: 'info', message: 'old' });
     robot.getTask.mockResolvedValueOnce(
       state({ status: 'COMPLETED', logs: [{ message: 'old' }, { message: 'new' }] }),
     );
@@ -256,7 +212,7 @@ describe(ExecutionRunner.name, () => {
     expect(robot.createTask).not.toHaveBeenCalled();
     expect(robot.getTask).toHaveBeenCalledWith('t-9', expect.anything());
     expect(row().status).toBe(ExecutionStatus.Completed);
-    expect(logs.rows.map((l) => l.seq)).toEqual([1, 2]);
+    expect(executions.logRows.map((l) => l.seq)).toEqual([1, 2]);
     expect(types()).toEqual(['execution.log', 'execution.completed']);
   });
 
@@ -269,7 +225,7 @@ describe(ExecutionRunner.name, () => {
       }),
     );
     await runToEnd('e-1');
-    expect(logs.rows.map((l) => l.seq)).toEqual([1, 2, 3]);
+    expect(executions.logRows.map((l) => l.seq)).toEqual([1, 2, 3]);
   });
 
   it('should retry retryable create errors and fail at once on others', async () => {

@@ -1,18 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, sleep } from '@app/common';
-import {
-  ACTIVE_STATUSES,
-  ExecutionEntity,
-  ExecutionStatus,
-  isFinal,
-} from './entities/execution.entity';
+import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
 import { ExecutionErrors } from './execution.constants';
-import { ExecutionEventType } from './execution.events';
 import { ExecutionCancellation, throwIfInterrupted } from './execution-cancellation.service';
-import { ExecutionEventBus } from './execution-event-bus.service';
-import { ExecutionStore } from './execution.store';
+import { ExecutionTransitions } from './execution-transitions.service';
+import { ExecutionRepository } from './execution.repository';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
-import { toEvent } from './execution-event.factory';
 import { RobotCallContext, RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
 import { RobotPollPacer } from './robot-poll-pacer';
 import { Outcome, isEndState, outcomeOf } from './robot-task-outcome';
@@ -42,10 +35,10 @@ export class ExecutionRunner {
   private readonly logger = new Logger(ExecutionRunner.name);
 
   constructor(
-    private readonly store: ExecutionStore,
+    private readonly store: ExecutionRepository,
     private readonly recorder: ExecutionProgressRecorder,
     private readonly robot: RobotClient,
-    private readonly bus: ExecutionEventBus,
+    private readonly transitions: ExecutionTransitions,
     private readonly cancellation: ExecutionCancellation,
     private readonly config: AppConfig,
     private readonly pacer: RobotPollPacer,
@@ -162,27 +155,8 @@ export class ExecutionRunner {
     }
   }
 
-  private async markRunning(
-    execution: ExecutionEntity,
-    taskId: string,
-  ): Promise<ExecutionEntity | null> {
-    const startTime = execution.start_time ?? new Date();
-    const updated = await this.store.transition(execution.id, ACTIVE_STATUSES, {
-      status: ExecutionStatus.Running,
-      robot_task_id: taskId,
-      start_time: startTime,
-    });
-    if (!updated) return null;
-    const running = {
-      ...execution,
-      status: ExecutionStatus.Running,
-      robot_task_id: taskId,
-      start_time: startTime,
-    };
-    if (execution.status === ExecutionStatus.Pending) {
-      await this.bus.publish(toEvent(running as ExecutionEntity, ExecutionEventType.Started));
-    }
-    return running as ExecutionEntity;
+  private markRunning(execution: ExecutionEntity, taskId: string): Promise<ExecutionEntity | null> {
+    return this.transitions.markRunning(execution, taskId);
   }
 
   /** One query of the task; ends the run, or plans the next look. */
@@ -279,22 +253,7 @@ export class ExecutionRunner {
 
   /** Ends the run unless someone else (a cancel) already did; publishes the final event. */
   private async end(execution: ExecutionEntity, outcome: Outcome): Promise<boolean> {
-    const patch = {
-      status: outcome.status,
-      result: outcome.result ?? null,
-      error: outcome.error ?? null,
-      end_time: new Date(),
-      ...(outcome.status === ExecutionStatus.Completed ? { progress: 100 } : {}),
-    };
-    if (!(await this.store.transition(execution.id, ACTIVE_STATUSES, patch))) return false;
-    const type =
-      outcome.status === ExecutionStatus.Completed
-        ? ExecutionEventType.Completed
-        : outcome.status === ExecutionStatus.Cancelled
-          ? ExecutionEventType.Cancelled
-          : ExecutionEventType.Failed;
-    await this.bus.publish(toEvent({ ...execution, ...patch } as ExecutionEntity, type));
-    return true;
+    return (await this.transitions.end(execution, outcome)) !== null;
   }
 
   private async cancelRobotTask(taskId: string, ctx: RobotCallContext): Promise<void> {

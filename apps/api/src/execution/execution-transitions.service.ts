@@ -53,6 +53,25 @@ export class ExecutionTransitions {
     private readonly bus: ExecutionEventBus,
   ) {}
 
+  /**
+   * Records the run's robot task and marks it RUNNING (again, for a resumed run); announces
+   * `started` only when it leaves PENDING. The running run, or null when it ended meanwhile.
+   */
+  async markRunning(execution: ExecutionEntity, taskId: string): Promise<ExecutionEntity | null> {
+    const patch = {
+      status: ExecutionStatus.Running,
+      robot_task_id: taskId,
+      start_time: execution.start_time ?? new Date(),
+    };
+    const from = allowedFrom(ExecutionStatus.Running);
+    if (!(await this.executions.transition(execution.id, from, patch))) return null;
+    const running = Object.assign(new ExecutionEntity(), execution, patch);
+    if (execution.status === ExecutionStatus.Pending) {
+      await this.bus.publish(toEvent(running, ExecutionEventType.Started));
+    }
+    return running;
+  }
+
   /** Ends the run; the ended run, or null when it had already left `from`. */
   async end(
     execution: ExecutionEntity,

@@ -1,6 +1,6 @@
 import { AppConfig, AppException, parseConfig, signPayload } from '@app/common';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
-import { ExecutionStore } from './execution.store';
+import { ExecutionRepository } from './execution.repository';
 import { RobotCallbacks } from './robot-callbacks.service';
 import { callbackToken } from './robot/robot-callback-token';
 import { TaskSettlement } from './task-settlement.service';
@@ -18,7 +18,7 @@ describe(RobotCallbacks.name, () => {
     const store = { findById: async (id: string) => rows.get(id) ?? null };
     const settlement = { nudge: async (id: string) => void nudged.push(id) };
     sut = new RobotCallbacks(
-      store as unknown as ExecutionStore,
+      store as unknown as ExecutionRepository,
       settlement as unknown as TaskSettlement,
       config,
     );

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig, AppException, verifySignature } from '@app/common';
 import { RobotCallbackAckDto } from './dto/robot-callback.response';
 import { isFinal } from './entities/execution.entity';
-import { ExecutionStore } from './execution.store';
+import { ExecutionRepository } from './execution.repository';
 import { callbackTokenValid } from './robot/robot-callback-token';
 import { TaskSettlement } from './task-settlement.service';
 
@@ -31,7 +31,7 @@ function eventTaskId(body: unknown): string | undefined {
 @Injectable()
 export class RobotCallbacks {
   constructor(
-    private readonly store: ExecutionStore,
+    private readonly store: ExecutionRepository,
     private readonly settlement: TaskSettlement,
     private readonly config: AppConfig,
   ) {}

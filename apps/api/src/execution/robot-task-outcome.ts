@@ -1,14 +1,10 @@
-import { JsonObject } from '@app/common';
 import { ExecutionStatus } from './entities/execution.entity';
 import { ExecutionErrors } from './execution.constants';
+import { Ending } from './execution-transitions.service';
 import { RobotTaskState } from './robot/robot-client';
 
 /** How a run ends: the row's final status, result and error. */
-export type Outcome = {
-  status: ExecutionStatus;
-  result?: JsonObject | null;
-  error?: string | null;
-};
+export type Outcome = Ending;
 
 export function isEndState(state: RobotTaskState): boolean {
   return state.status === 'COMPLETED' || state.status === 'FAILED' || state.status === 'CANCELLED';

@@ -7,7 +7,7 @@ import {
   RobotError,
   RobotTaskInput,
   RobotTaskState,
-} from '../execution/robot/robot-client';
+} from '../execution';
 import { ExecutorChannels, ExecutorErrors, StopCommand } from './executor.constants';
 import { interpretReply, runFrameData } from './executor-frames';
 import { interpretReceipt, Receipt } from './executor-managed';
@@ -172,7 +172,10 @@ export class ExecutorRobotClient extends RobotClient {
   }
 
   async ping(): Promise<void> {
-    if (!(await this.redis.ping())) throw new RobotError('Redis does not answer', true);
+    // The executors are reached through Redis: this robot answers when Redis does.
+    await this.redis.probe().catch(() => {
+      throw new RobotError('Redis does not answer', true);
+    });
   }
 
   /** Replies (and lost connections) are announced through Redis as they happen. */

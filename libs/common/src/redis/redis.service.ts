@@ -185,14 +185,6 @@ export class RedisService implements OnApplicationShutdown {
     if ((await this.client.ping()) !== 'PONG') throw new Error('unexpected PING answer');
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      return (await this.client.ping()) === 'PONG';
-    } catch {
-      return false;
-    }
-  }
-
   private ensureSubscriber(): Redis {
     if (this.subscriber) return this.subscriber;
     const sub = this.connect('subscriber');
