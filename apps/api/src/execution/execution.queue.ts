@@ -70,6 +70,20 @@ export class ExecutionQueue implements ObservableQueue {
     return withinRedisDeadline('reading a job', this.queue.getJob(executionId));
   }
 
+  /**
+   * Runs the parked job's next step now, ahead of the looks already due at its priority: a
+   * pushed change is news, a due fallback look most likely is not (its priority is kept).
+   * A job that is not parked (waiting, or a step runs) is left as it is.
+   */
+  async runParkedNow(job: Job<ExecutionJobData>): Promise<void> {
+    try {
+      await job.promote();
+    } catch {
+      return;
+    }
+    await job.changePriority({ priority: job.priority, lifo: true }).catch(() => undefined);
+  }
+
   async snapshot(): Promise<QueueSnapshot> {
     const [counts, paused] = await withinRedisDeadline(
       'reading the queue',

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import Redis from 'ioredis';
 import { AppConfig, RedisService } from '@app/common';
 
 /**
@@ -20,7 +19,12 @@ for i = 0, horizon do
   end
 end`;
 
-type Scripted = Redis & { rpaPollReserve(...args: Array<string | number>): Promise<number> };
+type ReserveCommand = (
+  key: string,
+  second: number,
+  max: number,
+  horizon: number,
+) => Promise<number>;
 
 /** How far ahead a look is pushed at most when every second is full. */
 const HORIZON_S = 600;
@@ -33,17 +37,13 @@ const HORIZON_S = 600;
  */
 @Injectable()
 export class RobotPollPacer {
-  private readonly redis: Scripted;
+  private readonly reserve: ReserveCommand;
 
   constructor(
-    private readonly redisService: RedisService,
+    private readonly redis: RedisService,
     private readonly config: AppConfig,
   ) {
-    const client = redisService.client as Scripted;
-    if (typeof client.rpaPollReserve !== 'function') {
-      client.defineCommand('rpaPollReserve', { numberOfKeys: 1, lua: RESERVE });
-    }
-    this.redis = client;
+    this.reserve = redis.script<ReserveCommand>('rpaPollReserve', 1, RESERVE);
   }
 
   /** When to look again, about `delayMs` from now; `deadline` is never passed. */
@@ -55,12 +55,7 @@ export class RobotPollPacer {
     if (max <= 0) return wanted;
     const second = Math.floor(wanted / 1000);
     const granted = Number(
-      await this.redis.rpaPollReserve(
-        this.redisService.key('robot', 'polls', ''),
-        second,
-        max,
-        HORIZON_S,
-      ),
+      await this.reserve(this.redis.key('robot', 'polls', ''), second, max, HORIZON_S),
     );
     const at = granted === second ? wanted : granted * 1000 + Math.random() * 1000;
     return Math.min(at, deadline);

@@ -1,8 +1,8 @@
-import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
+import { Job } from 'bullmq';
 import { AppConfig, RedisService } from '@app/common';
-import { EXECUTION_QUEUE, ExecutionJobData } from './execution.constants';
+import { ExecutionJobData } from './execution.constants';
+import { ExecutionQueue } from './execution.queue';
 import { RobotClient } from './robot/robot-client';
 
 /** A nudge nobody consumed (the run ended meanwhile) is forgotten after this. */
@@ -21,7 +21,7 @@ export class TaskSettlement implements OnModuleInit {
   private readonly logger = new Logger(TaskSettlement.name);
 
   constructor(
-    @InjectQueue(EXECUTION_QUEUE) private readonly queue: Queue<ExecutionJobData>,
+    private readonly queue: ExecutionQueue,
     private readonly redis: RedisService,
     private readonly robot: RobotClient,
     private readonly config: AppConfig,
@@ -39,32 +39,19 @@ export class TaskSettlement implements OnModuleInit {
 
   /** The run's task changed: look at it now rather than at the next planned look. */
   async nudge(executionId: string): Promise<void> {
-    await this.redis.client.set(this.key(executionId), '1', 'PX', NUDGE_TTL_MS);
-    const job = await this.queue.getJob(executionId);
+    await this.redis.setFor(this.key(executionId), '1', NUDGE_TTL_MS);
+    const job = await this.queue.job(executionId);
     // Not delayed (waiting, or a step runs): that step takes the nudge after parking.
-    if (job) await this.promote(job);
+    if (job) await this.queue.runParkedNow(job);
   }
 
   /** After the job parked: a nudge that came during the step wakes it again at once. */
   async wakeIfNudged(job: Job<ExecutionJobData>): Promise<void> {
-    if (!(await this.redis.client.getdel(this.key(job.data.executionId)))) return;
-    await this.promote(job);
-  }
-
-  /**
-   * Runs the parked job's next step now, ahead of the looks already due at its priority: a
-   * pushed change is news, a due fallback look most likely is not (its priority is kept).
-   */
-  private async promote(job: Job<ExecutionJobData>): Promise<void> {
-    try {
-      await job.promote();
-    } catch {
-      return;
-    }
-    await job.changePriority({ priority: job.priority, lifo: true }).catch(() => undefined);
+    if (!(await this.redis.take(this.key(job.data.executionId)))) return;
+    await this.queue.runParkedNow(job);
   }
 
   private key(executionId: string): string {
-    return this.redis.key('executions', executionId, 'nudge');
+    return `executions:${executionId}:nudge`;
   }
 }

@@ -139,6 +139,11 @@ export class RedisService implements OnApplicationShutdown {
     await this.client.set(this.key(key), value, 'PX', ttlMs);
   }
 
+  /** Reads and deletes a namespaced key in one step: its value, or null. */
+  take(key: string): Promise<string | null> {
+    return this.client.getdel(this.key(key));
+  }
+
   /** The value of a namespaced key, or null. */
   get(key: string): Promise<string | null> {
     return this.client.get(this.key(key));

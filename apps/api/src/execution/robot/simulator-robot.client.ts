@@ -70,18 +70,18 @@ export class SimulatorRobotClient extends RobotClient {
   }
 
   private key(taskId: string): string {
-    return this.redis.key('sim', 'task', taskId);
+    return `sim:task:${taskId}`;
   }
 
   private async share(taskId: string): Promise<void> {
     const task = this.simulator.snapshot(taskId);
     if (!task) return;
     const ttl = SHARED_TTL_MS + task.behaviour.delay_ms;
-    await this.redis.client.set(this.key(taskId), JSON.stringify(task), 'PX', ttl);
+    await this.redis.setFor(this.key(taskId), JSON.stringify(task), ttl);
   }
 
   private async adopt(taskId: string): Promise<void> {
-    const raw = await this.redis.client.get(this.key(taskId));
+    const raw = await this.redis.get(this.key(taskId));
     if (raw) this.simulator.adopt(JSON.parse(raw) as SimTaskSnapshot);
   }
 }
