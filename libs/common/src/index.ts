@@ -14,3 +14,4 @@ export * from './cache';
 export * from './util/with-timeout';
 export * from './tracing';
 export * from './queue/queue-states';
+export * from './queue/queue-jobs';

@@ -1,7 +1,13 @@
 import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, Queue } from 'bullmq';
-import { MAINTENANCE_QUEUE, MaintenanceJob, PRUNE_EVERY_MS } from './execution.constants';
+import { Queue } from 'bullmq';
+import { JobOf } from '@app/common';
+import {
+  MAINTENANCE_QUEUE,
+  MaintenanceJob,
+  MaintenanceJobs,
+  PRUNE_EVERY_MS,
+} from './execution.constants';
 import { ExecutionRetention, PruneReport } from './execution-retention.service';
 
 /**
@@ -31,7 +37,7 @@ export class ExecutionMaintenanceProcessor extends WorkerHost implements OnAppli
       .catch((err: Error) => this.logger.warn(`Could not schedule retention: ${err.message}`));
   }
 
-  async process(job: Job): Promise<PruneReport | undefined> {
+  async process(job: JobOf<MaintenanceJobs>): Promise<PruneReport | undefined> {
     if (job.name === MaintenanceJob.PruneExecutions) return this.retention.prune();
     return undefined;
   }

@@ -1,4 +1,4 @@
-import type { TraceCarrier } from '@app/common';
+import type { NoJobData, TraceCarrier } from '@app/common';
 
 export const EXECUTION_QUEUE = 'executions';
 
@@ -14,6 +14,11 @@ export interface ExecutionJobData {
   trace?: TraceCarrier;
   /** Consecutive failed robot queries, carried from one step of the run to the next. */
   queryFailures?: number;
+}
+
+/** Each job of the executions queue and its data (see JobOf). */
+export interface ExecutionJobs {
+  [ExecutionJob.Run]: ExecutionJobData;
 }
 
 /** Redis channels (namespaced by REDIS_PREFIX). */
@@ -50,4 +55,8 @@ export const MAINTENANCE_QUEUE = 'maintenance';
 export const MaintenanceJob = {
   PruneExecutions: 'prune-executions',
 } as const;
+/** Each job of the maintenance queue and its data (see JobOf). */
+export interface MaintenanceJobs {
+  [MaintenanceJob.PruneExecutions]: NoJobData;
+}
 export const PRUNE_EVERY_MS = 3600 * 1000;

@@ -3,8 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { DelayedError, Job, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
-import { APP_SHUTDOWN_EVENT, inSpan, RedisService, SpanKind } from '@app/common';
-import { ExecutionJobData } from './execution.constants';
+import { APP_SHUTDOWN_EVENT, JobOf, inSpan, RedisService, SpanKind } from '@app/common';
+import { ExecutionJobData, ExecutionJobs } from './execution.constants';
 import { ExecutionCancellation, RunInterrupted } from './execution-cancellation.service';
 import { ExecutionRunner, StepOutcome } from './execution-runner.service';
 import { TaskSettlement } from './task-settlement.service';
@@ -30,7 +30,7 @@ export class ExecutionProcessor extends WorkerHost {
     super();
   }
 
-  async process(job: Job<ExecutionJobData>, token?: string): Promise<void> {
+  async process(job: JobOf<ExecutionJobs>, token?: string): Promise<void> {
     const { executionId, requestId } = job.data;
     const failures = job.data.queryFailures ?? 0;
     const run = () =>

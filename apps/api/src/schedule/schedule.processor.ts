@@ -1,7 +1,7 @@
 import { WorkerHost } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
-import { Job } from 'bullmq';
-import { ScheduleJobData } from './schedule.constants';
+import { JobOf } from '@app/common';
+import { ScheduleJobs } from './schedule.constants';
 import { ScheduleQueue } from './schedule.queue';
 import { ScheduleTickRunner, TickOutcome } from './schedule-tick.runner';
 
@@ -15,7 +15,7 @@ export class ScheduleProcessor extends WorkerHost {
     super();
   }
 
-  process(job: Job<ScheduleJobData>): Promise<TickOutcome> {
+  process(job: JobOf<ScheduleJobs>): Promise<TickOutcome> {
     return this.runner.run(job.data.scheduleId, ScheduleQueue.tickOf(job));
   }
 }

@@ -1,12 +1,12 @@
 import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Job, Queue, UnrecoverableError } from 'bullmq';
-import { inSpan, SpanKind } from '@app/common';
+import { Queue, UnrecoverableError } from 'bullmq';
+import { JobOf, inSpan, SpanKind } from '@app/common';
 import {
   WEBHOOK_DELIVERY_QUEUE,
   WEBHOOK_PRUNE_EVERY_MS,
   WebhookJob,
-  WebhookJobData,
+  WebhookJobs,
 } from './webhook.constants';
 import { WebhookDeliverer } from './webhook.deliverer';
 import { WebhookRetention } from './webhook.retention';
@@ -43,7 +43,7 @@ export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicatio
       );
   }
 
-  async process(job: Job<WebhookJobData>): Promise<void> {
+  async process(job: JobOf<WebhookJobs>): Promise<void> {
     if (job.name === WebhookJob.Prune) {
       await this.retention.prune();
       return;

@@ -1,4 +1,4 @@
-import type { TraceCarrier } from '@app/common';
+import type { NoJobData, TraceCarrier } from '@app/common';
 import { ExecutionEventType } from '../execution';
 
 export const WEBHOOK_DELIVERY_QUEUE = 'webhook-deliveries';
@@ -15,6 +15,12 @@ export interface WebhookJobData {
   deliveryId: string;
   /** W3C trace context of the event that caused the delivery; each attempt continues it. */
   trace?: TraceCarrier;
+}
+
+/** Each job of the delivery queue and its data (see JobOf). */
+export interface WebhookJobs {
+  [WebhookJob.Deliver]: WebhookJobData;
+  [WebhookJob.Prune]: NoJobData;
 }
 
 /** The custom BullMQ backoff type of delivery jobs (see webhookBackoffMs). */
