@@ -118,6 +118,38 @@ describe(ExecutionTransitions.name, () => {
       }),
     ]);
   });
+  it('should cancel, settle between the update and the event, and announce the settled run', async () => {
+    const execution = stored(run(ExecutionStatus.Running, { robot_task_id: 't-1' }));
+    const seenBySettle: Array<{ status?: ExecutionStatus; events: number }> = [];
+
+    const cancelled = await sut.cancel(execution, 'Cancelled', async (ended) => {
+      seenBySettle.push({
+        status: executions.rows.get(ended.id)?.status,
+        events: bus.published.length,
+      });
+      return { ...ended, progress: 55 } as ExecutionEntity;
+    });
+
+    expect(seenBySettle).toEqual([{ status: 'CANCELLED', events: 0 }]);
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', error: 'Cancelled', progress: 55 });
+    expect(bus.published).toEqual([
+      expect.objectContaining({ type: ExecutionEventType.Cancelled, progress: 55 }),
+    ]);
+  });
+
+  it('should not settle nor announce a cancel of a run that already ended', async () => {
+    const execution = stored(run(ExecutionStatus.Completed));
+    let settled = false;
+
+    const cancelled = await sut.cancel(execution, 'Cancelled', async (ended) => {
+      settled = true;
+      return ended;
+    });
+
+    expect(cancelled).toBeNull();
+    expect(settled).toBe(false);
+    expect(bus.published).toEqual([]);
+  });
 });
 
 describe(allowedFrom.name, () => {

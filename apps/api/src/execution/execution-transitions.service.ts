@@ -78,7 +78,36 @@ export class ExecutionTransitions {
     ending: Ending,
     options: EndOptions = {},
   ): Promise<ExecutionEntity | null> {
-    const from = allowedFrom(ending.status, options.from);
+    const ended = await this.apply(execution, ending, options.from);
+    if (!ended) return null;
+    const event = toEvent(ended, EVENT_OF_END[ending.status]);
+    if (options.announceBestEffort) this.bus.publishSafely(event);
+    else await this.bus.publish(event);
+    return ended;
+  }
+
+  /**
+   * Ends an active run as CANCELLED. `settle` runs between the update and the event (the job
+   * removed, the worker told, the robot task stopped) and answers the run as the event is to
+   * show it. Null when the run had already ended.
+   */
+  async cancel(
+    execution: ExecutionEntity,
+    error: string,
+    settle: (cancelled: ExecutionEntity) => Promise<ExecutionEntity>,
+  ): Promise<ExecutionEntity | null> {
+    const cancelled = await this.apply(execution, { status: ExecutionStatus.Cancelled, error });
+    if (!cancelled) return null;
+    const settled = await settle(cancelled);
+    await this.bus.publish(toEvent(settled, ExecutionEventType.Cancelled));
+    return settled;
+  }
+
+  private async apply(
+    execution: ExecutionEntity,
+    ending: Ending,
+    only?: readonly ExecutionStatus[],
+  ): Promise<ExecutionEntity | null> {
     const patch = {
       status: ending.status,
       result: ending.result ?? null,
@@ -86,12 +115,9 @@ export class ExecutionTransitions {
       end_time: new Date(),
       ...(ending.status === ExecutionStatus.Completed ? { progress: 100 } : {}),
     };
+    const from = allowedFrom(ending.status, only);
     if (!(await this.executions.transition(execution.id, from, patch))) return null;
-    const ended = Object.assign(new ExecutionEntity(), execution, patch);
-    const event = toEvent(ended, EVENT_OF_END[ending.status]);
-    if (options.announceBestEffort) this.bus.publishSafely(event);
-    else await this.bus.publish(event);
-    return ended;
+    return Object.assign(new ExecutionEntity(), execution, patch);
   }
 }
 

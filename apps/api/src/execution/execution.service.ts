@@ -13,7 +13,6 @@ import { WorkflowEntity, WorkflowService, isActive } from '../workflow';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
 import {
-  ACTIVE_STATUSES,
   ExecutionEntity,
   ExecutionStatus,
   ExecutionTrigger,
@@ -261,28 +260,27 @@ export class ExecutionService {
     if (isFinal(execution.status)) {
       throw new AppException('CONFLICT', `Execution ${id} already ended as ${execution.status}`);
     }
-    const cancelled = await this.executions.transition(id, ACTIVE_STATUSES, {
-      status: ExecutionStatus.Cancelled,
-      error: ExecutionErrors.cancelled,
-      end_time: new Date(),
-    });
-    if (!cancelled) {
-      const now = await this.getAny(id);
-      if (now.status === ExecutionStatus.Cancelled) return now;
-      throw new AppException('CONFLICT', `Execution ${id} already ended as ${now.status}`);
-    }
-    const removed = await this.queue.removeIfIdle(id);
-    await this.cancellation.requestCancel(id);
-    const current = await this.getAny(id);
-    if (removed && current.robot_task_id) {
-      await this.cancellation.stopRobotTask(
-        id,
-        current.robot_task_id,
-        current.request_id ?? undefined,
-      );
-    }
-    await this.bus.publish(toEvent(current, ExecutionEventType.Cancelled));
-    return current;
+    const cancelled = await this.transitions.cancel(
+      execution,
+      ExecutionErrors.cancelled,
+      async () => {
+        const removed = await this.queue.removeIfIdle(id);
+        await this.cancellation.requestCancel(id);
+        const current = await this.getAny(id);
+        if (removed && current.robot_task_id) {
+          await this.cancellation.stopRobotTask(
+            id,
+            current.robot_task_id,
+            current.request_id ?? undefined,
+          );
+        }
+        return current;
+      },
+    );
+    if (cancelled) return cancelled;
+    const now = await this.getAny(id);
+    if (now.status === ExecutionStatus.Cancelled) return now;
+    throw new AppException('CONFLICT', `Execution ${id} already ended as ${now.status}`);
   }
 
   /** Resolves with the execution once it has ended, or as it stands after `timeoutMs`. */
