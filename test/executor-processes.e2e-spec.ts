@@ -107,7 +107,10 @@ describe('Executor bridge across processes (e2e)', () => {
       result: { data: { n: 1 } },
     });
     expect(dispatchesOf(eventId)).toBe(1);
-    expect(events.filter((e) => e.execution_id === id && isFinalEvent(e))).toHaveLength(1);
+    // The row ends before its event is published: the event reaches this process a moment later.
+    const finals = () => events.filter((e) => e.execution_id === id && isFinalEvent(e));
+    await waitFor(() => finals().length > 0, { what: 'the final event' });
+    expect(finals()).toHaveLength(1);
   });
 
   it('should run on managed engines (robot-sim --managed) across processes, across a reconnect mid-run and a killed worker', async () => {
