@@ -7,6 +7,7 @@ export * from './redis';
 export * from './http';
 export * from './lifecycle';
 export * from './types/json';
+export * from './types/platform-run-status';
 export * from './util/signature';
 export * from './util/sleep';
 export * from './validation';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { JsonObject } from '@app/common';
+import { JsonObject, PLATFORM_RUN_STATUSES, PlatformRunStatus } from '@app/common';
 import { BaseMsg, ROOT_UUID } from './executor-frames';
 
 /**
@@ -54,16 +54,8 @@ export function readCapabilities(data: unknown): Capabilities | null {
   return { clientId: data.clientId, supportsCancel: data.supportsCancel === true };
 }
 
-export const RECEIPT_STATUSES = [
-  'accepted',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'timeout',
-  'unknown',
-] as const;
-export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
+export const RECEIPT_STATUSES = PLATFORM_RUN_STATUSES;
+export type ReceiptStatus = PlatformRunStatus;
 const TERMINAL: ReadonlySet<ReceiptStatus> = new Set([
   'succeeded',
   'failed',

@@ -1,4 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { PLATFORM_RUN_STATUSES, PlatformRunStatus } from '@app/common';
 
 /**
  * The platform's fixed MCP control tools, for agents and the platform's n8n node: generic
@@ -96,16 +97,8 @@ const PROFILE_SCHEMA = objectSchema(
   ],
 );
 
-export const SNAPSHOT_STATUSES = [
-  'accepted',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-  'timeout',
-  'unknown',
-] as const;
-export type SnapshotStatus = (typeof SNAPSHOT_STATUSES)[number];
+export const SNAPSHOT_STATUSES = PLATFORM_RUN_STATUSES;
+export type SnapshotStatus = PlatformRunStatus;
 
 const SNAPSHOT_PROPERTIES = {
   executionId: { type: 'string' },
