@@ -3,7 +3,13 @@ import { ExecutionEventBus } from '../apps/api/src/execution/execution-event-bus
 import { ExecutionEvent } from '../apps/api/src/execution/execution.events';
 import { TestApp, startTestApp } from './support/app';
 import { executionRow, waitForExecution } from './support/executions';
-import { Frame, TestExecutor, executorEnv } from './support/executor';
+import {
+  ExecutorCredentials,
+  ExecutorFixtures,
+  Frame,
+  TestExecutor,
+  executorEnv,
+} from './support/executor';
 import {
   bearer,
   createKey,
@@ -11,7 +17,6 @@ import {
   revokeKey,
   startExecution,
   startRun,
-  upsertWorkflow,
 } from './support/fixtures';
 import { LiveClient } from './support/live-events';
 import { waitFor } from './support/wait';
@@ -28,7 +33,9 @@ const PING_TIMEOUT_MS = 3000;
  */
 describe('Executor bridge /ws (e2e)', () => {
   let sut: TestApp;
-  const open: TestExecutor[] = [];
+  const fixtures = new ExecutorFixtures(() => sut, 'u');
+  const user = () => fixtures.user();
+  const executor = (credentials: ExecutorCredentials) => fixtures.executor(credentials);
   const events: ExecutionEvent[] = [];
 
   beforeAll(async () => {
@@ -44,28 +51,10 @@ describe('Executor bridge /ws (e2e)', () => {
     );
     sut.app.get(ExecutionEventBus).events$.subscribe((event) => events.push(event));
   });
-  afterEach(() => {
-    for (const e of open.splice(0)) e.close();
-  });
+  afterEach(() => fixtures.closeAll());
   afterAll(async () => {
     await sut?.close();
   });
-
-  /** A user with a workflow and an API key; each test has its own, so nothing is shared. */
-  async function user() {
-    const userId = `u-${randomUUID().slice(0, 8)}`;
-    // project_id is unique across users.
-    const projectId = `wf-${userId}`;
-    await upsertWorkflow(sut.http, userId, projectId);
-    const key = await createKey(sut.http, userId);
-    return { userId, key, projectId };
-  }
-
-  async function executor(credentials: Parameters<typeof TestExecutor.connect>[1]) {
-    const e = await TestExecutor.connect(sut.url, credentials);
-    open.push(e);
-    return e;
-  }
 
   async function online(userId: string, count = 1) {
     await waitFor(
@@ -127,7 +116,7 @@ describe('Executor bridge /ws (e2e)', () => {
       const metrics = await sut.http.get('/metrics').expect(200);
       expect(metrics.text).toMatch(/rpa_executors_connected\{[^}]*\} [1-9]/);
 
-      for (const e of open.splice(0)) e.close();
+      fixtures.closeAll();
       await waitFor(() => live.events.filter((e) => e.type === 'executor.disconnected'), {
         what: 'three executor.disconnected events',
         accept: (list) => list.length === 3,

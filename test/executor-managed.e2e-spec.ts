@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { RobotClient } from '../apps/api/src/execution/robot/robot-client';
 import { TestApp, startTestApp } from './support/app';
 import { executionRow, waitForExecution } from './support/executions';
-import { Frame, TestExecutor, executorEnv } from './support/executor';
-import { bearer, createKey, createKeyWithId, startRun, upsertWorkflow } from './support/fixtures';
+import { ExecutorCredentials, ExecutorFixtures, Frame, executorEnv } from './support/executor';
+import { bearer, createKeyWithId, startRun } from './support/fixtures';
 import { waitFor } from './support/wait';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -36,7 +36,9 @@ function receipt(start: Frame, status: string, changes: Record<string, unknown> 
  */
 describe('Executor bridge managed protocol (e2e)', () => {
   let sut: TestApp;
-  const open: TestExecutor[] = [];
+  const fixtures = new ExecutorFixtures(() => sut, 'm');
+  const user = () => fixtures.user();
+  const executor = (credentials: ExecutorCredentials) => fixtures.executor(credentials);
 
   beforeAll(async () => {
     sut = await startTestApp(
@@ -47,26 +49,10 @@ describe('Executor bridge managed protocol (e2e)', () => {
       }),
     );
   });
-  afterEach(() => {
-    for (const e of open.splice(0)) e.close();
-  });
+  afterEach(() => fixtures.closeAll());
   afterAll(async () => {
     await sut?.close();
   });
-
-  async function user() {
-    const userId = `m-${randomUUID().slice(0, 8)}`;
-    const projectId = `wf-${userId}`;
-    await upsertWorkflow(sut.http, userId, projectId);
-    const key = await createKey(sut.http, userId);
-    return { userId, key, projectId };
-  }
-
-  async function executor(credentials: Parameters<typeof TestExecutor.connect>[1]) {
-    const e = await TestExecutor.connect(sut.url, credentials);
-    open.push(e);
-    return e;
-  }
 
   async function managed(key: string, clientId = `client-${randomUUID().slice(0, 8)}`) {
     const e = await executor({ key, probe: { clientId, supportsCancel: true } });

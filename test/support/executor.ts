@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { BaseMsg } from '../../apps/api/src/executor/executor-frames';
+import type { TestApp } from './app';
+import { createKey, upsertWorkflow } from './fixtures';
 import { waitFor } from './wait';
 
 /** A frame as the executor receives it (the engine's BaseMsg), `data` loosely typed. */
@@ -187,4 +190,36 @@ export function executorEnv(overrides: Record<string, string> = {}): Record<stri
     ROBOT_POLL_MAX_MS: '1000',
     ...overrides,
   };
+}
+
+/**
+ * What every executor spec needs: a fresh user (workflow and API key of its own, so tests share
+ * nothing) and executors connected to the app, closed by closeAll() after each test.
+ */
+export class ExecutorFixtures {
+  private readonly open: TestExecutor[] = [];
+
+  constructor(
+    private readonly app: () => TestApp,
+    private readonly prefix: string,
+  ) {}
+
+  async user(): Promise<{ userId: string; key: string; projectId: string }> {
+    const userId = `${this.prefix}-${randomUUID().slice(0, 8)}`;
+    // project_id is unique across users.
+    const projectId = `wf-${userId}`;
+    await upsertWorkflow(this.app().http, userId, projectId);
+    const key = await createKey(this.app().http, userId);
+    return { userId, key, projectId };
+  }
+
+  async executor(credentials: ExecutorCredentials): Promise<TestExecutor> {
+    const e = await TestExecutor.connect(this.app().url, credentials);
+    this.open.push(e);
+    return e;
+  }
+
+  closeAll(): void {
+    for (const e of this.open.splice(0)) e.close();
+  }
 }
