@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { BullModule } from '@nestjs/bullmq';
@@ -16,22 +16,24 @@ import {
   TracingModule,
 } from '@app/common';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { AdminModule } from './admin';
-import { ApiKeyModule } from './api-key';
+import { AdminHttpModule } from './admin';
+import { ApiKeyHttpModule, ApiKeyModule } from './api-key';
 import { DatabaseModule } from './database';
 import { DocsModule } from './docs';
-import { ExecutionModule, RobotModule } from './execution';
+import { ExecutionHttpModule, ExecutionModule, ExecutionWorkerModule } from './execution';
 import { ExecutorModule, ExecutorRobotModule } from './executor';
-import { GatewayModule } from './gateway';
+import { GatewayHttpModule } from './gateway';
 import { HealthModule } from './health';
 import { LifecycleModule } from './lifecycle';
 import { LimitsModule } from './limits';
-import { McpModule } from './mcp';
+import { McpHttpModule } from './mcp';
 import { MetricsModule } from './metrics';
-import { ScheduleModule } from './schedule';
-import { WebhookModule } from './webhook';
+import { ScheduleHttpModule, ScheduleModule, ScheduleWorkerModule } from './schedule';
+import { WebhookHttpModule, WebhookModule, WebhookWorkerModule } from './webhook';
 import { LegacyHttpModule } from './legacy';
 import { WorkflowHttpModule, WorkflowModule } from './workflow';
+
+type ModuleImport = Type | DynamicModule;
 
 /**
  * One image, three roles (docs/operating.md): `api` serves HTTP/WS/MCP, `worker` runs processors,
@@ -42,9 +44,10 @@ export class AppModule {
   /** `traceExporter`: where spans go whatever OTEL_* says (tests read them from memory). */
   static forRoot(values: ConfigValues, traceExporter?: SpanExporter): DynamicModule {
     const config = new AppConfig(values);
-    const roles = { http: config.servesApi, worker: config.runsWorker };
-    // One instance, shared with the modules built on top of executions (webhooks, schedules).
-    const execution = ExecutionModule.register({ config, ...roles });
+    // Each feature's core module is in every role and its routes and processors by role. Core
+    // modules are static: whoever imports one shares its one instance, nothing is handed over.
+    const http = (...modules: ModuleImport[]) => (config.servesApi ? modules : []);
+    const worker = (...modules: ModuleImport[]) => (config.runsWorker ? modules : []);
     return {
       module: AppModule,
       imports: [
@@ -62,21 +65,26 @@ export class AppModule {
             prefix: `${cfg.redisPrefix}:bull`,
           }),
         }),
-        ApiKeyModule.register({ http: config.servesApi }),
+        ApiKeyModule,
+        ...http(ApiKeyHttpModule),
         WorkflowModule,
-        ...(config.servesApi ? [WorkflowHttpModule, LegacyHttpModule, DocsModule] : []),
+        ...http(WorkflowHttpModule, LegacyHttpModule, DocsModule),
         LifecycleModule,
         MetricsModule,
         LimitsModule,
         // Before the modules that need a robot: RobotModule takes the executor client from it.
         ExecutorRobotModule,
-        execution,
-        ...(config.servesApi ? [McpModule.register(execution)] : []),
-        ...(config.servesApi ? [GatewayModule.register(execution), ExecutorModule] : []),
-        AdminModule.register({ http: config.servesApi, execution }),
-        WebhookModule.register({ config, ...roles, execution }),
-        ScheduleModule.register({ config, ...roles, execution }),
-        HealthModule.register(RobotModule),
+        ExecutionModule,
+        ...http(ExecutionHttpModule, McpHttpModule, GatewayHttpModule, ExecutorModule),
+        ...worker(ExecutionWorkerModule.register(config)),
+        ...http(AdminHttpModule),
+        WebhookModule,
+        ...http(WebhookHttpModule),
+        ...worker(WebhookWorkerModule.register(config)),
+        ScheduleModule,
+        ...http(ScheduleHttpModule),
+        ...worker(ScheduleWorkerModule.register(config)),
+        HealthModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -16,3 +16,4 @@ export * from './util/with-timeout';
 export * from './tracing';
 export * from './queue/queue-states';
 export * from './queue/queue-jobs';
+export * from './queue/configured-processor';

@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { API_KEY_VERIFIER, Authenticator, StreamTokens } from '@app/common';
 import { ApiKeyLegacyController } from './api-key-legacy.controller';
@@ -27,11 +27,11 @@ import { ApiKeyEntity } from './entities/api-key.entity';
   ],
   exports: [ApiKeyService, Authenticator, API_KEY_VERIFIER, StreamTokens],
 })
-export class ApiKeyModule {
-  static register(options: { http: boolean }): DynamicModule {
-    return {
-      module: ApiKeyModule,
-      controllers: options.http ? [ApiKeyLegacyController, ApiKeyController] : [],
-    };
-  }
-}
+export class ApiKeyModule {}
+
+/** The key routes (legacy ones too): api role. */
+@Module({
+  imports: [ApiKeyModule],
+  controllers: [ApiKeyLegacyController, ApiKeyController],
+})
+export class ApiKeyHttpModule {}

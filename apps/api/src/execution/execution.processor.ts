@@ -14,7 +14,7 @@ import { TaskSettlement } from './task-settlement.service';
  * the request id and a span continuing the trace that enqueued it, then parks the job
  * (delayed, holding no slot) until its next look, or lets it complete. Errors propagate so
  * that BullMQ retries. Registered with worker options from configuration by
- * ExecutionModule.
+ * ExecutionWorkerModule.
  */
 @Injectable()
 export class ExecutionProcessor extends WorkerHost {

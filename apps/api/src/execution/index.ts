@@ -10,6 +10,8 @@ export * from './execution-event-bus.service';
 export * from './execution-reconciler.service';
 export * from './execution-retention.service';
 export * from './execution.module';
+export * from './execution-http.module';
+export * from './execution-worker.module';
 export * from './execution.queue';
 export * from './execution.service';
 export * from './robot/executor-robot.token';

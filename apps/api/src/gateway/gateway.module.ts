@@ -1,4 +1,5 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { ExecutionModule } from '../execution';
 import { WorkflowModule } from '../workflow';
 import { DashboardController } from './dashboard.controller';
 import { ExecutionEventsEmitter } from './execution-events.emitter';
@@ -6,19 +7,13 @@ import { ExecutionsGateway } from './executions.gateway';
 import { SocketAuthenticator } from './socket-authenticator';
 
 /**
- * Live events (docs/live-events.md) and the dashboard page; only in processes that serve the API.
- * Takes the application's ExecutionModule instance so that the gateway shares its services
- * (a second instance would subscribe to the event stream twice).
+ * Live events (docs/live-events.md) and the dashboard page; only in processes that serve the
+ * API. It listens to the application's one event bus (ExecutionModule).
  */
-@Module({})
-export class GatewayModule {
-  static register(executions: DynamicModule): DynamicModule {
-    return {
-      module: GatewayModule,
-      imports: [executions, WorkflowModule],
-      controllers: [DashboardController],
-      providers: [ExecutionEventsEmitter, SocketAuthenticator, ExecutionsGateway],
-      exports: [ExecutionEventsEmitter],
-    };
-  }
-}
+@Module({
+  imports: [ExecutionModule, WorkflowModule],
+  controllers: [DashboardController],
+  providers: [ExecutionEventsEmitter, SocketAuthenticator, ExecutionsGateway],
+  exports: [ExecutionEventsEmitter],
+})
+export class GatewayHttpModule {}

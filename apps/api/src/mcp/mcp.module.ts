@@ -1,4 +1,5 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { ExecutionModule } from '../execution';
 import { ExecutorModule } from '../executor';
 import { WorkflowModule } from '../workflow';
 import { McpController } from './mcp.controller';
@@ -8,18 +9,12 @@ import { ExecutorPresenceReader } from './control/executor-presence';
 import { McpControlService } from './control/mcp-control.service';
 
 /**
- * MCP for LLM agents (docs/mcp.md). Only processes that serve the API include it. It is given
- * the application's own ExecutionModule, so runs share its service, queue and event bus
- * (importing the bare class would build a second instance of them).
+ * MCP for LLM agents (docs/mcp.md). Only processes that serve the API include it. Runs go
+ * through the application's one ExecutionModule (service, queue and event bus).
  */
-@Module({})
-export class McpModule {
-  static register(execution: DynamicModule): DynamicModule {
-    return {
-      module: McpModule,
-      imports: [WorkflowModule, ExecutorModule, execution],
-      controllers: [McpController],
-      providers: [McpService, McpToolsService, McpControlService, ExecutorPresenceReader],
-    };
-  }
-}
+@Module({
+  imports: [WorkflowModule, ExecutorModule, ExecutionModule],
+  controllers: [McpController],
+  providers: [McpService, McpToolsService, McpControlService, ExecutorPresenceReader],
+})
+export class McpHttpModule {}

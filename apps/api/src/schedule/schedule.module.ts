@@ -1,7 +1,8 @@
-import { BullModule, Processor } from '@nestjs/bullmq';
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '@app/common';
+import { AppConfig, ProcessorWorkerOptions, configuredProcessor } from '@app/common';
+import { ExecutionModule } from '../execution';
 import { WorkflowModule } from '../workflow';
 import { ScheduleEntity } from './entities/schedule.entity';
 import { SCHEDULE_QUEUE } from './schedule.constants';
@@ -13,53 +14,52 @@ import { ScheduleResync } from './schedule.resync';
 import { ScheduleService } from './schedule.service';
 import { ScheduleTickRunner } from './schedule-tick.runner';
 
+/**
+ * Schedules (docs/webhooks.md) on BullMQ job schedulers, on top of the workflow and execution
+ * services. Every role keeps the job schedulers in step with changes it makes (and with
+ * workflow events it sees); ScheduleHttpModule adds the routes, ScheduleWorkerModule processes
+ * ticks and re-syncs from MySQL.
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([ScheduleEntity]),
+    BullModule.registerQueue({ name: SCHEDULE_QUEUE }),
+    WorkflowModule,
+    ExecutionModule,
+  ],
+  providers: [ScheduleRepository, ScheduleService, ScheduleQueue],
+  exports: [ScheduleRepository, ScheduleService, ScheduleQueue],
+})
+export class ScheduleModule {}
+
+/** The schedule routes: api role. */
+@Module({
+  imports: [ScheduleModule],
+  controllers: [ScheduleController],
+})
+export class ScheduleHttpModule {}
+
 /** A tick a crashed worker held is taken up again within seconds (its start is idempotent). */
-function configuredProcessor(config: AppConfig): Type<ScheduleProcessor> {
-  @Processor(SCHEDULE_QUEUE, {
+function scheduleWorkerOptions(config: AppConfig): ProcessorWorkerOptions {
+  return {
     concurrency: 10,
     lockDuration: config.execution.lockMs,
     stalledInterval: config.execution.stalledIntervalMs,
     maxStalledCount: 3,
-  })
-  class ConfiguredScheduleProcessor extends ScheduleProcessor {}
-  return ConfiguredScheduleProcessor;
+  };
 }
 
-export interface ScheduleModuleOptions {
-  config: AppConfig;
-  http: boolean;
-  worker: boolean;
-  /** The application's ExecutionModule (the same dynamic module instance, not a second one). */
-  execution: DynamicModule;
-}
-
-/**
- * Schedules (docs/webhooks.md) on BullMQ job schedulers, on top of the workflow and execution
- * services. Every role keeps the job schedulers in step with changes it makes (and with
- * workflow events it sees); worker roles process ticks and re-sync from MySQL.
- */
+/** Worker role: runs the ticks and re-syncs the job schedulers from MySQL. */
 @Module({})
-export class ScheduleModule {
-  static register(options: ScheduleModuleOptions): DynamicModule {
-    const worker: Type[] = [
-      ScheduleTickRunner,
-      configuredProcessor(options.config),
-      ScheduleResync,
-    ];
+export class ScheduleWorkerModule {
+  static register(config: AppConfig): DynamicModule {
     return {
-      module: ScheduleModule,
-      imports: [
-        TypeOrmModule.forFeature([ScheduleEntity]),
-        BullModule.registerQueue({ name: SCHEDULE_QUEUE }),
-        WorkflowModule,
-        options.execution,
-      ],
-      controllers: options.http ? [ScheduleController] : [],
+      module: ScheduleWorkerModule,
+      imports: [ScheduleModule, WorkflowModule, ExecutionModule],
       providers: [
-        ScheduleRepository,
-        ScheduleService,
-        ScheduleQueue,
-        ...(options.worker ? worker : []),
+        ScheduleTickRunner,
+        configuredProcessor(ScheduleProcessor, SCHEDULE_QUEUE, scheduleWorkerOptions(config)),
+        ScheduleResync,
       ],
     };
   }

@@ -1,7 +1,8 @@
-import { BullModule, Processor } from '@nestjs/bullmq';
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '@app/common';
+import { AppConfig, ProcessorWorkerOptions, configuredProcessor } from '@app/common';
+import { ExecutionModule } from '../execution';
 import { WebhookCallbackSecretEntity } from './entities/webhook-callback-secret.entity';
 import { WebhookDeliveryAttemptEntity } from './entities/webhook-delivery-attempt.entity';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
@@ -19,63 +20,76 @@ import { WebhookSecrets } from './webhook.secrets';
 import { WebhookService } from './webhook.service';
 import { WebhookSubscriptions } from './webhook.subscriptions';
 
+/** The outbox queues deliveries in every role and the worker role's processor takes them. */
+const queue = BullModule.registerQueue({ name: WEBHOOK_DELIVERY_QUEUE });
+
 /**
- * Worker options come from configuration: concurrency, the webhook backoff, and the job lock
- * of the other queues, so that an attempt a crashed worker held is taken up again within
- * seconds (it is then sent again: delivery is at least once, receivers dedupe on the event id).
+ * Webhooks and per-run callbacks (docs/webhooks.md), on top of the execution event stream, in
+ * every role: every process turns events into deliveries. WebhookHttpModule adds the routes,
+ * WebhookWorkerModule sends the deliveries.
  */
-function configuredProcessor(config: AppConfig): Type<WebhookDeliveryProcessor> {
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([
+      WebhookEntity,
+      WebhookCallbackSecretEntity,
+      WebhookDeliveryEntity,
+      WebhookDeliveryAttemptEntity,
+    ]),
+    queue,
+    ExecutionModule,
+  ],
+  providers: [
+    WebhookRepository,
+    WebhookDeliveryRepository,
+    WebhookService,
+    WebhookSecrets,
+    WebhookSubscriptions,
+    WebhookOutbox,
+    WebhookDispatcher,
+  ],
+  exports: [WebhookService, WebhookDeliveryRepository, WebhookSecrets, queue],
+})
+export class WebhookModule {}
+
+/** The webhook routes: api role. */
+@Module({
+  imports: [WebhookModule],
+  controllers: [WebhookController],
+})
+export class WebhookHttpModule {}
+
+/**
+ * Concurrency and the webhook backoff come from configuration, and so does the job lock of the
+ * other queues, so that an attempt a crashed worker held is taken up again within seconds (it
+ * is then sent again: delivery is at least once, receivers dedupe on the event id).
+ */
+function webhookWorkerOptions(config: AppConfig): ProcessorWorkerOptions {
   const { concurrency, backoffBaseMs } = config.webhooks;
-  @Processor(WEBHOOK_DELIVERY_QUEUE, {
+  return {
     concurrency,
     lockDuration: config.execution.lockMs,
     stalledInterval: config.execution.stalledIntervalMs,
     maxStalledCount: 3,
     settings: { backoffStrategy: (attemptsMade) => webhookBackoffMs(attemptsMade, backoffBaseMs) },
-  })
-  class ConfiguredWebhookDeliveryProcessor extends WebhookDeliveryProcessor {}
-  return ConfiguredWebhookDeliveryProcessor;
+  };
 }
 
-export interface WebhookModuleOptions {
-  config: AppConfig;
-  http: boolean;
-  worker: boolean;
-  /** The application's ExecutionModule (the same dynamic module instance, not a second one). */
-  execution: DynamicModule;
-}
-
-/**
- * Webhooks and per-run callbacks (docs/webhooks.md), on top of the execution event stream. Every
- * process turns events into deliveries; worker processes send them.
- */
+/** Worker role: sends the deliveries and prunes their log. */
 @Module({})
-export class WebhookModule {
-  static register(options: WebhookModuleOptions): DynamicModule {
+export class WebhookWorkerModule {
+  static register(config: AppConfig): DynamicModule {
     return {
-      module: WebhookModule,
-      imports: [
-        TypeOrmModule.forFeature([
-          WebhookEntity,
-          WebhookCallbackSecretEntity,
-          WebhookDeliveryEntity,
-          WebhookDeliveryAttemptEntity,
-        ]),
-        BullModule.registerQueue({ name: WEBHOOK_DELIVERY_QUEUE }),
-        options.execution,
-      ],
-      controllers: options.http ? [WebhookController] : [],
+      module: WebhookWorkerModule,
+      imports: [WebhookModule],
       providers: [
-        WebhookRepository,
-        WebhookDeliveryRepository,
-        WebhookService,
-        WebhookSecrets,
-        WebhookSubscriptions,
-        WebhookOutbox,
-        WebhookDispatcher,
-        ...(options.worker
-          ? [WebhookDeliverer, WebhookRetention, configuredProcessor(options.config)]
-          : []),
+        WebhookDeliverer,
+        WebhookRetention,
+        configuredProcessor(
+          WebhookDeliveryProcessor,
+          WEBHOOK_DELIVERY_QUEUE,
+          webhookWorkerOptions(config),
+        ),
       ],
     };
   }
