@@ -56,6 +56,8 @@ export default {
       againstDirection: '{{from}}/ must not depend on {{to}}/ (docs/architecture.md).',
       notThroughEntry:
         "Import {{to}}/ through its entry point ('{{entry}}'), not one of its files.",
+      roleModule:
+        '{{name}} is composed by role in app.module.ts; import the core module of {{to}}/ instead.',
     },
   },
   create(context) {
@@ -67,6 +69,16 @@ export default {
     const file = context.filename;
     const from = featureOf(file);
     const inLibs = within(file, LIBS);
+
+    /** Http/Worker modules are the roles' parts: only the root (app.module) picks them. */
+    function checkRoleModules(node, to) {
+      for (const specifier of node.specifiers ?? []) {
+        const name = specifier.imported?.name ?? specifier.local?.name;
+        if (typeof name === 'string' && /(Http|Worker)Module$/.test(name)) {
+          context.report({ node: specifier, messageId: 'roleModule', data: { name, to } });
+        }
+      }
+    }
 
     function check(node, source) {
       if (typeof source !== 'string') return;
@@ -87,6 +99,7 @@ export default {
         context.report({ node, messageId: 'againstDirection', data: { from, to } });
         return;
       }
+      if (from !== '') checkRoleModules(node, to);
       const entry = path.join(APP, to);
       const isEntry = target === entry || target === path.join(entry, 'index');
       if (isEntry || deepAllowed.has(from) || deepAllowed.has(to)) return;

@@ -77,7 +77,7 @@ export class AppModule {
         ExecutionModule,
         ...http(ExecutionHttpModule, McpHttpModule, GatewayHttpModule, ExecutorModule),
         ...worker(ExecutionWorkerModule.register(config)),
-        ...http(AdminHttpModule),
+        ...http(AdminHttpModule.forRoot()),
         WebhookModule,
         ...http(WebhookHttpModule),
         ...worker(WebhookWorkerModule.register(config)),

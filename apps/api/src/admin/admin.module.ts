@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { AdminAuditInterceptor } from '@app/common';
 import { ExecutionModule } from '../execution';
 import { AdminQueueService } from './admin-queue.service';
@@ -10,9 +10,19 @@ import { bullBoardModules } from './bull-board';
  * round): queue maintenance, any user's executions, reconcile, key revocation, Bull Board. Only
  * processes that serve the API have it; a worker has no admin surface.
  */
-@Module({
-  imports: [ExecutionModule, ...bullBoardModules()],
-  controllers: [AdminController],
-  providers: [AdminQueueService, AdminAuditInterceptor],
-})
-export class AdminHttpModule {}
+@Module({})
+export class AdminHttpModule {
+  /**
+   * A dynamic module for one reason: Nest adds the imports of a dynamic module as soon as the
+   * module itself, so Bull Board's (global) middleware is registered ahead of the request
+   * logger's and answers /admin/queues before it (no request log line, no X-Request-ID).
+   */
+  static forRoot(): DynamicModule {
+    return {
+      module: AdminHttpModule,
+      imports: [ExecutionModule, ...bullBoardModules()],
+      controllers: [AdminController],
+      providers: [AdminQueueService, AdminAuditInterceptor],
+    };
+  }
+}
