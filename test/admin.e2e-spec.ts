@@ -298,7 +298,7 @@ describe('Admin (e2e)', () => {
     expect(['waiting', 'prioritized']).toContain(await queue.getJobState(running.id));
     expect((await queue.getJob(running.id))?.attemptsMade).toBe(0);
     const failed = await executions().findOneByOrFail({ id: lost.id });
-    expect(failed).toMatchObject({ status: ExecutionStatus.Failed });
+    expect(failed).toMatchObject({ status: ExecutionStatus.Failed, error_code: 'lost' });
     expect(failed.error).toMatch(/cannot be resumed/);
     expect(failed.end_time).not.toBeNull();
     // The resumed run keeps its task: the runner follows it, never creating a second one.

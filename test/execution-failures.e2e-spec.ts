@@ -60,6 +60,7 @@ describe('Execution failure paths (e2e, robot over HTTP)', () => {
     const row = await waitForExecution(sut.db, id);
     expect(row.status).toBe('FAILED');
     expect(row.error).toMatch(/^Robot task could not be created: .*HTTP 503/);
+    expect(row.error_code).toBe('create_failed');
     expect(row.robot_task_id).toBeNull();
     expect(row.end_time).toBeInstanceOf(Date);
     expect(sim.createCalls.get(id)).toBe(3);
@@ -84,6 +85,7 @@ describe('Execution failure paths (e2e, robot over HTTP)', () => {
     expect(row).toMatchObject({
       status: 'FAILED',
       error: 'Robot task failed: printer on fire',
+      error_code: 'robot_error',
       result: null,
     });
     expect(row.robot_task_id).toEqual(expect.any(String));
@@ -104,6 +106,7 @@ describe('Execution failure paths (e2e, robot over HTTP)', () => {
     const row = await waitForExecution(sut.db, id);
     expect(row.status).toBe('FAILED');
     expect(row.error).toMatch(/^Robot service unreachable while following the task: .*HTTP 500/);
+    expect(row.error_code).toBe('robot_unreachable');
   });
 
   it('should end a task that hangs past ROBOT_TIMEOUT_MS as FAILED and cancel it on the robot', async () => {
@@ -111,6 +114,7 @@ describe('Execution failure paths (e2e, robot over HTTP)', () => {
     const row = await waitForExecution(strict.db, id);
     expect(row.status).toBe('FAILED');
     expect(row.error).toBe(`Robot task timed out after ${TIMEOUT_MS} ms`);
+    expect(row.error_code).toBe('timeout');
     // The limit counts from when the run began, which is after it was created.
     expect(row.end_time!.getTime() - row.created_at.getTime()).toBeGreaterThanOrEqual(TIMEOUT_MS);
     await waitFor(() => sim.task(row.robot_task_id!)?.status, {
@@ -126,7 +130,11 @@ describe('Execution failure paths (e2e, robot over HTTP)', () => {
       .send({ project_id: 'wf-f', timeout_ms: 500, params: { __sim: { hang: true } } })
       .expect(202);
     const row = await waitForExecution(sut.db, res.body.data.execution.id);
-    expect(row).toMatchObject({ status: 'FAILED', error: 'Robot task timed out after 500 ms' });
+    expect(row).toMatchObject({
+      status: 'FAILED',
+      error: 'Robot task timed out after 500 ms',
+      error_code: 'timeout',
+    });
     expect(sim.task(row.robot_task_id!)?.status).toBe('CANCELLED');
   });
 });

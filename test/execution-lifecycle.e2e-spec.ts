@@ -82,6 +82,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
         status: ExecutionStatus.Completed,
         result: { data: { month: '2026-10' } },
         error: null,
+        error_code: null,
         progress: 100,
       });
       expect(row.robot_task_id).toEqual(expect.any(String));
@@ -108,6 +109,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
         status: 'COMPLETED',
         result: { data: { month: '2026-10' } },
         progress: 100,
+        error_code: null,
         robot_task_id: row.robot_task_id,
         start_time: row.start_time!.toISOString(),
         end_time: row.end_time!.toISOString(),
@@ -212,7 +214,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
         .expect(503);
       expect(res.body).toMatchObject({ code: '5001', error: 'SERVICE_UNAVAILABLE' });
       const rows = await sut.db.query(
-        'SELECT id, status, error, end_time FROM executions WHERE reference = ?',
+        'SELECT id, status, error, error_code, end_time FROM executions WHERE reference = ?',
         [reference],
       );
       expect(rows).toEqual([
@@ -220,6 +222,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
           id: expect.any(String),
           status: 'FAILED',
           error: 'The execution could not be queued',
+          error_code: 'queue_unavailable',
           end_time: expect.any(Date),
         },
       ]);
@@ -299,7 +302,11 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
         .set(bearer(aliceKey))
         .expect(200);
       const row = await waitForExecution(sut.db, execution.id);
-      expect(row.status).toBe('CANCELLED');
+      expect(row).toMatchObject({
+        status: 'CANCELLED',
+        error: 'Cancelled',
+        error_code: 'cancelled',
+      });
     });
 
     it('should answer POST /workflows/execute-async with HTTP 202 {executionId}', async () => {
@@ -399,6 +406,7 @@ describe('Execution life cycle (e2e, robot over HTTP)', () => {
         id: failing.body.data.execution.id,
         status: 'FAILED',
         error: 'Robot task failed: boom',
+        error_code: 'robot_error',
       });
       const completedB = await list({ reference, status: 'COMPLETED', project_id: 'wf-b' });
       expect(completedB.body.data.total).toBe(1);

@@ -332,8 +332,8 @@ describe('Executor bridge /ws (e2e)', () => {
       const started = Date.now();
       const id = await startRun(sut.http, key, projectId);
       const row = await waitForExecution(sut.db, id);
-      expect(row.status).toBe('FAILED');
-      expect(row.error).toMatch(/NO_EXECUTOR/);
+      expect(row).toMatchObject({ status: 'FAILED', error_code: 'no_executor' });
+      expect(row.error).toMatch(/^Robot task failed: NO_EXECUTOR/);
       expect(Date.now() - started).toBeGreaterThanOrEqual(WAIT_MS);
     });
 
@@ -355,8 +355,8 @@ describe('Executor bridge /ws (e2e)', () => {
       e.terminate();
       const dropped = Date.now();
       const row = await waitForExecution(sut.db, id);
-      expect(row.status).toBe('FAILED');
-      expect(row.error).toMatch(/EXECUTOR_LOST/);
+      expect(row).toMatchObject({ status: 'FAILED', error_code: 'executor_lost' });
+      expect(row.error).toMatch(/^Robot task failed: EXECUTOR_LOST/);
       expect(Date.now() - dropped).toBeGreaterThanOrEqual(GRACE_MS - 200);
     });
 

@@ -76,7 +76,9 @@ describe('Legacy import (e2e)', () => {
        ('22222222-2222-4222-8222-222222222222', '1950846340813021184', 'RUNNING', NULL, NULL, NULL,
         '1894561234567', 'EXECUTOR', '2025-06-02 10:00:00', NULL),
        ('33333333-3333-4333-8333-333333333333', '1950846340813021184', 'TIMEOUT', '{}', NULL, 'no answer',
-        '1894561234567', 'EXECUTOR', '2025-06-02 11:00:00', NULL)`,
+        '1894561234567', 'EXECUTOR', '2025-06-02 11:00:00', NULL),
+       ('44444444-4444-4444-8444-444444444444', '1950846340813021184', 'FAILED', '{}', NULL,
+        'NO_EXECUTOR: nobody online', '1894561234567', 'EXECUTOR', '2025-06-03 10:00:00', '2025-06-03 10:01:00')`,
     );
   });
   afterAll(async () => {
@@ -92,7 +94,7 @@ describe('Legacy import (e2e)', () => {
     expect(first).toEqual({
       api_keys: { imported: 2, existing: 0, skipped: 0 },
       workflows: { imported: 2, existing: 0, skipped: 0 },
-      executions: { imported: 3, existing: 0, skipped: 0 },
+      executions: { imported: 4, existing: 0, skipped: 0 },
       problems: [],
     });
     const [workflow] = await sut.db.query(
@@ -103,18 +105,39 @@ describe('Legacy import (e2e)', () => {
       { id: 'p1', varName: 'month', varDirection: 0, varDescribe: 'Month' },
     ]);
     expect(workflow.created_at.toISOString()).toBe('2025-06-01T02:00:00.000Z');
-    const statuses = await sut.db.query('SELECT id, status, error FROM executions ORDER BY id');
+    const statuses = await sut.db.query(
+      'SELECT id, status, error, error_code FROM executions ORDER BY id',
+    );
     expect(statuses).toEqual([
-      { id: '11111111-1111-4111-8111-111111111111', status: 'COMPLETED', error: null },
-      expect.objectContaining({ status: 'FAILED', error: expect.stringMatching(/RUNNING/) }),
-      expect.objectContaining({ status: 'FAILED', error: expect.stringMatching(/no answer/) }),
+      {
+        id: '11111111-1111-4111-8111-111111111111',
+        status: 'COMPLETED',
+        error: null,
+        error_code: null,
+      },
+      expect.objectContaining({
+        status: 'FAILED',
+        error: expect.stringMatching(/RUNNING/),
+        error_code: 'lost',
+      }),
+      expect.objectContaining({
+        status: 'FAILED',
+        error: expect.stringMatching(/no answer/),
+        error_code: 'lost',
+      }),
+      {
+        id: '44444444-4444-4444-8444-444444444444',
+        status: 'FAILED',
+        error: 'NO_EXECUTOR: nobody online',
+        error_code: 'client_offline',
+      },
     ]);
 
     const second = await importLegacyDatabase(legacy, sut.db);
     expect(second).toMatchObject({
       api_keys: { imported: 0, existing: 2 },
       workflows: { imported: 0, existing: 2 },
-      executions: { imported: 0, existing: 3 },
+      executions: { imported: 0, existing: 4 },
     });
   });
 
@@ -164,7 +187,7 @@ describe('Legacy import (e2e)', () => {
     expect(JSON.parse(stdout)).toMatchObject({
       api_keys: { imported: 0, existing: 2, skipped: 0 },
       workflows: { imported: 0, existing: 2, skipped: 0 },
-      executions: { imported: 0, existing: 3, skipped: 0 },
+      executions: { imported: 0, existing: 4, skipped: 0 },
     });
   });
 });

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { JobState } from 'bullmq';
 import { AppConfig } from '@app/common';
 import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
-import { ExecutionErrors } from './execution.constants';
+import { ExecutionErrors, ExecutionFailure } from './execution.constants';
 import { ExecutionQueue } from './execution.queue';
 import { ActiveRowCursor, ExecutionRepository } from './execution.repository';
 import { ExecutionTransitions } from './execution-transitions.service';
@@ -150,7 +150,7 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
     try {
       if (execution.status === ExecutionStatus.Running && !execution.robot_task_id) {
         await this.fail(execution, ExecutionErrors.notResumable);
-        return { ...base, action: 'failed', detail: ExecutionErrors.notResumable };
+        return { ...base, action: 'failed', detail: ExecutionErrors.notResumable.message };
       }
       if (state !== 'unknown') {
         // A finished job keeps its id: it must go before the execution can be queued again.
@@ -170,7 +170,7 @@ export class ExecutionReconciler implements OnApplicationBootstrap {
     }
   }
 
-  private async fail(execution: ExecutionEntity, error: string): Promise<void> {
+  private async fail(execution: ExecutionEntity, error: ExecutionFailure): Promise<void> {
     await this.transitions.end(execution, { status: ExecutionStatus.Failed, error });
   }
 }

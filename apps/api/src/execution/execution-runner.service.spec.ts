@@ -125,6 +125,7 @@ describe(ExecutionRunner.name, () => {
       parameters: { a: 1 },
       result: null,
       error: null,
+      error_code: null,
       exec_position: 'EXECUTOR',
       progress: 0,
       robot_task_id: null,
@@ -247,6 +248,7 @@ describe(ExecutionRunner.name, () => {
     expect(executions.rows.get('e-2')).toMatchObject({
       status: ExecutionStatus.Failed,
       error: 'Robot task could not be created: HTTP 400: bad input',
+      error_code: 'create_failed',
       robot_task_id: null,
     });
   });
@@ -307,6 +309,7 @@ describe(ExecutionRunner.name, () => {
     expect(row()).toMatchObject({
       status: ExecutionStatus.Failed,
       error: 'Robot task timed out after 30 ms',
+      error_code: 'timeout',
     });
     expect(robot.cancelTask).toHaveBeenCalledWith('t-1', expect.anything());
     expect(types()).toEqual(['execution.started', 'execution.failed']);
@@ -331,6 +334,7 @@ describe(ExecutionRunner.name, () => {
     expect(executions.rows.get('e-2')).toMatchObject({
       status: ExecutionStatus.Failed,
       error: 'Robot service unreachable while following the task: HTTP 500',
+      error_code: 'robot_unreachable',
     });
   });
 
@@ -341,6 +345,7 @@ describe(ExecutionRunner.name, () => {
     expect(row()).toMatchObject({
       status: ExecutionStatus.Failed,
       error: 'Robot task failed: jam',
+      error_code: 'robot_error',
     });
 
     seed({ id: 'e-2' } as Partial<ExecutionEntity>);
@@ -349,6 +354,27 @@ describe(ExecutionRunner.name, () => {
     expect(executions.rows.get('e-2')).toMatchObject({
       status: ExecutionStatus.Cancelled,
       error: 'Cancelled by the robot service',
+      error_code: 'cancelled',
+    });
+  });
+
+  it("should keep the robot's code of a failure, or read an absent client from its reason", async () => {
+    seed();
+    robot.getTask.mockResolvedValueOnce(
+      state({ status: 'FAILED', error: 'NO_EXECUTOR: nobody', errorCode: 'no_executor' }),
+    );
+    await runToEnd('e-1');
+    expect(row()).toMatchObject({
+      error: 'Robot task failed: NO_EXECUTOR: nobody',
+      error_code: 'no_executor',
+    });
+
+    seed({ id: 'e-2' } as Partial<ExecutionEntity>);
+    robot.getTask.mockResolvedValueOnce(state({ status: 'FAILED', error: 'Client is offline' }));
+    await runToEnd('e-2');
+    expect(executions.rows.get('e-2')).toMatchObject({
+      error: 'Robot task failed: Client is offline',
+      error_code: 'client_offline',
     });
   });
 
@@ -445,6 +471,7 @@ describe(ExecutionRunner.name, () => {
     expect(row()).toMatchObject({
       status: ExecutionStatus.Failed,
       error: 'Execution aborted after repeated internal errors: db down',
+      error_code: 'worker_gave_up',
     });
     await sut.giveUp('e-1', 'again');
     expect(types()).toEqual(['execution.failed']);

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, sleep } from '@app/common';
 import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
-import { ExecutionErrors } from './execution.constants';
+import { ExecutionErrors, ExecutionFailure } from './execution.constants';
 import { ExecutionCancellation, throwIfInterrupted } from './execution-cancellation.service';
 import { ExecutionTransitions } from './execution-transitions.service';
 import { ExecutionRepository } from './execution.repository';
@@ -113,7 +113,7 @@ export class ExecutionRunner {
     ctx: RobotCallContext,
     signal: AbortSignal,
     deadline: number,
-  ): Promise<{ taskId: string } | { error: string }> {
+  ): Promise<{ taskId: string } | { error: ExecutionFailure }> {
     const attempts = this.config.robot.createAttempts;
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {

@@ -1,4 +1,5 @@
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
+import { ExecutionErrors } from './execution.constants';
 import { ExecutionEvent, ExecutionEventType } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionRepository } from './execution.repository';
@@ -36,6 +37,7 @@ const run = (status: ExecutionStatus, patch: Partial<ExecutionEntity> = {}): Exe
     progress: 40,
     result: null,
     error: null,
+    error_code: null,
     callback_url: null,
     ...patch,
   });
@@ -69,7 +71,11 @@ describe(ExecutionTransitions.name, () => {
 
     expect(ended).toMatchObject({ status: 'COMPLETED', progress: 100, result: { ok: true } });
     expect(ended).toBeInstanceOf(ExecutionEntity);
-    expect(executions.rows.get(execution.id)).toMatchObject({ status: 'COMPLETED' });
+    expect(executions.rows.get(execution.id)).toMatchObject({
+      status: 'COMPLETED',
+      error: null,
+      error_code: null,
+    });
     expect(bus.published).toEqual([
       expect.objectContaining({
         type: ExecutionEventType.Completed,
@@ -80,13 +86,37 @@ describe(ExecutionTransitions.name, () => {
     ]);
   });
 
-  it('should leave a run that already ended alone and announce nothing', async () => {
-    const execution = stored(run(ExecutionStatus.Cancelled, { error: 'Cancelled' }));
+  it('should store a failure as its message and its code together', async () => {
+    const execution = stored(run(ExecutionStatus.Running));
 
-    const ended = await sut.end(execution, { status: ExecutionStatus.Failed, error: 'boom' });
+    const ended = await sut.end(execution, {
+      status: ExecutionStatus.Failed,
+      error: ExecutionErrors.timedOut(1500),
+    });
+
+    const written = { error: 'Robot task timed out after 1500 ms', error_code: 'timeout' };
+    expect(ended).toMatchObject({ status: 'FAILED', result: null, ...written });
+    expect(executions.rows.get(execution.id)).toMatchObject({ status: 'FAILED', ...written });
+    expect(bus.published).toEqual([
+      expect.objectContaining({ type: ExecutionEventType.Failed, error: written.error }),
+    ]);
+  });
+
+  it('should leave a run that already ended alone and announce nothing', async () => {
+    const execution = stored(
+      run(ExecutionStatus.Cancelled, { error: 'Cancelled', error_code: 'cancelled' }),
+    );
+
+    const ended = await sut.end(execution, {
+      status: ExecutionStatus.Failed,
+      error: ExecutionErrors.workerGaveUp('boom'),
+    });
 
     expect(ended).toBeNull();
-    expect(executions.rows.get(execution.id)).toMatchObject({ status: 'CANCELLED' });
+    expect(executions.rows.get(execution.id)).toMatchObject({
+      status: 'CANCELLED',
+      error_code: 'cancelled',
+    });
     expect(bus.published).toEqual([]);
   });
 
@@ -97,23 +127,28 @@ describe(ExecutionTransitions.name, () => {
 
     const notEnded = await sut.end(
       running,
-      { status: ExecutionStatus.Failed, error: 'x' },
+      { status: ExecutionStatus.Failed, error: ExecutionErrors.enqueueFailed },
       onlyPending,
     );
     const ended = await sut.end(
       pending,
-      { status: ExecutionStatus.Failed, error: 'x' },
+      { status: ExecutionStatus.Failed, error: ExecutionErrors.enqueueFailed },
       onlyPending,
     );
 
     expect(notEnded).toBeNull();
-    expect(ended).toMatchObject({ status: 'FAILED', error: 'x' });
+    expect(ended).toMatchObject({
+      status: 'FAILED',
+      error: 'The execution could not be queued',
+      error_code: 'queue_unavailable',
+    });
+    expect(executions.rows.get(pending.id)).toMatchObject({ error_code: 'queue_unavailable' });
     expect(bus.published).toEqual([]);
     expect(bus.safely).toEqual([
       expect.objectContaining({
         type: ExecutionEventType.Failed,
         execution_id: pending.id,
-        error: 'x',
+        error: 'The execution could not be queued',
         has_callback: true,
       }),
     ]);
@@ -122,7 +157,7 @@ describe(ExecutionTransitions.name, () => {
     const execution = stored(run(ExecutionStatus.Running, { robot_task_id: 't-1' }));
     const seenBySettle: Array<{ status?: ExecutionStatus; events: number }> = [];
 
-    const cancelled = await sut.cancel(execution, 'Cancelled', async (ended) => {
+    const cancelled = await sut.cancel(execution, ExecutionErrors.cancelled, async (ended) => {
       seenBySettle.push({
         status: executions.rows.get(ended.id)?.status,
         events: bus.published.length,
@@ -131,7 +166,12 @@ describe(ExecutionTransitions.name, () => {
     });
 
     expect(seenBySettle).toEqual([{ status: 'CANCELLED', events: 0 }]);
-    expect(cancelled).toMatchObject({ status: 'CANCELLED', error: 'Cancelled', progress: 55 });
+    expect(cancelled).toMatchObject({
+      status: 'CANCELLED',
+      error: 'Cancelled',
+      error_code: 'cancelled',
+      progress: 55,
+    });
     expect(bus.published).toEqual([
       expect.objectContaining({ type: ExecutionEventType.Cancelled, progress: 55 }),
     ]);
@@ -141,7 +181,7 @@ describe(ExecutionTransitions.name, () => {
     const execution = stored(run(ExecutionStatus.Completed));
     let settled = false;
 
-    const cancelled = await sut.cancel(execution, 'Cancelled', async (ended) => {
+    const cancelled = await sut.cancel(execution, ExecutionErrors.cancelled, async (ended) => {
       settled = true;
       return ended;
     });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JsonObject } from '@app/common';
 import { ACTIVE_STATUSES, ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
+import { ExecutionFailure } from './execution.constants';
 import { ExecutionEventType } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { toEvent } from './execution-event.factory';
@@ -25,11 +26,10 @@ export const EVENT_OF_END = {
 
 export type EndStatus = keyof typeof EVENT_OF_END;
 
-export interface Ending {
-  status: EndStatus;
-  result?: JsonObject | null;
-  error?: string | null;
-}
+/** How a run ends: a completed run has its result, any other end says why (code and message). */
+export type Ending =
+  | { status: ExecutionStatus.Completed; result: JsonObject }
+  | { status: ExecutionStatus.Failed | ExecutionStatus.Cancelled; error: ExecutionFailure };
 
 export interface EndOptions {
   /** Narrower than the table: end the run only from these statuses. */
@@ -93,7 +93,7 @@ export class ExecutionTransitions {
    */
   async cancel(
     execution: ExecutionEntity,
-    error: string,
+    error: ExecutionFailure,
     settle: (cancelled: ExecutionEntity) => Promise<ExecutionEntity>,
   ): Promise<ExecutionEntity | null> {
     const cancelled = await this.apply(execution, { status: ExecutionStatus.Cancelled, error });
@@ -108,12 +108,14 @@ export class ExecutionTransitions {
     ending: Ending,
     only?: readonly ExecutionStatus[],
   ): Promise<ExecutionEntity | null> {
+    const completed = ending.status === ExecutionStatus.Completed;
     const patch = {
       status: ending.status,
-      result: ending.result ?? null,
-      error: ending.error ?? null,
+      result: completed ? ending.result : null,
+      error: completed ? null : ending.error.message,
+      error_code: completed ? null : ending.error.code,
       end_time: new Date(),
-      ...(ending.status === ExecutionStatus.Completed ? { progress: 100 } : {}),
+      ...(completed ? { progress: 100 } : {}),
     };
     const from = allowedFrom(ending.status, only);
     if (!(await this.executions.transition(execution.id, from, patch))) return null;

@@ -21,6 +21,7 @@ const COLUMNS = [
   'parameters',
   'result',
   'error',
+  'error_code',
   'exec_position',
   'progress',
   'robot_task_id',
@@ -40,7 +41,13 @@ const COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof ExecutionEntity>;
 
 type Column = (typeof COLUMNS)[number];
-type Patch = Partial<Pick<ExecutionEntity, Exclude<Column, 'id' | 'created_at' | 'updated_at'>>>;
+/** A failure is written whole: its sentence and its code together, or neither. */
+type FailurePatch =
+  { error?: never; error_code?: never } | Pick<ExecutionEntity, 'error' | 'error_code'>;
+type Patch = Partial<
+  Pick<ExecutionEntity, Exclude<Column, 'id' | 'created_at' | 'updated_at' | keyof FailurePatch>>
+> &
+  FailurePatch;
 
 /**
  * A connection of its own, held for one user's start: the start lock, the active count and

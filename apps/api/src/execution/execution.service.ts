@@ -123,6 +123,7 @@ export class ExecutionService {
       parameters: input.params ?? {},
       result: null,
       error: null,
+      error_code: null,
       exec_position: input.exec_position ?? 'EXECUTOR',
       progress: 0,
       robot_task_id: null,

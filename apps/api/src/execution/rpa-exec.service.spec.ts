@@ -1,5 +1,5 @@
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
-import { ExecutionErrors } from './execution.constants';
+import { ExecutionErrors, ExecutionFailure } from './execution.constants';
 import { RpaCode, rpaFinalEvent } from './rpa-exec.service';
 
 const execution = (patch: Partial<ExecutionEntity>): ExecutionEntity =>
@@ -8,6 +8,7 @@ const execution = (patch: Partial<ExecutionEntity>): ExecutionEntity =>
     status: ExecutionStatus.Completed,
     result: null,
     error: null,
+    error_code: null,
     ...patch,
   }) as ExecutionEntity;
 
@@ -31,8 +32,11 @@ describe(rpaFinalEvent.name, () => {
   });
 
   it('should map each failure to its code with the error as message', () => {
-    const failed = (error: string | null, status = ExecutionStatus.Failed) =>
-      sut(execution({ status, error }), 's');
+    const failed = (error: ExecutionFailure | null, status = ExecutionStatus.Failed) =>
+      sut(
+        execution({ status, error: error?.message ?? null, error_code: error?.code ?? null }),
+        's',
+      );
     expect(failed(ExecutionErrors.createFailed('HTTP 400'))).toEqual({
       code: RpaCode.CreateFailed,
       message: 'Robot task could not be created: HTTP 400',
@@ -50,7 +54,27 @@ describe(rpaFinalEvent.name, () => {
       code: 55002,
       message: 'Cancelled',
     });
+    expect(failed(ExecutionErrors.enqueueFailed)).toMatchObject({ code: 55002 });
+    expect(failed(ExecutionErrors.taskFailed('NO_EXECUTOR: none', 'no_executor'))).toMatchObject({
+      code: 55002,
+    });
     expect(failed(null)).toMatchObject({ code: 55002, message: 'Execution did not complete' });
+  });
+
+  it('should read the code, not the message', () => {
+    const timedOut = execution({
+      status: ExecutionStatus.Failed,
+      error: 'Robot task failed: the robot said it timed out',
+      error_code: 'timeout',
+    });
+    const failed = execution({
+      status: ExecutionStatus.Failed,
+      error: 'Robot task could not be created: as it says',
+      error_code: 'robot_error',
+    });
+
+    expect(sut(timedOut, 's').code).toBe(RpaCode.Timeout);
+    expect(sut(failed, 's').code).toBe(RpaCode.TaskFailed);
   });
 
   it('should answer 55003 for an execution that has not ended', () => {

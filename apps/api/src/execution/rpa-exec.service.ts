@@ -6,7 +6,7 @@ import { SseStreams, StartBudget, StartRateLimiter } from '../limits';
 import { legacyRunOptions } from './dto/legacy-start-execution.dto';
 import { RpaExecDto } from './dto/rpa-exec.dto';
 import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
-import { failureKind } from './execution.constants';
+import { ExecutionErrorCode } from './execution.constants';
 import { ExecutionService } from './execution.service';
 import { checkPriorityAllowed } from './start-priority';
 
@@ -50,11 +50,10 @@ export function rpaFinalEvent(
     };
   }
   const error = execution.error ?? 'Execution did not complete';
-  const kind = failureKind(execution.error);
   const code =
-    kind === 'create_failed'
+    execution.error_code === ExecutionErrorCode.CreateFailed
       ? RpaCode.CreateFailed
-      : kind === 'timeout'
+      : execution.error_code === ExecutionErrorCode.Timeout
         ? RpaCode.Timeout
         : RpaCode.TaskFailed;
   return { ...base, code, message: error, data: null };

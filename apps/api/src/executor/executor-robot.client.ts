@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { AppConfig, inSpan, RedisService, SpanKind } from '@app/common';
 import {
+  ExecutionErrorCode,
   RobotCallContext,
   RobotClient,
   RobotError,
@@ -17,6 +18,10 @@ const state = (
   status: RobotTaskState['status'],
   extra: Partial<RobotTaskState> = {},
 ): RobotTaskState => ({ status, progress: null, result: null, error: null, logs: [], ...extra });
+const noExecutor = (error: string) =>
+  state('FAILED', { error, errorCode: ExecutionErrorCode.NoExecutor });
+const executorLost = (error: string) =>
+  state('FAILED', { error, errorCode: ExecutionErrorCode.ExecutorLost });
 
 /**
  * ROBOT_MODE=executor: a "task" is a run handed to one of the user's executors over `/ws`.
@@ -73,7 +78,7 @@ export class ExecutorRobotClient extends RobotClient {
         if (now >= due && !(await this.store.hasConnection(run.user_id))) {
           const error = ExecutorErrors.noExecutor(waitMs);
           if (await this.store.finish(eventId, ['waiting'], 'no_executor', error)) {
-            return this.ended(eventId, state('FAILED', { error }));
+            return this.ended(eventId, noExecutor(error));
           }
           return this.getTask(eventId);
         }
@@ -92,7 +97,7 @@ export class ExecutorRobotClient extends RobotClient {
           if (now >= lostAt + lostGraceMs) {
             const error = ExecutorErrors.lost(lostGraceMs);
             if (await this.store.finish(eventId, ['dispatched'], 'lost', error)) {
-              return this.ended(eventId, state('FAILED', { error }));
+              return this.ended(eventId, executorLost(error));
             }
             return this.getTask(eventId);
           }
@@ -119,6 +124,10 @@ export class ExecutorRobotClient extends RobotClient {
       }
       case 'cancelled':
         return this.ended(eventId, state('CANCELLED'));
+      case 'no_executor':
+        return this.ended(eventId, noExecutor(run.error ?? run.status));
+      case 'lost':
+        return this.ended(eventId, executorLost(run.error ?? run.status));
       default:
         return this.ended(eventId, state('FAILED', { error: run.error ?? run.status }));
     }

@@ -1,6 +1,8 @@
 import { Connection, RowDataPacket, createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { USER_ID, parseDatabaseUrl } from '@app/common';
+import { ExecutionErrorCode } from '../execution';
+import { errorCodeOfMessage } from './legacy-error-code';
 
 /**
  * Imports a legacy service's database (tables `openapi_auth`, `openai_workflows`,
@@ -164,17 +166,21 @@ class LegacyImporter {
     if (!USER_ID.test(userId)) return 'user_id is not a valid user id';
     const legacyStatus = String(row.status ?? '').toUpperCase();
     // Runs the legacy service never finished cannot be followed from here.
-    const status = ENDED.has(legacyStatus) ? legacyStatus : 'FAILED';
-    const error = ENDED.has(legacyStatus)
+    const ended = ENDED.has(legacyStatus);
+    const status = ended ? legacyStatus : 'FAILED';
+    const error = ended
       ? (row.error ?? null)
       : `${legacyStatus === 'TIMEOUT' ? 'Timed out' : `Imported while ${legacyStatus || 'unfinished'}`} on the legacy service${row.error ? `: ${String(row.error)}` : ''}`;
+    const errorCode = ended
+      ? errorCodeOfMessage(status, error === null ? null : String(error))
+      : ExecutionErrorCode.Lost;
     const start = this.time(row.start_time) ?? new Date();
     const end = this.time(row.end_time);
     return this.insert(
       `INSERT IGNORE INTO executions
-         (id, project_id, user_id, status, parameters, result, error, exec_position, progress, \`trigger\`,
-          priority, start_time, end_time, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'api', 5, ?, ?, ?, ?)`,
+         (id, project_id, user_id, status, parameters, result, error, error_code, exec_position, progress,
+          \`trigger\`, priority, start_time, end_time, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'api', 5, ?, ?, ?, ?)`,
       [
         String(row.id),
         String(row.project_id),
@@ -183,10 +189,11 @@ class LegacyImporter {
         jsonText(row.parameters, isPlainObject) ?? '{}',
         jsonText(row.result, isPlainObject),
         error,
+        errorCode,
         String(row.exec_position ?? 'EXECUTOR').slice(0, 32) || 'EXECUTOR',
         status === 'COMPLETED' ? 100 : 0,
         start,
-        end ?? (ENDED.has(legacyStatus) ? null : start),
+        end ?? (ended ? null : start),
         start,
         end ?? start,
       ],

@@ -5,6 +5,7 @@ import { IdempotencyRequestHash1764300000000 } from './1764300000000-idempotency
 import { ExactIdentities1764400000000 } from './1764400000000-exact-identities';
 import { LegacyApiKeys1764500000000 } from './1764500000000-legacy-api-keys';
 import { ExecutionsUserStatusIndex1764610000000 } from './1764610000000-executions-user-status-index';
+import { ExecutionErrorCode1764700000000 } from './1764700000000-execution-error-code';
 
 /** Every migration, in order; listed explicitly so the bundled build finds them. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ExactIdentities1764400000000,
   LegacyApiKeys1764500000000,
   ExecutionsUserStatusIndex1764610000000,
+  ExecutionErrorCode1764700000000,
 ];

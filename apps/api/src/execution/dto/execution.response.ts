@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { JsonObject } from '@app/common';
 import { ExecutionLogEntity } from '../entities/execution-log.entity';
 import { ExecutionEntity, ExecutionStatus } from '../entities/execution.entity';
+import { EXECUTION_ERROR_CODES, ExecutionErrorCode } from '../execution.constants';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
@@ -14,6 +15,12 @@ export class ExecutionDto {
   @ApiPropertyOptional({ type: Object, nullable: true, description: 'Outputs under result.data' })
   result!: JsonObject | null;
   @ApiPropertyOptional({ type: String, nullable: true }) error!: string | null;
+  @ApiPropertyOptional({
+    enum: EXECUTION_ERROR_CODES,
+    nullable: true,
+    description: 'Why the run failed or was cancelled; null otherwise',
+  })
+  error_code!: ExecutionErrorCode | null;
   @ApiProperty({ example: 'EXECUTOR' }) exec_position!: string;
   @ApiProperty({ minimum: 0, maximum: 100 }) progress!: number;
   @ApiPropertyOptional({ type: String, nullable: true }) robot_task_id!: string | null;
@@ -37,6 +44,7 @@ export class ExecutionDto {
       parameters: e.parameters,
       result: e.result,
       error: e.error,
+      error_code: e.error_code ?? null,
       exec_position: e.exec_position,
       progress: Number(e.progress),
       robot_task_id: e.robot_task_id,

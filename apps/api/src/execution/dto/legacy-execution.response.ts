@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, OmitType } from '@nestjs/swagger';
 import { ExecutionEntity, ExecutionStatus } from '../entities/execution.entity';
 import { ExecutionDto } from './execution.response';
 
@@ -12,10 +12,11 @@ const LEGACY_STATUSES = [
  * An execution as the platform's existing clients read it: only PENDING (waiting or
  * running), COMPLETED and FAILED exist there. The workflow-engine plugin aborts on any other
  * status, so RUNNING reads PENDING and a cancelled run reads FAILED with an error saying so.
+ * Their shape is frozen: fields added on /v1 (`error_code`) are left out.
  */
-export class LegacyExecutionDto extends ExecutionDto {
-  static override from(e: ExecutionEntity): LegacyExecutionDto {
-    const dto = ExecutionDto.from(e);
+export class LegacyExecutionDto extends OmitType(ExecutionDto, ['error_code'] as const) {
+  static from(e: ExecutionEntity): LegacyExecutionDto {
+    const { error_code, ...dto } = ExecutionDto.from(e);
     if (e.status === ExecutionStatus.Running) return { ...dto, status: ExecutionStatus.Pending };
     if (e.status === ExecutionStatus.Cancelled) {
       return {

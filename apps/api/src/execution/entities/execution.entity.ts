@@ -1,5 +1,6 @@
 import { CreatedAtColumn, JsonObject, UpdatedAtColumn } from '@app/common';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { ExecutionErrorCode } from '../execution.constants';
 
 export enum ExecutionStatus {
   Pending = 'PENDING',
@@ -54,6 +55,10 @@ export class ExecutionEntity {
 
   @Column({ type: 'text', nullable: true })
   error!: string | null;
+
+  /** Why the run failed or was cancelled, as a code; null while it runs and once it completed. */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  error_code!: ExecutionErrorCode | null;
 
   @Column({ type: 'varchar', length: 32, default: 'EXECUTOR' })
   exec_position!: string;

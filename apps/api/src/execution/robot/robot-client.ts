@@ -1,4 +1,5 @@
 import { JsonObject } from '@app/common';
+import type { ExecutionErrorCode } from '../execution.constants';
 
 export type RobotTaskStatus = 'PENDING' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
 
@@ -7,6 +8,8 @@ export interface RobotTaskState {
   progress: number | null;
   result: JsonObject | null;
   error: string | null;
+  /** Why a FAILED task failed, when the robot knows more than its sentence (an executor fault). */
+  errorCode?: ExecutionErrorCode;
   /** Every log line so far; the robot may omit them. */
   logs: Array<{ seq?: number; level?: string; message: string }>;
 }

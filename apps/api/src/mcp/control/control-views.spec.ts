@@ -1,4 +1,9 @@
-import { ExecutionEntity, ExecutionErrors, ExecutionStatus } from '../../execution';
+import {
+  ExecutionEntity,
+  ExecutionErrors,
+  ExecutionFailure,
+  ExecutionStatus,
+} from '../../execution';
 import { executionSnapshot, releaseNumber } from './control-views';
 
 const execution = (patch: Partial<ExecutionEntity>): ExecutionEntity =>
@@ -10,12 +15,19 @@ const execution = (patch: Partial<ExecutionEntity>): ExecutionEntity =>
     progress: 0,
     result: null,
     error: null,
+    error_code: null,
     robot_task_id: null,
     created_at: new Date('2026-11-30T08:00:00.000Z'),
     start_time: null,
     end_time: null,
     ...patch,
   }) as ExecutionEntity;
+
+/** The row's columns of a failure. */
+const failed = (failure: ExecutionFailure | null) => ({
+  error: failure?.message ?? null,
+  error_code: failure?.code ?? null,
+});
 
 describe(executionSnapshot.name, () => {
   it.each([
@@ -25,8 +37,8 @@ describe(executionSnapshot.name, () => {
     [ExecutionStatus.Failed, ExecutionErrors.taskFailed('boom'), 'failed', true],
     [ExecutionStatus.Failed, ExecutionErrors.timedOut(1000), 'timeout', true],
     [ExecutionStatus.Cancelled, ExecutionErrors.cancelled, 'cancelled', true],
-  ])('should show %s (%s) as %s', (status, error, expected, terminal) => {
-    const sut = executionSnapshot(execution({ status, error }));
+  ])('should show %s (%j) as %s', (status, failure, expected, terminal) => {
+    const sut = executionSnapshot(execution({ status, ...failed(failure) }));
 
     expect(sut).toMatchObject({ status: expected, terminal, supportsCancel: !terminal });
   });
@@ -66,13 +78,32 @@ describe(executionSnapshot.name, () => {
   it.each([
     [ExecutionErrors.taskFailed('paper jam'), 'EXECUTION_FAILED'],
     [ExecutionErrors.createFailed('HTTP 400'), 'DISPATCH_FAILED'],
-    ['NO_EXECUTOR: no executor of the user came online', 'CLIENT_OFFLINE'],
+    [ExecutionErrors.taskFailed('NO_EXECUTOR: nobody there', 'no_executor'), 'CLIENT_OFFLINE'],
+    [ExecutionErrors.taskFailed('EXECUTOR_LOST: gone', 'executor_lost'), 'CLIENT_OFFLINE'],
+    [ExecutionErrors.taskFailed('client offline', 'client_offline'), 'CLIENT_OFFLINE'],
     [ExecutionErrors.timedOut(5000), 'EXECUTION_TIMEOUT'],
-  ])('should give the failure %j the code %s', (error, code) => {
-    const sut = executionSnapshot(execution({ status: ExecutionStatus.Failed, error }));
+    [ExecutionErrors.enqueueFailed, 'EXECUTION_FAILED'],
+    [ExecutionErrors.notResumable, 'EXECUTION_FAILED'],
+  ])('should give the failure %j the code %s', (failure, code) => {
+    const sut = executionSnapshot(
+      execution({ status: ExecutionStatus.Failed, ...failed(failure) }),
+    );
 
-    expect(sut.error).toEqual({ code, message: error });
+    expect(sut.error).toEqual({ code, message: failure.message });
     expect(sut.finishedAt).toBeNull();
+  });
+
+  it('should read the kind of failure from its code, not from its message', () => {
+    const sut = executionSnapshot(
+      execution({
+        status: ExecutionStatus.Failed,
+        error: 'Robot task timed out, says the robot: client offline',
+        error_code: 'robot_error',
+      }),
+    );
+
+    expect(sut.status).toBe('failed');
+    expect(sut.error?.code).toBe('EXECUTION_FAILED');
   });
 
   it('should hide the result of a run that did not succeed', () => {

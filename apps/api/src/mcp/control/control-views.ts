@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { JsonObject } from '@app/common';
-import { ExecutionEntity, ExecutionStatus, failureKind, isFinal } from '../../execution';
+import { ExecutionEntity, ExecutionErrorCode, ExecutionStatus, isFinal } from '../../execution';
 import { WorkflowEntity } from '../../workflow';
 import { ToolInputSchema, toolInputSchema } from '../tool-input-schema';
 import { SnapshotStatus } from './control-tools';
@@ -77,11 +77,19 @@ export function snapshotStatus(execution: ExecutionEntity): SnapshotStatus {
     case ExecutionStatus.Cancelled:
       return 'cancelled';
     case ExecutionStatus.Failed:
-      return failureKind(execution.error) === 'timeout' ? 'timeout' : 'failed';
+      return execution.error_code === ExecutionErrorCode.Timeout ? 'timeout' : 'failed';
     default:
       return 'unknown';
   }
 }
+
+/** The failures that have a code of their own; any other is EXECUTION_FAILED. */
+const FAILED_CODES: Partial<Record<ExecutionErrorCode, string>> = {
+  [ExecutionErrorCode.CreateFailed]: 'DISPATCH_FAILED',
+  [ExecutionErrorCode.NoExecutor]: 'CLIENT_OFFLINE',
+  [ExecutionErrorCode.ExecutorLost]: 'CLIENT_OFFLINE',
+  [ExecutionErrorCode.ClientOffline]: 'CLIENT_OFFLINE',
+};
 
 /** Why a run did not succeed, as a stable code and the service's own sentence. */
 function snapshotError(execution: ExecutionEntity, status: SnapshotStatus) {
@@ -92,11 +100,8 @@ function snapshotError(execution: ExecutionEntity, status: SnapshotStatus) {
     case 'timeout':
       return { code: 'EXECUTION_TIMEOUT', message };
     case 'failed': {
-      if (/NO_EXECUTOR|EXECUTOR_LOST|offline/i.test(message)) {
-        return { code: 'CLIENT_OFFLINE', message };
-      }
-      const kind = failureKind(execution.error);
-      return { code: kind === 'create_failed' ? 'DISPATCH_FAILED' : 'EXECUTION_FAILED', message };
+      const code = execution.error_code && FAILED_CODES[execution.error_code];
+      return { code: code ?? 'EXECUTION_FAILED', message };
     }
     default:
       return null;
