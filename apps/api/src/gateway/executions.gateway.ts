@@ -8,9 +8,9 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { Subscription } from 'rxjs';
 import { AppConfig, AppException } from '@app/common';
 import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key';
-import { Subscription } from 'rxjs';
 import { ExecutionEventBus, ExecutionService } from '../execution';
 import { ExecutorEvent, ExecutorEventType } from '../executor';
 import { MetricsService } from '../metrics';
