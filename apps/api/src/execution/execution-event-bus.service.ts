@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
-import { Observable, Subject, filter } from 'rxjs';
+import { OnEvent } from '@nestjs/event-emitter';
+import { Observable, Subject, Subscription, filter } from 'rxjs';
 import {
   APP_SHUTDOWN_EVENT,
   RedisService,
@@ -9,19 +9,33 @@ import {
   withTimeout,
 } from '@app/common';
 import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
-import { EXECUTION_PUBLISHED_LOCALLY, ExecutionEvent, isFinalEvent } from './execution.events';
+import {
+  ExecutionEvent,
+  ExecutionEventOfType,
+  ExecutionEventType,
+  isFinalEvent,
+} from './execution.events';
 import { ExecutionEventLog, parseEventMessage } from './execution-event-log.service';
 
+/** A subscriber's handler; what it throws or rejects with is logged, and goes no further. */
+export type ExecutionEventHandler<E extends ExecutionEvent = ExecutionEvent> = (
+  event: E,
+) => void | Promise<void>;
+
 /**
- * The domain event stream of executions. Producers (api and worker processes) publish to
- * Redis; every process receives every event once, in publish order, and re-emits it locally
- * through EventEmitter2 (by event type) and an observable stream. Subscribers (SSE, sync
- * waits, Socket.IO, MCP, webhooks) never care which process made the change.
+ * The one in-process channel of execution events. Producers (api and worker processes)
+ * publish to Redis; every process receives every event once, in publish order, and hands it
+ * to its subscribers: handlers (`on`, isolated from each other) and observable streams
+ * (`events$`, `forExecution`). Subscribers (SSE, sync waits, Socket.IO, MCP, webhooks) never
+ * care which process made the change; per-process counters take `onPublishedHere` instead.
  */
 @Injectable()
 export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ExecutionEventBus.name);
-  private readonly stream = new Subject<ExecutionEvent>();
+  /** Every event, as Redis delivers it to this process. */
+  private readonly received = new Subject<ExecutionEvent>();
+  /** The events this process published, as it publishes them. */
+  private readonly published = new Subject<ExecutionEvent>();
   /** Fires once at shutdown: pending waits answer with the state as it stands. */
   private readonly released = new Subject<void>();
   private releasing = false;
@@ -29,7 +43,6 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly redis: RedisService,
-    private readonly emitter: EventEmitter2,
     readonly log: ExecutionEventLog,
   ) {}
 
@@ -41,16 +54,17 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.unsubscribe?.().catch(() => undefined);
-    this.stream.complete();
+    this.received.complete();
+    this.published.complete();
   }
 
   /**
    * Every state change is stored and published once, by the process that made it; that
-   * process also emits EXECUTION_PUBLISHED_LOCALLY, so per-process counters (metrics) never
-   * double count. Resolves with the event's id.
+   * process alone hands it to `onPublishedHere` handlers, so per-process counters (metrics)
+   * never double count. Resolves with the event's id.
    */
   async publish(event: ExecutionEvent): Promise<string> {
-    this.emitter.emit(EXECUTION_PUBLISHED_LOCALLY, event);
+    this.published.next(event);
     const trace = traceCarrier();
     return this.log.append(trace ? { ...event, trace } : event);
   }
@@ -62,12 +76,41 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
+  /** Every event, in every process. A subscriber that may throw takes `on` instead. */
   get events$(): Observable<ExecutionEvent> {
-    return this.stream.asObservable();
+    return this.received.asObservable();
   }
 
   forExecution(executionId: string): Observable<ExecutionEvent> {
-    return this.stream.pipe(filter((event) => event.execution_id === executionId));
+    return this.received.pipe(filter((event) => event.execution_id === executionId));
+  }
+
+  /**
+   * Calls `handler` with every event (of `types`, when given) until the subscription is
+   * unsubscribed. A handler that throws or rejects is logged; the other subscribers and
+   * later events are not affected.
+   */
+  on(handler: ExecutionEventHandler): Subscription;
+  on<T extends ExecutionEventType>(
+    types: readonly T[],
+    handler: ExecutionEventHandler<ExecutionEventOfType<T>>,
+  ): Subscription;
+  on(
+    typesOrHandler: readonly ExecutionEventType[] | ExecutionEventHandler,
+    handler?: ExecutionEventHandler<never>,
+  ): Subscription {
+    if (typeof typesOrHandler === 'function') return this.listen(this.received, typesOrHandler);
+    const types = typesOrHandler;
+    const typed = handler as ExecutionEventHandler;
+    return this.listen(this.received.pipe(filter((event) => types.includes(event.type))), typed);
+  }
+
+  /**
+   * Calls `handler` with each event this process publishes, when it publishes it (before it
+   * is stored): across processes every event reaches such handlers exactly once.
+   */
+  onPublishedHere(handler: ExecutionEventHandler): Subscription {
+    return this.listen(this.published, handler);
   }
 
   /**
@@ -111,13 +154,27 @@ export class ExecutionEventBus implements OnModuleInit, OnApplicationShutdown {
     this.released.next();
   }
 
+  private listen(source: Observable<ExecutionEvent>, handler: ExecutionEventHandler): Subscription {
+    return source.subscribe((event) => {
+      try {
+        const done = handler(event);
+        if (done instanceof Promise) done.catch((err: unknown) => this.failed(event, err));
+      } catch (err) {
+        this.failed(event, err);
+      }
+    });
+  }
+
+  private failed(event: ExecutionEvent, err: unknown): void {
+    this.logger.error({ err }, `A handler of ${event.type} of ${event.execution_id} failed`);
+  }
+
   private deliver(message: string): void {
     const event = parseEventMessage(message);
     if (!event) {
       this.logger.warn('Dropped a malformed execution event');
       return;
     }
-    this.stream.next(event);
-    this.emitter.emit(event.type, event);
+    this.received.next(event);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RedisService } from '@app/common';
 import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
 import { ExecutionEvent } from './execution.events';
+import { parseExecutionEvent } from './execution-event.factory';
 
 /** Events kept per execution for resuming streams (docs/run-control.md), and for how long. */
 const MAX_EVENTS_PER_EXECUTION = 2000;
@@ -35,17 +36,21 @@ export function compareStreamIds(a: string, b: string): number {
   return am !== bm ? am - bm : as - bs;
 }
 
+/** An event stored as JSON under `id`, or null when it is not one (see parseExecutionEvent). */
+function readEvent(id: string, json: string | undefined): ExecutionEvent | null {
+  if (!isStreamId(id) || json === undefined) return null;
+  try {
+    return parseExecutionEvent(JSON.parse(json), id);
+  } catch {
+    return null;
+  }
+}
+
 /** Parses a pub/sub message "<stream id> <json>" into an event carrying its id. */
 export function parseEventMessage(message: string): ExecutionEvent | null {
   const space = message.indexOf(' ');
   if (space < 0) return null;
-  const id = message.slice(0, space);
-  try {
-    const event = JSON.parse(message.slice(space + 1)) as ExecutionEvent;
-    return isStreamId(id) ? { ...event, id } : null;
-  } catch {
-    return null;
-  }
+  return readEvent(message.slice(0, space), message.slice(space + 1));
 }
 
 type AppendCommand = (
@@ -92,12 +97,8 @@ export class ExecutionEventLog {
       this.redis.streamAfter(this.streamKey(executionId), afterId, MAX_EVENTS_PER_EXECUTION),
     );
     return entries.flatMap(([id, fields]) => {
-      const json = fields[fields.indexOf('e') + 1];
-      try {
-        return [{ ...(JSON.parse(json) as ExecutionEvent), id }];
-      } catch {
-        return [];
-      }
+      const event = readEvent(id, fields[fields.indexOf('e') + 1]);
+      return event ? [event] : [];
     });
   }
 

@@ -1,35 +1,51 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Subscription } from 'rxjs';
 import { MetricsService } from '../metrics';
-import {
-  EXECUTION_PUBLISHED_LOCALLY,
-  ExecutionEvent,
-  ExecutionEventType,
-  isFinalEvent,
-} from './execution.events';
+import { ExecutionEvent, ExecutionEventType } from './execution.events';
+import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionQueue } from './execution.queue';
 
 /**
  * Feeds the execution series of /metrics. Counts only the events this process published
- * (EXECUTION_PUBLISHED_LOCALLY), never the copies every process receives from Redis: each
- * state change is made and published by exactly one process (conditional updates), so the
- * sum over all api and worker processes counts it once.
+ * (`onPublishedHere`), never the copies every process receives from Redis: each state change
+ * is made and published by exactly one process (conditional updates), so the sum over all
+ * api and worker processes counts it once.
  */
 @Injectable()
-export class ExecutionMetricsListener implements OnModuleInit {
+export class ExecutionMetricsListener implements OnModuleInit, OnModuleDestroy {
+  private subscription?: Subscription;
+
   constructor(
     private readonly metrics: MetricsService,
     private readonly queue: ExecutionQueue,
+    private readonly bus: ExecutionEventBus,
   ) {}
 
   onModuleInit(): void {
     this.metrics.trackQueue(this.queue);
+    this.subscription = this.bus.onPublishedHere((event) => this.count(event));
   }
 
-  @OnEvent(EXECUTION_PUBLISHED_LOCALLY)
+  onModuleDestroy(): void {
+    this.subscription?.unsubscribe();
+  }
+
   count(event: ExecutionEvent): void {
-    if (event.type === ExecutionEventType.Created) this.metrics.executionsCreated.inc();
-    else if (event.type === ExecutionEventType.Started) this.metrics.executionsStarted.inc();
-    else if (isFinalEvent(event)) this.metrics.executionsEnded.inc({ status: event.status });
+    switch (event.type) {
+      case ExecutionEventType.Created:
+        this.metrics.executionsCreated.inc();
+        break;
+      case ExecutionEventType.Started:
+        this.metrics.executionsStarted.inc();
+        break;
+      case ExecutionEventType.Completed:
+      case ExecutionEventType.Failed:
+      case ExecutionEventType.Cancelled:
+        this.metrics.executionsEnded.inc({ status: event.status });
+        break;
+      case ExecutionEventType.Progress:
+      case ExecutionEventType.Log:
+        break;
+    }
   }
 }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/common';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
-import { ExecutionEventType } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
-import { toEvent } from './execution-event.factory';
+import { ExecutionEvents } from './execution-event.factory';
 import { ExecutionRepository } from './execution.repository';
 import { RobotTaskState } from './robot/robot-client';
 
@@ -18,11 +17,7 @@ export class ExecutionProgressRecorder {
 
   async progress(execution: ExecutionEntity, progress: number): Promise<void> {
     await this.executions.transition(execution.id, [ExecutionStatus.Running], { progress });
-    await this.bus.publish({
-      ...toEvent(execution, ExecutionEventType.Progress),
-      status: ExecutionStatus.Running,
-      progress,
-    });
+    await this.bus.publish(ExecutionEvents.progress(execution, progress));
   }
 
   /** Stores new robot log lines (at most EXECUTION_LOG_LIMIT per run) and announces them. */
@@ -41,11 +36,7 @@ export class ExecutionProgressRecorder {
     if (rows.length) {
       await this.executions.appendLogs(rows);
       for (const row of rows) {
-        await this.bus.publish({
-          ...toEvent(execution, ExecutionEventType.Log),
-          status: ExecutionStatus.Running,
-          log: { seq: row.seq, level: row.level, message: row.message },
-        });
+        await this.bus.publish(ExecutionEvents.log(execution, row));
       }
     }
     return seen + fresh.length;

@@ -4,7 +4,7 @@ import { ACTIVE_STATUSES, ExecutionEntity, ExecutionStatus } from './entities/ex
 import { ExecutionFailure } from './execution.constants';
 import { ExecutionEventType } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
-import { toEvent } from './execution-event.factory';
+import { ExecutionEvents } from './execution-event.factory';
 import { ExecutionRepository } from './execution.repository';
 
 /** The statuses each status may be entered from: the one state machine of a run. */
@@ -67,7 +67,7 @@ export class ExecutionTransitions {
     if (!(await this.executions.transition(execution.id, from, patch))) return null;
     const running = Object.assign(new ExecutionEntity(), execution, patch);
     if (execution.status === ExecutionStatus.Pending) {
-      await this.bus.publish(toEvent(running, ExecutionEventType.Started));
+      await this.bus.publish(ExecutionEvents.started(running));
     }
     return running;
   }
@@ -80,7 +80,7 @@ export class ExecutionTransitions {
   ): Promise<ExecutionEntity | null> {
     const ended = await this.apply(execution, ending, options.from);
     if (!ended) return null;
-    const event = toEvent(ended, EVENT_OF_END[ending.status]);
+    const event = ExecutionEvents.ended(ended, EVENT_OF_END[ending.status]);
     if (options.announceBestEffort) this.bus.publishSafely(event);
     else await this.bus.publish(event);
     return ended;
@@ -99,7 +99,7 @@ export class ExecutionTransitions {
     const cancelled = await this.apply(execution, { status: ExecutionStatus.Cancelled, error });
     if (!cancelled) return null;
     const settled = await settle(cancelled);
-    await this.bus.publish(toEvent(settled, ExecutionEventType.Cancelled));
+    await this.bus.publish(ExecutionEvents.cancelled(settled));
     return settled;
   }
 

@@ -11,19 +11,15 @@ export const ExecutionEventType = {
   Cancelled: 'execution.cancelled',
 } as const;
 
-/**
- * Emitted in-process (EventEmitter2) by the one process that published an event, next to the
- * cross-process re-emission under the event's type that every process does.
- */
-export const EXECUTION_PUBLISHED_LOCALLY = 'execution-bus.published';
-
 export type ExecutionEventType = (typeof ExecutionEventType)[keyof typeof ExecutionEventType];
 
-export const FINAL_EVENT_TYPES: readonly ExecutionEventType[] = [
+export const FINAL_EVENT_TYPES = [
   ExecutionEventType.Completed,
   ExecutionEventType.Failed,
   ExecutionEventType.Cancelled,
-];
+] as const;
+
+export type FinalExecutionEventType = (typeof FINAL_EVENT_TYPES)[number];
 
 export interface ExecutionLogLine {
   seq: number;
@@ -32,36 +28,87 @@ export interface ExecutionLogLine {
 }
 
 /**
- * One state change of an execution (docs/live-events.md payload plus routing fields). Published on
- * Redis by whichever process made the change and re-emitted in every process.
+ * What every event carries (docs/live-events.md payload plus routing fields), in wire order:
+ * the kind's own fields follow `ts`.
  */
-export interface ExecutionEvent {
+interface EventOf<T extends ExecutionEventType> {
   /** Increasing per execution (a Redis stream id); set once the event is stored. */
   id?: string;
-  type: ExecutionEventType;
+  type: T;
   execution_id: string;
   project_id: string;
   /** Owner; used for routing (rooms, webhooks), never to authorise. */
   user_id: string;
-  /** On a final event: the run has a callback_url to deliver to (routing, like user_id). */
-  has_callback?: boolean;
   /** The trace the change happened in, so deliveries it causes join it (routing, too). */
   trace?: TraceCarrier;
   status: ExecutionStatus;
-  progress?: number;
-  log?: ExecutionLogLine;
-  result?: JsonObject | null;
-  error?: string | null;
+  progress: number;
   ts: string;
 }
 
-export const isFinalEvent = (event: ExecutionEvent): boolean =>
-  FINAL_EVENT_TYPES.includes(event.type);
+interface FinalEventOf<T extends FinalExecutionEventType> extends EventOf<T> {
+  /** The run has a callback_url to deliver to (routing, like user_id); absent otherwise. */
+  has_callback?: true;
+}
+
+export type ExecutionCreatedEvent = EventOf<typeof ExecutionEventType.Created>;
+export type ExecutionStartedEvent = EventOf<typeof ExecutionEventType.Started>;
+export type ExecutionProgressEvent = EventOf<typeof ExecutionEventType.Progress>;
+
+export interface ExecutionLogEvent extends EventOf<typeof ExecutionEventType.Log> {
+  log: ExecutionLogLine;
+}
+
+export interface ExecutionCompletedEvent extends FinalEventOf<typeof ExecutionEventType.Completed> {
+  result: JsonObject | null;
+}
+
+export interface ExecutionFailedEvent extends FinalEventOf<typeof ExecutionEventType.Failed> {
+  error: string | null;
+}
+
+export interface ExecutionCancelledEvent extends FinalEventOf<typeof ExecutionEventType.Cancelled> {
+  error: string | null;
+}
+
+/**
+ * One state change of an execution, keyed by `type`. Published on Redis by whichever process
+ * made the change and received by every process. Built by ExecutionEvents (the constructors)
+ * or parseExecutionEvent (what Redis hands back), never as a literal.
+ */
+export type ExecutionEvent =
+  | ExecutionCreatedEvent
+  | ExecutionStartedEvent
+  | ExecutionProgressEvent
+  | ExecutionLogEvent
+  | ExecutionCompletedEvent
+  | ExecutionFailedEvent
+  | ExecutionCancelledEvent;
+
+/** The event of one type. */
+export type ExecutionEventOfType<T extends ExecutionEventType> = Extract<
+  ExecutionEvent,
+  { type: T }
+>;
+
+export type FinalExecutionEvent = ExecutionEventOfType<FinalExecutionEventType>;
+
+export const isFinalEventType = (type: string): type is FinalExecutionEventType =>
+  (FINAL_EVENT_TYPES as readonly string[]).includes(type);
+
+export const isFinalEvent = (event: ExecutionEvent): event is FinalExecutionEvent =>
+  isFinalEventType(event.type);
+
+/** Omit applied to each member of a union (plain Omit would merge the members). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** What clients see of an event: without the fields that only route it (owner, callback, trace). */
-export type PublicExecutionEvent = Omit<ExecutionEvent, 'user_id' | 'has_callback' | 'trace'>;
+export type PublicExecutionEvent = OmitEach<ExecutionEvent, 'user_id' | 'has_callback' | 'trace'>;
 
+/** A client's view of the event, its fields in the order they were published. */
 export function publicEvent(event: ExecutionEvent): PublicExecutionEvent {
-  const { user_id: _owner, has_callback: _callback, trace: _trace, ...visible } = event;
-  return visible;
+  const { user_id: _owner, trace: _trace, ...visible } = event;
+  if (!('has_callback' in visible)) return visible;
+  const { has_callback: _callback, ...rest } = visible;
+  return rest;
 }

@@ -19,14 +19,13 @@ import {
   isFinal,
 } from './entities/execution.entity';
 import { ExecutionErrors } from './execution.constants';
-import { ExecutionEventType } from './execution.events';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionCancellation } from './execution-cancellation.service';
 import { ExecutionQueue } from './execution.queue';
 import { ExecutionRepository } from './execution.repository';
 import { ExecutionTransitions } from './execution-transitions.service';
 import { ActiveExecutionCap } from './active-execution-cap';
-import { toEvent } from './execution-event.factory';
+import { ExecutionEvents } from './execution-event.factory';
 import { StartBudget, StartRateLimiter } from '../limits';
 import { startRequestHash } from './start-request-hash';
 import { DEFAULT_PRIORITY, checkPriorityAllowed } from './start-priority';
@@ -155,7 +154,7 @@ export class ExecutionService {
     }
 
     try {
-      await this.bus.publish(toEvent(execution, ExecutionEventType.Created));
+      await this.bus.publish(ExecutionEvents.created(execution));
       await this.queue.enqueue(
         { executionId: execution.id, requestId: input.requestId },
         execution.priority,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppConfig, RedisService, parseConfig } from '@app/common';
+import { AppConfig, RedisService, closeRedis, parseConfig } from '@app/common';
 import { RobotPollPacer } from './robot-poll-pacer';
 
 describe(RobotPollPacer.name, () => {
@@ -18,8 +18,10 @@ describe(RobotPollPacer.name, () => {
     return new RobotPollPacer(redis, config);
   };
   afterAll(async () => {
-    const keys = await redis.client.keys(`${prefix}:*`);
-    if (keys.length) await redis.client.del(...keys);
+    const raw = redis.connect('spec');
+    const keys = await raw.keys(`${prefix}:*`);
+    if (keys.length) await raw.del(...keys);
+    await closeRedis(raw);
     await redis.onApplicationShutdown();
   });
 

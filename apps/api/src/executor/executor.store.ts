@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { RedisService } from '@app/common';
+import { KeyStoreCommands, RedisService } from '@app/common';
 import { ExecutorChannels } from './executor.constants';
 
 /** Where a dispatched run stands; kept in Redis, so any process can follow it. */
@@ -152,13 +151,63 @@ if s[1] == 'waiting' then redis.call('ZREM', KEYS[2] .. s[2], KEYS[3]) end
 if s[1] == 'dispatched' and s[3] then redis.call('SREM', KEYS[4] .. s[3] .. ':runs', KEYS[3]) end
 return {s[1], s[3] or ''}`;
 
-type Scripted = Redis & {
-  executorRegister(...args: Array<string | number>): Promise<string>;
-  executorClaim(...args: Array<string | number>): Promise<string[]>;
-  executorReply(...args: Array<string | number>): Promise<string | null>;
-  executorFinish(...args: Array<string | number>): Promise<[string, string] | null>;
-  executorReceipt(...args: Array<string | number>): Promise<string[]>;
-};
+type RegisterCommand = (
+  execKey: string,
+  runKey: string,
+  waitingKey: string,
+  eventId: string,
+  ttlS: number,
+  score: number,
+  executionId: string,
+  userId: string,
+  projectId: string,
+  frame: string,
+  createdAt: number,
+  workChannel: string,
+) => Promise<string>;
+
+type ClaimCommand = (
+  waitingKey: string,
+  runPrefix: string,
+  connPrefix: string,
+  dispatchedAt: number,
+  runsTtlS: number,
+  ...connIds: string[]
+) => Promise<string[]>;
+
+type ReplyCommand = (
+  runKey: string,
+  userId: string,
+  repliedAt: number,
+  reply: string,
+  connPrefix: string,
+  eventId: string,
+) => Promise<string | null>;
+
+type ReceiptCommand = (
+  runKey: string,
+  userId: string,
+  receiptAt: number,
+  executionId: string,
+  clientId: string,
+  runId: string,
+  terminal: '1' | '0',
+  receipt: string,
+  connPrefix: string,
+  eventId: string,
+) => Promise<[kind: string, detail?: string]>;
+
+// KEYS[3] is the event id itself (kept as a key: the script's layout predates this type).
+type FinishCommand = (
+  runKey: string,
+  waitingPrefix: string,
+  eventId: string,
+  connPrefix: string,
+  to: ExecutorRunStatus,
+  error: string,
+  endedAt: number,
+  ...from: ExecutorRunStatus[]
+) => Promise<[previous: string, connId: string] | null>;
 
 /**
  * Every Redis key of the executor bridge behind one class: run records, the per-user queue
@@ -167,18 +216,21 @@ type Scripted = Redis & {
  */
 @Injectable()
 export class ExecutorStore {
-  private readonly redis: Scripted;
+  /** Hashes, sets and pipelines on the keys this class owns; nothing else reaches them. */
+  private readonly redis: KeyStoreCommands;
+  private readonly registerRun: RegisterCommand;
+  private readonly claimRuns: ClaimCommand;
+  private readonly reply: ReplyCommand;
+  private readonly receipt: ReceiptCommand;
+  private readonly finishRun: FinishCommand;
 
   constructor(private readonly redisService: RedisService) {
-    const client = redisService.client as Scripted;
-    if (typeof client.executorRegister !== 'function') {
-      client.defineCommand('executorRegister', { numberOfKeys: 3, lua: REGISTER });
-      client.defineCommand('executorClaim', { numberOfKeys: 1, lua: CLAIM });
-      client.defineCommand('executorReply', { numberOfKeys: 1, lua: REPLY });
-      client.defineCommand('executorFinish', { numberOfKeys: 4, lua: FINISH });
-      client.defineCommand('executorReceipt', { numberOfKeys: 1, lua: RECEIPT });
-    }
-    this.redis = client;
+    this.redis = redisService.keyStoreCommands();
+    this.registerRun = redisService.script<RegisterCommand>('executorRegister', 3, REGISTER);
+    this.claimRuns = redisService.script<ClaimCommand>('executorClaim', 1, CLAIM);
+    this.reply = redisService.script<ReplyCommand>('executorReply', 1, REPLY);
+    this.receipt = redisService.script<ReceiptCommand>('executorReceipt', 1, RECEIPT);
+    this.finishRun = redisService.script<FinishCommand>('executorFinish', 4, FINISH);
   }
 
   private key(...parts: string[]): string {
@@ -209,7 +261,7 @@ export class ExecutorStore {
     const now = Date.now();
     // Priority first (1 most urgent), then first come first served.
     const score = run.priority * 1e13 + now;
-    return this.redis.executorRegister(
+    return this.registerRun(
       this.key('exec', run.execution_id),
       this.runKey(run.event_id),
       this.waitingKey(run.user_id),
@@ -231,7 +283,7 @@ export class ExecutorStore {
    */
   async claim(userId: string, slots: string[]): Promise<ClaimedRun[]> {
     if (slots.length === 0) return [];
-    const flat = await this.redis.executorClaim(
+    const flat = await this.claimRuns(
       this.waitingKey(userId),
       this.key('run', ''),
       this.key('conn', ''),
@@ -256,7 +308,7 @@ export class ExecutorStore {
 
   /** The connection the run was dispatched to, or null when this reply does not count. */
   recordReply(eventId: string, userId: string, data: unknown): Promise<string | null> {
-    return this.redis.executorReply(
+    return this.reply(
       this.runKey(eventId),
       userId,
       Date.now(),
@@ -273,7 +325,7 @@ export class ExecutorStore {
     receipt: { executionId: string; clientId: string; runId: string | null },
     terminal: boolean,
   ): Promise<ReceiptRecord> {
-    const [kind, detail] = await this.redis.executorReceipt(
+    const [kind, detail = ''] = await this.receipt(
       this.runKey(eventId),
       userId,
       Date.now(),
@@ -308,7 +360,7 @@ export class ExecutorStore {
     to: ExecutorRunStatus,
     error = '',
   ): Promise<{ previous: ExecutorRunStatus; connId: string } | null> {
-    const answer = await this.redis.executorFinish(
+    const answer = await this.finishRun(
       this.runKey(eventId),
       this.key('waiting', ''),
       eventId,

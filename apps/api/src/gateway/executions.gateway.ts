@@ -1,4 +1,4 @@
-import { Logger, applyDecorators } from '@nestjs/common';
+import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import {
   ConnectedSocket,
@@ -8,9 +8,10 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { Subscription } from 'rxjs';
 import { AppConfig, AppException } from '@app/common';
 import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key';
-import { ExecutionEvent, ExecutionEventType, ExecutionService } from '../execution';
+import { ExecutionEventBus, ExecutionService } from '../execution';
 import { ExecutorEvent, ExecutorEventType } from '../executor';
 import { MetricsService } from '../metrics';
 import { WorkflowService } from '../workflow';
@@ -30,10 +31,6 @@ import { parseSubscriptionTarget } from './subscription-target';
 /** Rooms a socket may join through `subscribe`, besides its own user (and key) room. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 500;
 
-/** Listens to every execution event type of the domain stream. */
-const OnExecutionEvent = () =>
-  applyDecorators(...Object.values(ExecutionEventType).map((type) => OnEvent(type)));
-
 type RefusedHandshake = Error & { data: { error: string; message: string } };
 
 function refusal(err: unknown): RefusedHandshake {
@@ -49,8 +46,8 @@ function refusal(err: unknown): RefusedHandshake {
 
 /**
  * Live events of docs/live-events.md on namespace `/executions`. It subscribes to the domain event
- * stream (EventEmitter2, re-emitted from Redis on every process) and hands events to the
- * typed emitter; nothing else pushes to sockets.
+ * stream (ExecutionEventBus, fed from Redis on every process) and hands events to the typed
+ * emitter; nothing else pushes to sockets.
  */
 @WebSocketGateway({
   namespace: EXECUTIONS_NAMESPACE,
@@ -59,18 +56,34 @@ function refusal(err: unknown): RefusedHandshake {
   // Clients only send small subscribe/unsubscribe messages.
   maxHttpBufferSize: 64 * 1024,
 })
-export class ExecutionsGateway implements OnGatewayInit, OnGatewayConnection {
+export class ExecutionsGateway
+  implements OnGatewayInit, OnGatewayConnection, OnModuleInit, OnApplicationShutdown
+{
   private readonly logger = new Logger(ExecutionsGateway.name);
   private readonly revoked = new RevokedKeys(60_000);
+  private events?: Subscription;
 
   constructor(
     private readonly emitter: ExecutionEventsEmitter,
+    private readonly bus: ExecutionEventBus,
     private readonly socketAuth: SocketAuthenticator,
     private readonly executions: ExecutionService,
     private readonly workflows: WorkflowService,
     private readonly metrics: MetricsService,
     private readonly config: AppConfig,
   ) {}
+
+  onModuleInit(): void {
+    this.events = this.bus.on((event) => this.emitter.emit(event));
+  }
+
+  /**
+   * Sockets stay connected through the shutdown drain, until the server closes: events of
+   * requests still in flight reach them meanwhile.
+   */
+  onApplicationShutdown(): void {
+    this.events?.unsubscribe();
+  }
 
   afterInit(namespace: ExecutionsNamespace): void {
     this.emitter.bind(namespace);
@@ -180,11 +193,6 @@ export class ExecutionsGateway implements OnGatewayInit, OnGatewayConnection {
       );
       return { ok: true };
     });
-  }
-
-  @OnExecutionEvent()
-  onExecutionEvent(event: ExecutionEvent): void {
-    this.emitter.emit(event);
   }
 
   @OnEvent(ExecutorEventType.Connected)

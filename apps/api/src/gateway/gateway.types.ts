@@ -7,7 +7,8 @@ import { ExecutionEvent, ExecutionEventType, PublicExecutionEvent } from '../exe
 export const EXECUTIONS_NAMESPACE = '/executions';
 
 /** What a client receives: the payload of docs/live-events.md; the event name carries the type. */
-export type LiveExecutionEvent = Omit<PublicExecutionEvent, 'type'>;
+export type LiveExecutionEvent<E extends PublicExecutionEvent = PublicExecutionEvent> =
+  E extends unknown ? Omit<E, 'type'> : never;
 
 /** `subscribe` / `unsubscribe` payload: one execution or every run of one workflow. */
 export type SubscriptionTarget = { execution_id: string } | { project_id: string };

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { AppConfig, RedisService, parseConfig } from '@app/common';
+import type { Redis } from 'ioredis';
+import { AppConfig, RedisService, closeRedis, parseConfig } from '@app/common';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 describe(RedisThrottlerStorage.name, () => {
   const prefix = `rpatest:throttle-${randomBytes(4).toString('hex')}`;
   let redis: RedisService;
+  /** The spec's own connection, to look at the keys the storage wrote. */
+  let raw: Redis;
   let sut: RedisThrottlerStorage;
 
   beforeAll(() => {
@@ -16,11 +19,13 @@ describe(RedisThrottlerStorage.name, () => {
       }),
     );
     redis = new RedisService(config);
+    raw = redis.connect('spec');
     sut = new RedisThrottlerStorage(redis);
   });
   afterAll(async () => {
-    const keys = await redis.client.keys(`${prefix}:*`);
-    if (keys.length) await redis.client.del(...keys);
+    const keys = await raw.keys(`${prefix}:*`);
+    if (keys.length) await raw.del(...keys);
+    await closeRedis(raw);
     await redis.onApplicationShutdown();
   });
 
@@ -31,7 +36,7 @@ describe(RedisThrottlerStorage.name, () => {
     expect(second).toMatchObject({ totalHits: 2, isBlocked: false });
     expect(second.timeToExpire).toBeGreaterThan(0);
     expect(second.timeToExpire).toBeLessThanOrEqual(60);
-    expect(await redis.client.exists(`${prefix}:throttle:default:count:hits`)).toBe(1);
+    expect(await raw.exists(`${prefix}:throttle:default:count:hits`)).toBe(1);
   });
 
   it('should block past the limit for blockDuration without counting, then start afresh', async () => {
@@ -42,9 +47,9 @@ describe(RedisThrottlerStorage.name, () => {
     expect(still.isBlocked).toBe(true);
     expect(still.timeToBlockExpire).toBeGreaterThan(0);
     const blockKey = `${prefix}:throttle:default:block:block`;
-    expect(await redis.client.pttl(blockKey)).toBeGreaterThan(0);
+    expect(await raw.pttl(blockKey)).toBeGreaterThan(0);
     // The block expiring (done by hand here) opens a fresh window.
-    await redis.client.del(blockKey);
+    await raw.del(blockKey);
     const after = await sut.increment('block', 60_000, 2, 30_000, 'default');
     expect(after).toMatchObject({ totalHits: 1, isBlocked: false });
   });

@@ -4,19 +4,18 @@ import { ProgressRelay } from './progress-relay';
 
 const event = (
   execution_id: string,
-  type: ExecutionEventType,
+  type:
+    | typeof ExecutionEventType.Started
+    | typeof ExecutionEventType.Progress
+    | typeof ExecutionEventType.Completed,
   progress: number,
   user_id = 'alice',
-): ExecutionEvent => ({
-  type,
-  execution_id,
-  project_id: 'p',
-  user_id,
-  status:
-    type === ExecutionEventType.Completed ? ExecutionStatus.Completed : ExecutionStatus.Running,
-  progress,
-  ts: new Date().toISOString(),
-});
+): ExecutionEvent => {
+  const base = { execution_id, project_id: 'p', user_id, progress, ts: new Date().toISOString() };
+  return type === ExecutionEventType.Completed
+    ? { ...base, type, status: ExecutionStatus.Completed, result: null }
+    : { ...base, type, status: ExecutionStatus.Running };
+};
 
 describe(ProgressRelay.name, () => {
   let events: Subject<ExecutionEvent>;

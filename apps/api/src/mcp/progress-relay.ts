@@ -51,12 +51,21 @@ export class ProgressRelay {
   }
 
   private relay(event: ExecutionEvent): void {
-    const reported = event.type === ExecutionEventType.Completed ? 100 : (event.progress ?? 0);
-    const progress = Math.min(100, Math.max(0, Math.round(Number(reported) || 0)));
+    const progress = Math.min(100, Math.max(0, Math.round(reportedProgress(event) || 0)));
     if (progress <= this.last) return;
     this.last = progress;
     const message = `Execution ${event.status} (${progress}%)`;
     // A client gone or a failed write must not break the call; later ones may still pass.
     this.chain = this.chain.then(() => this.sink(progress, message)).catch(() => undefined);
+  }
+}
+
+/** A completed run reports 100 whatever its last progress event said. */
+function reportedProgress(event: ExecutionEvent): number {
+  switch (event.type) {
+    case ExecutionEventType.Completed:
+      return 100;
+    default:
+      return event.progress;
   }
 }

@@ -47,9 +47,6 @@ export const WEBHOOK_EVENT_TYPES = [
 
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-export const isWebhookEventType = (type: string): type is WebhookEventType =>
-  (WEBHOOK_EVENT_TYPES as readonly string[]).includes(type);
-
 /** Sent by POST /webhooks/{id}/test; never subscribed to. */
 export const WEBHOOK_TEST_EVENT = 'webhook.test';
 

@@ -5,7 +5,7 @@ import {
   OnModuleDestroy,
   OnModuleInit,
 } from '@nestjs/common';
-import { Subscription as RxSubscription, filter } from 'rxjs';
+import { Subscription as RxSubscription } from 'rxjs';
 import { AppException, RedisService } from '@app/common';
 import {
   ExecutionEntity,
@@ -15,7 +15,7 @@ import {
   isFinalEvent,
 } from '../execution';
 import { executionPayload } from './dto/webhook-payload';
-import { isWebhookEventType } from './webhook.constants';
+import { WEBHOOK_EVENT_TYPES } from './webhook.constants';
 import { NewDelivery } from './webhook-delivery.repository';
 import { WebhookOutbox } from './webhook.outbox';
 import { WebhookSubscriptions } from './webhook.subscriptions';
@@ -57,9 +57,7 @@ export class WebhookDispatcher implements OnModuleInit, OnModuleDestroy, BeforeA
   ) {}
 
   onModuleInit(): void {
-    this.subscription = this.bus.events$
-      .pipe(filter((event) => isWebhookEventType(event.type)))
-      .subscribe((event) => this.track(event));
+    this.subscription = this.bus.on(WEBHOOK_EVENT_TYPES, (event) => this.track(event));
   }
 
   onModuleDestroy(): void {

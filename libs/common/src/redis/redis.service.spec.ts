@@ -19,7 +19,7 @@ describe(RedisService.name, () => {
         'Redis is unavailable (publishing on anything); try again',
       );
     } finally {
-      sut.client.disconnect();
+      await sut.onApplicationShutdown();
     }
   });
 });

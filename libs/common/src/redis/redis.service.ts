@@ -7,6 +7,12 @@ type Handler = (message: string) => void;
 
 const PUBLISH_TIMEOUT_MS = 2000;
 
+/** The raw commands a key-owning store runs on its own keys (see `keyStoreCommands`). */
+export type KeyStoreCommands = Pick<
+  Redis,
+  'get' | 'exists' | 'hset' | 'hgetall' | 'smembers' | 'srem' | 'pipeline' | 'multi'
+>;
+
 /**
  * The process's Redis connections: one for commands, one dedicated to subscriptions
  * (a subscribed connection cannot run commands). Every key and channel is namespaced
@@ -15,11 +21,8 @@ const PUBLISH_TIMEOUT_MS = 2000;
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
-  /**
-   * The command connection. Callers outside this class use the intent methods; the executor
-   * bridge's store still reaches the client for its hashes, sets and pipelines.
-   */
-  readonly client: Redis;
+  /** The command connection; callers use the intent methods below. */
+  private readonly client: Redis;
   private subscriber?: Redis;
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly reconnectListeners = new Set<() => void>();
@@ -178,6 +181,16 @@ export class RedisService implements OnApplicationShutdown {
     const commands = this.client as unknown as Record<string, Command>;
     if (!(name in commands)) this.client.defineCommand(name, { numberOfKeys, lua });
     return commands[name].bind(this.client) as Command;
+  }
+
+  /**
+   * Raw commands for a store that owns a key space outright — its layout, hashes, sets and
+   * pipelines — and keeps every one of them inside that one class (today ExecutorStore).
+   * Keys are not namespaced here: the store builds them with `key()`. Everything else uses
+   * the intent methods; a generic wrapper per command would only move the same coupling here.
+   */
+  keyStoreCommands(): KeyStoreCommands {
+    return this.client;
   }
 
   /**
