@@ -29,7 +29,7 @@ import {
   ExecutionLogPageDto,
   ExecutionPageDto,
 } from './dto/execution.response';
-import { StartExecutionDto } from './dto/start-execution.dto';
+import { StartExecutionDto, runOptionsOf } from './dto/start-execution.dto';
 import { ExecutionStreamService } from './execution-stream.service';
 import { ExecutionService } from './execution.service';
 
@@ -62,7 +62,8 @@ export class ExecutionController {
     @RequestId() requestId: string | undefined,
   ): Promise<ExecutionEnvelopeDto> {
     const { execution } = await this.executions.start({
-      ...dto,
+      ...runOptionsOf(dto),
+      projectId: dto.project_id,
       userId: principal.userId,
       trigger: 'api',
       idempotencyKey,

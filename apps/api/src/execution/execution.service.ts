@@ -1,23 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
-import {
-  AppConfig,
-  AppException,
-  JsonObject,
-  Page,
-  PageQueryDto,
-  RedisUnavailable,
-} from '@app/common';
+import { AppConfig, AppException, Page, PageQueryDto, RedisUnavailable } from '@app/common';
 import { WorkflowEntity, WorkflowService, isActive } from '../workflow';
+import { StartBudget, StartRateLimiter } from '../limits';
 import { ListExecutionsQueryDto } from './dto/execution-query.dto';
 import { ExecutionLogEntity } from './entities/execution-log.entity';
-import {
-  ExecutionEntity,
-  ExecutionStatus,
-  ExecutionTrigger,
-  isFinal,
-} from './entities/execution.entity';
+import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
 import { ExecutionErrors } from './execution.constants';
 import { ExecutionEventBus } from './execution-event-bus.service';
 import { ExecutionCancellation } from './execution-cancellation.service';
@@ -26,37 +13,15 @@ import { ExecutionRepository } from './execution.repository';
 import { ExecutionTransitions } from './execution-transitions.service';
 import { ActiveExecutionCap } from './active-execution-cap';
 import { ExecutionEvents } from './execution-event.factory';
-import { StartBudget, StartRateLimiter } from '../limits';
-import { startRequestHash } from './start-request-hash';
-import { DEFAULT_PRIORITY, checkPriorityAllowed } from './start-priority';
-
-export interface StartExecutionInput {
-  userId: string;
-  project_id: string;
-  params?: JsonObject | null;
-  exec_position?: string;
-  priority?: number;
-  reference?: string;
-  timeout_ms?: number;
-  callback_url?: string;
-  trigger: ExecutionTrigger;
-  idempotencyKey?: string;
-  requestId?: string;
-  retryOf?: string;
-  /**
-   * Extra conditions of the caller on the workflow (e.g. the version a client pinned), run
-   * after an idempotent replay was ruled out and before anything is stored; throws to refuse.
-   */
-  admit?: (workflow: WorkflowEntity) => void;
-  /** The per-key start budget this start spends (every start path has one). */
-  budget: StartBudget;
-}
-
-const isDuplicateKey = (err: unknown): boolean =>
-  err instanceof QueryFailedError &&
-  (err.driverError as { code?: string })?.code === 'ER_DUP_ENTRY';
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+import { checkPriorityAllowed } from './start-priority';
+import {
+  StartExecutionInput,
+  checkIdempotencyKey,
+  checkTimeout,
+  isDuplicateKey,
+  pendingExecution,
+  replayOf,
+} from './start-request';
 
 @Injectable()
 export class ExecutionService {
@@ -87,59 +52,15 @@ export class ExecutionService {
     checkPriorityAllowed(input.priority, input.budget.scopes);
     // Before the workflow lookup: a retry finds its run even if the workflow changed since.
     if (input.idempotencyKey !== undefined) {
-      if (!IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
-        throw AppException.validation([
-          { field: 'Idempotency-Key', errors: ['must be 1-255 printable ASCII characters'] },
-        ]);
-      }
-      const existing = await this.findByIdempotencyKey(input.userId, input.idempotencyKey);
-      if (existing) return { execution: this.checkReplay(existing, input), replayed: true };
+      checkIdempotencyKey(input.idempotencyKey);
+      const existing = await this.executions.findByIdempotencyKey(
+        input.userId,
+        input.idempotencyKey,
+      );
+      if (existing) return { execution: replayOf(existing, input), replayed: true };
     }
-    const workflow = await this.workflows.findForStart(input.userId, input.project_id);
-    if (!workflow)
-      throw new AppException('WORKFLOW_NOT_FOUND', `Workflow ${input.project_id} not found`);
-    if (!isActive(workflow)) {
-      throw new AppException('WORKFLOW_INACTIVE', `Workflow ${input.project_id} is inactive`);
-    }
-    input.admit?.(workflow);
-    const problems = await this.workflows.paramsProblems(workflow, input.params ?? {});
-    if (problems) throw AppException.validation(problems);
-    if (input.timeout_ms !== undefined && input.timeout_ms > this.config.robot.timeoutMs) {
-      throw AppException.validation([
-        {
-          field: 'timeout_ms',
-          errors: [`timeout_ms must not exceed ${this.config.robot.timeoutMs}`],
-        },
-      ]);
-    }
-    const now = new Date();
-    const execution = Object.assign(new ExecutionEntity(), {
-      id: randomUUID(),
-      project_id: workflow.project_id,
-      workflow_version: workflow.version,
-      user_id: input.userId,
-      status: ExecutionStatus.Pending,
-      parameters: input.params ?? {},
-      result: null,
-      error: null,
-      error_code: null,
-      exec_position: input.exec_position ?? 'EXECUTOR',
-      progress: 0,
-      robot_task_id: null,
-      trigger: input.trigger,
-      priority: input.priority ?? DEFAULT_PRIORITY,
-      reference: input.reference ?? null,
-      timeout_ms: input.timeout_ms ?? null,
-      retry_of: input.retryOf ?? null,
-      callback_url: input.callback_url ?? null,
-      idempotency_key: input.idempotencyKey ?? null,
-      idempotency_hash: input.idempotencyKey === undefined ? null : startRequestHash(input),
-      request_id: input.requestId ?? null,
-      start_time: null,
-      end_time: null,
-      created_at: now,
-      updated_at: now,
-    });
+    const workflow = await this.startableWorkflow(input);
+    const execution = pendingExecution(workflow, input);
     let backlog: number;
     try {
       backlog = await this.activeCap.admit(input.userId, (runner) =>
@@ -148,9 +69,9 @@ export class ExecutionService {
     } catch (err) {
       if (input.idempotencyKey === undefined || !isDuplicateKey(err)) throw err;
       // A concurrent request with the same key won the race: answer with its execution.
-      const winner = await this.findByIdempotencyKey(input.userId, input.idempotencyKey);
+      const winner = await this.executions.findByIdempotencyKey(input.userId, input.idempotencyKey);
       if (!winner) throw err;
-      return { execution: this.checkReplay(winner, input), replayed: true };
+      return { execution: replayOf(winner, input), replayed: true };
     }
 
     try {
@@ -164,6 +85,21 @@ export class ExecutionService {
       return { execution: await this.abandon(execution, err), replayed: false };
     }
     return { execution, replayed: false };
+  }
+
+  /** The caller's active workflow, when the request is one it can run. */
+  private async startableWorkflow(input: StartExecutionInput): Promise<WorkflowEntity> {
+    const workflow = await this.workflows.findForStart(input.userId, input.projectId);
+    if (!workflow)
+      throw new AppException('WORKFLOW_NOT_FOUND', `Workflow ${input.projectId} not found`);
+    if (!isActive(workflow)) {
+      throw new AppException('WORKFLOW_INACTIVE', `Workflow ${input.projectId} is inactive`);
+    }
+    input.admit?.(workflow);
+    const problems = await this.workflows.paramsProblems(workflow, input.params ?? {});
+    if (problems) throw AppException.validation(problems);
+    checkTimeout(input.timeoutMs, this.config.robot.timeoutMs);
+    return workflow;
   }
 
   /**
@@ -202,13 +138,13 @@ export class ExecutionService {
     }
     const { execution } = await this.start({
       userId,
-      project_id: original.project_id,
+      projectId: original.project_id,
       params: original.parameters,
-      exec_position: original.exec_position,
+      execPosition: original.exec_position,
       priority: Number(original.priority),
       reference: original.reference ?? undefined,
-      timeout_ms: original.timeout_ms === null ? undefined : Number(original.timeout_ms),
-      callback_url: original.callback_url ?? undefined,
+      timeoutMs: original.timeout_ms === null ? undefined : Number(original.timeout_ms),
+      callbackUrl: original.callback_url ?? undefined,
       trigger: 'retry',
       retryOf: original.id,
       requestId,
@@ -295,27 +231,5 @@ export class ExecutionService {
       signal,
     );
     return this.getAny(id);
-  }
-
-  private findByIdempotencyKey(userId: string, key: string): Promise<ExecutionEntity | null> {
-    return this.executions.findByIdempotencyKey(userId, key);
-  }
-
-  /**
-   * The same key and request give the first execution; a different request under the key is
-   * refused. Runs stored before requests were hashed are compared by workflow only.
-   */
-  private checkReplay(existing: ExecutionEntity, input: StartExecutionInput): ExecutionEntity {
-    const same =
-      existing.idempotency_hash === null
-        ? existing.project_id === input.project_id
-        : existing.idempotency_hash === startRequestHash(input);
-    if (!same) {
-      throw new AppException(
-        'IDEMPOTENCY_CONFLICT',
-        'This idempotency key was already used for a different request; use a new key for a new run',
-      );
-    }
-    return existing;
   }
 }

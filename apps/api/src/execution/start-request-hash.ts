@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StartExecutionInput } from './execution.service';
+import type { StartExecutionInput } from './start-request';
 
 /** JSON with object keys sorted at every level, so equal requests serialise equally. */
 function canonical(value: unknown): unknown {
@@ -21,13 +21,13 @@ function canonical(value: unknown): unknown {
  */
 export function startRequestHash(input: Omit<StartExecutionInput, 'budget'>): string {
   const request = {
-    project_id: input.project_id,
+    project_id: input.projectId,
     params: input.params ?? {},
-    exec_position: input.exec_position ?? 'EXECUTOR',
+    exec_position: input.execPosition ?? 'EXECUTOR',
     priority: input.priority ?? 5,
     reference: input.reference ?? null,
-    timeout_ms: input.timeout_ms ?? null,
-    callback_url: input.callback_url ?? null,
+    timeout_ms: input.timeoutMs ?? null,
+    callback_url: input.callbackUrl ?? null,
   };
   return createHash('sha256')
     .update(JSON.stringify(canonical(request)))

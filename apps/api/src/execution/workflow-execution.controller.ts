@@ -13,7 +13,11 @@ import {
 } from '@app/common';
 import { StartBudget, StartBudgetOf } from '../limits';
 import { ExecutionDto, ExecutionEnvelopeDto, ExecutionIdDto } from './dto/execution.response';
-import { ExecuteAsyncWorkflowDto, ExecuteWorkflowDto } from './dto/start-execution.dto';
+import {
+  ExecuteAsyncWorkflowDto,
+  ExecuteWorkflowDto,
+  runOptionsOf,
+} from './dto/start-execution.dto';
 import { isFinal } from './entities/execution.entity';
 import { ExecutionService } from './execution.service';
 
@@ -46,8 +50,8 @@ export class WorkflowExecutionController {
   ): Promise<ExecutionEnvelopeDto> {
     const { wait_ms: waitMs, ...options } = dto;
     const { execution } = await this.executions.start({
-      ...options,
-      project_id: projectId,
+      ...runOptionsOf(options),
+      projectId,
       userId: principal.userId,
       trigger: 'api',
       requestId,
@@ -72,8 +76,8 @@ export class WorkflowExecutionController {
     @RequestId() requestId: string | undefined,
   ): Promise<ExecutionIdDto> {
     const { execution } = await this.executions.start({
-      ...dto,
-      project_id: projectId,
+      ...runOptionsOf(dto),
+      projectId,
       userId: principal.userId,
       trigger: 'api',
       requestId,

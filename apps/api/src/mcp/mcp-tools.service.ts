@@ -9,7 +9,13 @@ import {
   Scope,
   createValidationPipe,
 } from '@app/common';
-import { ExecutionEntity, ExecutionEventBus, ExecutionService, RunOptionsDto } from '../execution';
+import {
+  ExecutionEntity,
+  ExecutionEventBus,
+  ExecutionService,
+  RunOptionsDto,
+  runOptionsOf,
+} from '../execution';
 import { WorkflowEntity, WorkflowService } from '../workflow';
 import { StartBudget } from '../limits';
 import {
@@ -152,9 +158,9 @@ export class McpToolsService {
       let execution: ExecutionEntity;
       try {
         ({ execution } = await this.executions.start({
-          ...options,
+          ...runOptionsOf(options),
           userId: principal.userId,
-          project_id: tool.workflow.project_id,
+          projectId: tool.workflow.project_id,
           params,
           trigger: 'mcp',
           requestId: caller.requestId,

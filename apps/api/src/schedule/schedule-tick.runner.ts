@@ -45,7 +45,7 @@ export class ScheduleTickRunner {
     try {
       const { execution } = await this.executions.start({
         userId: schedule.user_id,
-        project_id: schedule.project_id,
+        projectId: schedule.project_id,
         params: schedule.params,
         priority: schedule.priority,
         reference: scheduleReference(schedule.id),

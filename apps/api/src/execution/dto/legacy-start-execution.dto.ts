@@ -14,7 +14,7 @@ import {
 } from 'class-validator';
 import { LenientInput, numberToString } from '@app/common';
 import { RunOptionsDto } from './start-execution.dto';
-import type { StartExecutionInput } from '../execution.service';
+import { StartExecutionInput, isIdempotencyKey } from '../start-request';
 
 /**
  * Body of the legacy start routes, as the platform's clients send it: unknown fields are
@@ -103,8 +103,6 @@ export class LegacyStartExecutionDto extends RunOptionsDto {
   phone_number?: null;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
 /**
  * The run options a legacy body asks for. `execution_timeout` is capped at the service's own
  * robot limit (a legacy client asking for hours gets the longest run this service allows);
@@ -115,24 +113,24 @@ export function legacyRunOptions(
   maxTimeoutMs: number,
 ): Pick<
   StartExecutionInput,
-  | 'project_id'
+  | 'projectId'
   | 'params'
-  | 'exec_position'
+  | 'execPosition'
   | 'priority'
   | 'reference'
-  | 'timeout_ms'
-  | 'callback_url'
+  | 'timeoutMs'
+  | 'callbackUrl'
   | 'idempotencyKey'
 > {
   const key = dto.idempotency_key ?? undefined;
   return {
-    project_id: dto.project_id,
+    projectId: dto.project_id,
     params: dto.params,
-    exec_position: dto.exec_position ?? undefined,
+    execPosition: dto.exec_position ?? undefined,
     priority: dto.priority,
     reference: dto.reference,
-    callback_url: dto.callback_url,
-    timeout_ms:
+    callbackUrl: dto.callback_url,
+    timeoutMs:
       dto.timeout_ms ??
       (dto.execution_timeout == null
         ? undefined
@@ -140,7 +138,7 @@ export function legacyRunOptions(
     idempotencyKey:
       key === undefined
         ? undefined
-        : IDEMPOTENCY_KEY.test(key)
+        : isIdempotencyKey(key)
           ? key
           : `sha256:${createHash('sha256').update(key).digest('hex')}`,
   };

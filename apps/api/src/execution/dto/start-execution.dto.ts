@@ -12,6 +12,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
+import type { RunOptions } from '../start-request';
 import { JsonObject, numberToString, parseJsonObject } from '@app/common';
 
 /** The run options every start route accepts (docs/api.md, docs/run-control.md). */
@@ -97,3 +98,15 @@ export class ExecuteWorkflowDto extends RunOptionsDto {
 }
 
 export class ExecuteAsyncWorkflowDto extends RunOptionsDto {}
+
+/** A body's run options (wire names) as the start path takes them. */
+export function runOptionsOf(dto: Partial<RunOptionsDto>): RunOptions {
+  return {
+    params: dto.params,
+    execPosition: dto.exec_position,
+    priority: dto.priority,
+    reference: dto.reference,
+    timeoutMs: dto.timeout_ms,
+    callbackUrl: dto.callback_url,
+  };
+}

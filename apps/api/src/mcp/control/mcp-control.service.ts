@@ -183,9 +183,9 @@ export class McpControlService {
     }
     const { execution } = await this.executions.start({
       userId: principal.userId,
-      project_id: args.projectId,
+      projectId: args.projectId,
       params: args.params ?? {},
-      timeout_ms: timeoutMs,
+      timeoutMs,
       idempotencyKey: args.idempotencyKey,
       trigger: 'mcp',
       requestId,
