@@ -3,7 +3,7 @@ import { ApplicationConfig, ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { WorkerHost } from '@nestjs/bullmq';
 import { AppConfig } from '@app/common';
 import { ExecutionController } from '../apps/api/src/execution/execution.controller';
-import { ExecutionEventBus } from '../apps/api/src/execution/execution-event-bus.service';
+import { ExecutionEventBus } from '../apps/api/src/execution/execution-event.bus';
 import { ExecutionProcessor } from '../apps/api/src/execution/execution.processor';
 import { ExecutionService } from '../apps/api/src/execution/execution.service';
 import { RobotClient } from '../apps/api/src/execution/robot/robot-client';

@@ -4,7 +4,7 @@ import {
   ExecutionStatus,
 } from '../apps/api/src/execution/entities/execution.entity';
 import { ExecutionEvent, isFinalEvent } from '../apps/api/src/execution/execution.events';
-import { ExecutionEventBus } from '../apps/api/src/execution/execution-event-bus.service';
+import { ExecutionEventBus } from '../apps/api/src/execution/execution-event.bus';
 import { TestApp, startTestApp } from './support/app';
 import { createKey, startRun, upsertWorkflow } from './support/fixtures';
 import { NodeProcess, spawnApi } from './support/process';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ExecutionEventBus } from '../apps/api/src/execution/execution-event-bus.service';
+import { ExecutionEventBus } from '../apps/api/src/execution/execution-event.bus';
 import { ExecutionEvent } from '../apps/api/src/execution/execution.events';
 import { TestApp, startTestApp } from './support/app';
 import { executionRow, waitForExecution } from './support/executions';

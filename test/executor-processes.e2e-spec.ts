@@ -1,4 +1,4 @@
-import { ExecutionEventBus } from '../apps/api/src/execution/execution-event-bus.service';
+import { ExecutionEventBus } from '../apps/api/src/execution/execution-event.bus';
 import { ExecutionEvent, isFinalEvent } from '../apps/api/src/execution/execution.events';
 import { TestApp, startTestApp } from './support/app';
 import { executionRow, waitForExecution } from './support/executions';

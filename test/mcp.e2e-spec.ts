@@ -3,7 +3,7 @@ import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ModulesContainer } from '@nestjs/core';
 import { CONTROL_TOOL_NAMES } from '../apps/api/src/mcp/control/control-tools';
-import { ExecutionEventBus } from '../apps/api/src/execution/execution-event-bus.service';
+import { ExecutionEventBus } from '../apps/api/src/execution/execution-event.bus';
 import { ExecutionService } from '../apps/api/src/execution/execution.service';
 import { WorkflowService } from '../apps/api/src/workflow/workflow.service';
 import { McpToolsService } from '../apps/api/src/mcp/mcp-tools.service';

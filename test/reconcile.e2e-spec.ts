@@ -3,7 +3,7 @@ import {
   ExecutionStatus,
 } from '../apps/api/src/execution/entities/execution.entity';
 import { ExecutionQueue } from '../apps/api/src/execution/execution.queue';
-import { PeriodicReconciliation } from '../apps/api/src/execution/periodic-reconciliation.service';
+import { PeriodicReconciliationService } from '../apps/api/src/execution/periodic-reconciliation.service';
 import { TestApp, startTestApp } from './support/app';
 import { insertExecution, waitForExecution } from './support/executions';
 import { upsertWorkflow } from './support/fixtures';
@@ -74,7 +74,7 @@ describe('Periodic reconciliation (e2e)', () => {
   });
 
   it('should run one pass at a time per database, under the MySQL named lock', async () => {
-    const periodic = sut.app.get(PeriodicReconciliation);
+    const periodic = sut.app.get(PeriodicReconciliationService);
     const holder = sut.db.createQueryRunner();
     await holder.connect();
     try {
@@ -95,7 +95,7 @@ describe('Periodic reconciliation (e2e)', () => {
 
   it('should leave rows younger than its age threshold alone and queue older ones', async () => {
     await upsertWorkflow(sut.http, 'pia', 'p-periodic');
-    const periodic = sut.app.get(PeriodicReconciliation);
+    const periodic = sut.app.get(PeriodicReconciliationService);
     const old = new Date(Date.now() - periodic.minAgeMs - 1000);
     // A start between its insert and its enqueue, and one a lost Redis forgot long ago.
     const fresh = await insertExecution(sut.db, { project_id: 'p-periodic', user_id: 'pia' });

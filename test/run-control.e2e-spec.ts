@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ExecutionEventLog } from '../apps/api/src/execution/execution-event-log.service';
+import { ExecutionEventLog } from '../apps/api/src/execution/execution-event.log';
 import { TestApp, startTestApp } from './support/app';
 import { createKey, upsertWorkflow } from './support/fixtures';
 import { openSse } from './support/sse';

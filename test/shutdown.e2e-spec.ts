@@ -1,7 +1,7 @@
 import { AddressInfo, Server, createServer } from 'node:net';
 import Redis from 'ioredis';
 import { QueryRunner } from 'typeorm';
-import { parseEventMessage } from '../apps/api/src/execution/execution-event-log.service';
+import { parseEventMessage } from '../apps/api/src/execution/execution-event.log';
 import request from 'supertest';
 import { ExecutionEntity } from '../apps/api/src/execution/entities/execution.entity';
 import { TestApp, startTestApp } from './support/app';

@@ -48,7 +48,7 @@ async function recordingProxy(target: string) {
 const traceIdOf = (traceparent: unknown) => String(traceparent ?? '').split('-')[1];
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 
-describe('Tracing (e2e)', () => {
+describe('TracingService (e2e)', () => {
   let sut: TestApp;
   let exporter: InMemorySpanExporter;
   let sim: TestRobotSim;
@@ -167,7 +167,7 @@ describe('Tracing (e2e)', () => {
   });
 });
 
-describe('Tracing with executors (e2e)', () => {
+describe('TracingService with executors (e2e)', () => {
   let sut: TestApp;
   let exporter: InMemorySpanExporter;
 

@@ -15,10 +15,10 @@ import {
   jsonOnly,
   requestIdFor,
   StartupDetailLogger,
-  Tracing,
+  TracingService,
 } from '@app/common';
 import { AppModule } from './app.module';
-import { GracefulShutdown } from './lifecycle';
+import { GracefulShutdownService } from './lifecycle';
 import { httpMetricsMiddleware, MetricsService } from './metrics';
 import { RedisIoAdapter } from './gateway';
 
@@ -101,8 +101,8 @@ export async function createApp(
     requestIdFor(req, res);
     next();
   });
-  if (app.get(Tracing).enabled) app.use(httpTracingMiddleware());
-  app.use(app.get(GracefulShutdown).middleware);
+  if (app.get(TracingService).enabled) app.use(httpTracingMiddleware());
+  app.use(app.get(GracefulShutdownService).middleware);
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(securityHeaders());
   app.use(jsonOnly());

@@ -19,7 +19,7 @@ function boundAddress(app: NestExpressApplication): string {
 }
 
 /**
- * SIGTERM / SIGINT: graceful shutdown (GracefulShutdown drains, then every module closes);
+ * SIGTERM / SIGINT: graceful shutdown (GracefulShutdownService drains, then every module closes);
  * the process exits 0 when done, or 1 when SHUTDOWN_TIMEOUT_MS runs out first. A second
  * SIGINT (Ctrl-C twice) exits at once.
  */

@@ -8,7 +8,7 @@ import {
   publicEvent,
 } from './execution.events';
 import { ExecutionEvents, parseExecutionEvent } from './execution-event.factory';
-import { parseEventMessage } from './execution-event-log.service';
+import { parseEventMessage } from './execution-event.log';
 
 const TS = '2026-01-02T03:04:05.678Z';
 

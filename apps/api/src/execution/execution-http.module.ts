@@ -5,7 +5,7 @@ import { ExecutionStreamTokenController } from './execution-stream-token.control
 import { ExecutionStreamService } from './execution-stream.service';
 import { ExecutionModule } from './execution.module';
 import { RobotCallbackController } from './robot-callback.controller';
-import { RobotCallbacks } from './robot-callbacks.service';
+import { RobotCallbacks } from './robot.callbacks';
 import { RpaExecController } from './rpa-exec.controller';
 import { RpaExecService } from './rpa-exec.service';
 import { WorkflowExecutionController } from './workflow-execution.controller';

@@ -8,7 +8,7 @@ import {
   MaintenanceJobs,
   PRUNE_EVERY_MS,
 } from './execution.constants';
-import { ExecutionRetention, PruneReport } from './execution-retention.service';
+import { ExecutionRetention, PruneReport } from './execution.retention';
 
 /**
  * Runs housekeeping on a BullMQ job scheduler, so each tick runs once however many worker

@@ -2,7 +2,7 @@ import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Subscription } from 'rxjs';
 import { MetricsService } from '../metrics';
 import { ExecutionEvent, ExecutionEventType } from './execution.events';
-import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionEventBus } from './execution-event.bus';
 import { ExecutionQueue } from './execution.queue';
 
 /**

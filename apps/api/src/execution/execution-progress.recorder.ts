@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@app/common';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
-import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionEventBus } from './execution-event.bus';
 import { ExecutionEvents } from './execution-event.factory';
 import { ExecutionRepository } from './execution.repository';
 import { RobotTaskState } from './robot/robot-client';

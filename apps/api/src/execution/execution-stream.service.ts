@@ -5,8 +5,8 @@ import { SseStreams } from '../limits';
 import { ExecutionDto } from './dto/execution.response';
 import { isFinal } from './entities/execution.entity';
 import { ExecutionEvent, isFinalEvent, publicEvent } from './execution.events';
-import { ExecutionEventBus } from './execution-event-bus.service';
-import { compareStreamIds, isStreamId } from './execution-event-log.service';
+import { ExecutionEventBus } from './execution-event.bus';
+import { compareStreamIds, isStreamId } from './execution-event.log';
 import { ExecutionService } from './execution.service';
 
 /**

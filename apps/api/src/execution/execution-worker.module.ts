@@ -5,8 +5,8 @@ import { ExecutionMaintenanceProcessor } from './execution-maintenance.processor
 import { ExecutionModule } from './execution.module';
 import { ExecutionProcessor } from './execution.processor';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
-import { ExecutionRunner } from './execution-runner.service';
-import { PeriodicReconciliation } from './periodic-reconciliation.service';
+import { ExecutionRunner } from './execution.runner';
+import { PeriodicReconciliationService } from './periodic-reconciliation.service';
 import { RobotPollPacer } from './robot-poll-pacer';
 
 function executionWorkerOptions(config: AppConfig): ProcessorWorkerOptions {
@@ -36,7 +36,7 @@ export class ExecutionWorkerModule {
         ExecutionProgressRecorder,
         configuredProcessor(ExecutionProcessor, EXECUTION_QUEUE, executionWorkerOptions(config)),
         ExecutionMaintenanceProcessor,
-        PeriodicReconciliation,
+        PeriodicReconciliationService,
       ],
     };
   }

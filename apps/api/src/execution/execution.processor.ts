@@ -5,9 +5,9 @@ import { DelayedError, Job, WaitingError } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
 import { APP_SHUTDOWN_EVENT, JobOf, inSpan, RedisService, SpanKind } from '@app/common';
 import { ExecutionJobData, ExecutionJobs } from './execution.constants';
-import { ExecutionCancellation, RunInterrupted } from './execution-cancellation.service';
-import { ExecutionRunner, StepOutcome } from './execution-runner.service';
-import { TaskSettlement } from './task-settlement.service';
+import { ExecutionCancellation, RunInterrupted } from './execution.cancellation';
+import { ExecutionRunner, StepOutcome } from './execution.runner';
+import { TaskSettlement } from './task.settlement';
 
 /**
  * Thin: runs one step of each job through ExecutionRunner inside a logging context carrying
@@ -85,7 +85,7 @@ export class ExecutionProcessor extends WorkerHost {
    */
   @OnEvent(APP_SHUTDOWN_EVENT)
   async drain(): Promise<void> {
-    // With Redis away nothing could be reported to it: close by force (RedisAwayShutdown).
+    // With Redis away nothing could be reported to it: close by force (RedisAwayShutdownService).
     const closing = this.worker.close(!this.redis.reachable);
     const interrupted = this.cancellation.interruptAll();
     await closing;

@@ -1,9 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { APP_SHUTDOWN_EVENT, AppConfig, RedisUnavailable } from '@app/common';
-import { ExecutionReconciler } from './execution-reconciler.service';
+import { ExecutionReconciler } from './execution.reconciler';
 import { ExecutionRepository } from './execution.repository';
-import { FRESH_ROW_MS } from './execution-runner.service';
+import { FRESH_ROW_MS } from './execution.runner';
 
 /** Rows younger than this are left alone: their start (or task creation) may be in flight. */
 const MIN_AGE_FLOOR_MS = 15_000;
@@ -16,8 +16,8 @@ const MIN_AGE_FLOOR_MS = 15_000;
  * not a BullMQ job scheduler: a flushed Redis forgets its schedulers too.
  */
 @Injectable()
-export class PeriodicReconciliation implements OnApplicationBootstrap {
-  private readonly logger = new Logger(PeriodicReconciliation.name);
+export class PeriodicReconciliationService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(PeriodicReconciliationService.name);
   private timer?: NodeJS.Timeout;
   private running = false;
 

@@ -4,7 +4,7 @@ import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ApiEnvelope, ApiErrors, Public } from '@app/common';
 import { RobotCallbackAckDto } from './dto/robot-callback.response';
-import { RobotCallbacks } from './robot-callbacks.service';
+import { RobotCallbacks } from './robot.callbacks';
 
 /** Where a robot service pushes the end of a task (ROBOT_MODE=http with PUBLIC_BASE_URL). */
 @ApiTags('robot')

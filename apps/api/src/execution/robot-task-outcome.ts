@@ -1,6 +1,6 @@
 import { ExecutionStatus } from './entities/execution.entity';
 import { ExecutionErrorCode, ExecutionErrors } from './execution.constants';
-import { Ending } from './execution-transitions.service';
+import { Ending } from './execution.transitions';
 import { RobotTaskState } from './robot/robot-client';
 
 /** How a run ends: the row's final status, and its result or its failure. */

@@ -30,8 +30,8 @@ export interface ReceiptEffect {
  * and `cancel`, and receipts recorded in the run's record like `remote/run` replies are.
  */
 @Injectable()
-export class ExecutorManaged {
-  private readonly logger = new Logger(ExecutorManaged.name);
+export class ExecutorManagedService {
+  private readonly logger = new Logger(ExecutorManagedService.name);
   private readonly probes = new Map<
     string,
     { conn: ExecutorConnection; resolve: (data: unknown) => void }

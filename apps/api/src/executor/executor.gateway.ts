@@ -20,7 +20,7 @@ import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key';
 import { CloseCodes } from './executor.constants';
 import { ExecutorConnection } from './executor-connection';
 import { BadFrame, BaseMsg, Channel, exitFrame, parseFrame, PONG } from './executor-frames';
-import { ExecutorHub } from './executor-hub.service';
+import { ExecutorHub } from './executor.hub';
 import { EXECUTION_CHANNEL } from './executor-managed';
 
 export const EXECUTOR_WS_PATH = '/ws';

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ExecutorAdminController, ExecutorController } from './executor.controller';
-import { ExecutorCommands } from './executor-commands.service';
+import { ExecutorCommands } from './executor.commands';
 import { ExecutorGateway } from './executor.gateway';
-import { ExecutorHub } from './executor-hub.service';
-import { ExecutorManaged } from './executor-managed.service';
+import { ExecutorHub } from './executor.hub';
+import { ExecutorManagedService } from './executor-managed.service';
 import { ExecutorStore } from './executor.store';
 
 /**
@@ -13,7 +13,13 @@ import { ExecutorStore } from './executor.store';
  */
 @Module({
   controllers: [ExecutorController, ExecutorAdminController],
-  providers: [ExecutorStore, ExecutorManaged, ExecutorHub, ExecutorGateway, ExecutorCommands],
+  providers: [
+    ExecutorStore,
+    ExecutorManagedService,
+    ExecutorHub,
+    ExecutorGateway,
+    ExecutorCommands,
+  ],
   exports: [ExecutorCommands],
 })
 export class ExecutorModule {}

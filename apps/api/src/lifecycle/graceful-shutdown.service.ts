@@ -25,8 +25,8 @@ const RESERVE_MS = 2000;
  * main.ts exits the process when SHUTDOWN_TIMEOUT_MS is up, whatever is left.
  */
 @Injectable()
-export class GracefulShutdown implements BeforeApplicationShutdown {
-  private readonly logger = new Logger(GracefulShutdown.name);
+export class GracefulShutdownService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(GracefulShutdownService.name);
   private readonly inFlight = new Set<Response>();
   private draining?: Promise<void>;
   private stopping = false;

@@ -14,8 +14,8 @@ import { APP_SHUTDOWN_EVENT, RedisService } from '@app/common';
  * stalled-job check (or the reconciliation) once Redis answers again.
  */
 @Injectable()
-export class RedisAwayShutdown {
-  private readonly logger = new Logger(RedisAwayShutdown.name);
+export class RedisAwayShutdownService {
+  private readonly logger = new Logger(RedisAwayShutdownService.name);
 
   constructor(
     private readonly discovery: DiscoveryService,

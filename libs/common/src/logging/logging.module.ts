@@ -8,7 +8,7 @@ import pino from 'pino';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const roll = require('pino-roll') as (options: object) => Promise<unknown>;
 import { AppConfig } from '../config';
-import { activeTraceId, requestTraceId, Tracing } from '../tracing';
+import { activeTraceId, requestTraceId, TracingService } from '../tracing';
 import { REDACT_PATHS, redactUrl } from './redact';
 import { requestIdFor } from './request-id';
 
@@ -60,8 +60,8 @@ const traceIdInLogs = {
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      inject: [AppConfig, Tracing],
-      useFactory: async (config: AppConfig, tracing: Tracing) => ({
+      inject: [AppConfig, TracingService],
+      useFactory: async (config: AppConfig, tracing: TracingService) => ({
         pinoHttp: withFiles(
           {
             ...(tracing.enabled ? traceIdInLogs : {}),

@@ -2,7 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { TraceContextInterceptor } from './http-tracing';
-import { TRACE_EXPORTER, Tracing } from './tracing.service';
+import { TRACE_EXPORTER, TracingService } from './tracing.service';
 
 @Global()
 @Module({})
@@ -12,11 +12,11 @@ export class TracingModule {
     return {
       module: TracingModule,
       providers: [
-        Tracing,
+        TracingService,
         ...(exporter ? [{ provide: TRACE_EXPORTER, useValue: exporter }] : []),
         { provide: APP_INTERCEPTOR, useClass: TraceContextInterceptor },
       ],
-      exports: [Tracing],
+      exports: [TracingService],
     };
   }
 }

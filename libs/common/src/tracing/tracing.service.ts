@@ -37,8 +37,8 @@ function samplerFor(name: string, ratio: number): Sampler {
  * started anywhere (HTTP, jobs, robot calls, webhook deliveries) find their parent.
  */
 @Injectable()
-export class Tracing implements OnApplicationShutdown {
-  private readonly logger = new Logger(Tracing.name);
+export class TracingService implements OnApplicationShutdown {
+  private readonly logger = new Logger(TracingService.name);
   private readonly provider?: NodeTracerProvider;
 
   constructor(config: AppConfig, @Optional() @Inject(TRACE_EXPORTER) given?: SpanExporter) {
@@ -67,7 +67,7 @@ export class Tracing implements OnApplicationShutdown {
       : settings.exporter === 'otlp'
         ? `OTLP/HTTP at ${new URL(settings.otlpUrl).origin}`
         : 'the console';
-    this.logger.log(`Tracing on: spans go to ${target}`);
+    this.logger.log(`TracingService on: spans go to ${target}`);
   }
 
   get enabled(): boolean {

@@ -19,7 +19,7 @@ import {
   stopCurrentFrame,
   stopFrame,
 } from './executor-frames';
-import { ExecutorManaged, ReceiptEffect } from './executor-managed.service';
+import { ExecutorManagedService, ReceiptEffect } from './executor-managed.service';
 import { ClaimedRun, ExecutorStore, PRESENCE_TTL_S } from './executor.store';
 
 /** Waiting runs are looked for this often too, in case an announcement was missed. */
@@ -49,7 +49,7 @@ export class ExecutorHub implements OnModuleInit, BeforeApplicationShutdown, OnA
     private readonly config: AppConfig,
     private readonly events: EventEmitter2,
     private readonly metrics: MetricsService,
-    private readonly managed: ExecutorManaged,
+    private readonly managed: ExecutorManagedService,
   ) {}
 
   async onModuleInit(): Promise<void> {

@@ -1,9 +1,9 @@
 import { AppConfig, AppException, parseConfig, signPayload } from '@app/common';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 import { ExecutionRepository } from './execution.repository';
-import { RobotCallbacks } from './robot-callbacks.service';
+import { RobotCallbacks } from './robot.callbacks';
 import { callbackToken } from './robot/robot-callback-token';
-import { TaskSettlement } from './task-settlement.service';
+import { TaskSettlement } from './task.settlement';
 
 const SIGNING = 'callback-signing-secret-0123456789';
 

@@ -2,12 +2,12 @@ import { Logger } from '@nestjs/common';
 import { AppConfig, parseConfig, sleep } from '@app/common';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 import { ExecutionEvent } from './execution.events';
-import { ExecutionCancellation } from './execution-cancellation.service';
-import { ExecutionEventBus } from './execution-event-bus.service';
-import { ExecutionRunner, StepOutcome } from './execution-runner.service';
+import { ExecutionCancellation } from './execution.cancellation';
+import { ExecutionEventBus } from './execution-event.bus';
+import { ExecutionRunner, StepOutcome } from './execution.runner';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { ExecutionRepository, NewLogLine } from './execution.repository';
-import { ExecutionTransitions } from './execution-transitions.service';
+import { ExecutionTransitions } from './execution.transitions';
 import { RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
 import { RobotPollPacer } from './robot-poll-pacer';
 

@@ -3,7 +3,7 @@ import { JsonObject } from '@app/common';
 import { ACTIVE_STATUSES, ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 import { ExecutionFailure } from './execution.constants';
 import { ExecutionEventType } from './execution.events';
-import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionEventBus } from './execution-event.bus';
 import { ExecutionEvents } from './execution-event.factory';
 import { ExecutionRepository } from './execution.repository';
 

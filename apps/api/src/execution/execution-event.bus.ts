@@ -15,7 +15,7 @@ import {
   ExecutionEventType,
   isFinalEvent,
 } from './execution.events';
-import { ExecutionEventLog, parseEventMessage } from './execution-event-log.service';
+import { ExecutionEventLog, parseEventMessage } from './execution-event.log';
 
 /** A subscriber's handler; what it throws or rejects with is logged, and goes no further. */
 export type ExecutionEventHandler<E extends ExecutionEvent = ExecutionEvent> = (

@@ -1,9 +1,9 @@
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 import { ExecutionErrors } from './execution.constants';
 import { ExecutionEvent, ExecutionEventType } from './execution.events';
-import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionEventBus } from './execution-event.bus';
 import { ExecutionRepository } from './execution.repository';
-import { ENTERED_FROM, ExecutionTransitions, allowedFrom } from './execution-transitions.service';
+import { ENTERED_FROM, ExecutionTransitions, allowedFrom } from './execution.transitions';
 
 /** The executions table in memory, with the repository's conditional update. */
 class FakeExecutionRepository {

@@ -5,7 +5,7 @@ import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.
 import { ExecutionErrors, ExecutionFailure } from './execution.constants';
 import { ExecutionQueue } from './execution.queue';
 import { ActiveRowCursor, ExecutionRepository } from './execution.repository';
-import { ExecutionTransitions } from './execution-transitions.service';
+import { ExecutionTransitions } from './execution.transitions';
 
 export type ReconcileAction = 'requeued' | 'resumed' | 'failed' | 'error';
 
@@ -53,7 +53,7 @@ const PARALLEL = 20;
  *   never creates a second one;
  * - RUNNING without a task id cannot be resumed: ended as FAILED.
  * Used by `POST /admin/reconcile`, at start by workers (RECONCILE_ON_START) and every
- * RECONCILE_INTERVAL_MS by one worker (PeriodicReconciliation), so neither a crash between
+ * RECONCILE_INTERVAL_MS by one worker (PeriodicReconciliationService), so neither a crash between
  * writing a row and queueing its job nor a Redis that lost its data leaves a run behind. Every step is
  * idempotent (conditional updates, job ids), so concurrent runs from several workers are safe.
  */

@@ -4,7 +4,7 @@ import { RobotCallbackAckDto } from './dto/robot-callback.response';
 import { isFinal } from './entities/execution.entity';
 import { ExecutionRepository } from './execution.repository';
 import { callbackTokenValid } from './robot/robot-callback-token';
-import { TaskSettlement } from './task-settlement.service';
+import { TaskSettlement } from './task.settlement';
 
 export interface RobotCallback {
   executionId: string;

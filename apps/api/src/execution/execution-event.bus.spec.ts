@@ -5,9 +5,9 @@ import { AppConfig, RedisService, parseConfig } from '@app/common';
 import { ExecutionEntity, ExecutionStatus } from './entities/execution.entity';
 import { EXECUTION_EVENTS_CHANNEL } from './execution.constants';
 import { ExecutionEvent, ExecutionEventType } from './execution.events';
-import { ExecutionEventBus } from './execution-event-bus.service';
+import { ExecutionEventBus } from './execution-event.bus';
 import { ExecutionEvents } from './execution-event.factory';
-import { ExecutionEventLog } from './execution-event-log.service';
+import { ExecutionEventLog } from './execution-event.log';
 
 /** Two processes sharing one Redis: each with its own connections and its own bus. */
 describe(ExecutionEventBus.name, () => {

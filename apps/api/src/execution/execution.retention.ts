@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/common';
-import { ExecutionEventLog } from './execution-event-log.service';
+import { ExecutionEventLog } from './execution-event.log';
 import { ExecutionRepository } from './execution.repository';
 
 export interface PruneReport {

@@ -2,15 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, sleep } from '@app/common';
 import { ExecutionEntity, ExecutionStatus, isFinal } from './entities/execution.entity';
 import { ExecutionErrors, ExecutionFailure } from './execution.constants';
-import { ExecutionCancellation, throwIfInterrupted } from './execution-cancellation.service';
-import { ExecutionTransitions } from './execution-transitions.service';
+import { ExecutionCancellation, throwIfInterrupted } from './execution.cancellation';
+import { ExecutionTransitions } from './execution.transitions';
 import { ExecutionRepository } from './execution.repository';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { RobotCallContext, RobotClient, RobotError, RobotTaskState } from './robot/robot-client';
 import { RobotPollPacer } from './robot-poll-pacer';
 import { Outcome, isEndState, outcomeOf } from './robot-task-outcome';
 
-/** See createTask; PeriodicReconciliation's age threshold allows for it. */
+/** See createTask; PeriodicReconciliationService's age threshold allows for it. */
 export const FRESH_ROW_MS = 2000;
 
 /** What one step leaves: the run has ended (or is not ours), or when to look again. */

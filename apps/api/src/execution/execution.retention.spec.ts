@@ -1,8 +1,8 @@
 import { AppConfig, parseConfig } from '@app/common';
 import { ExecutionStatus } from './entities/execution.entity';
-import { ExecutionEventLog } from './execution-event-log.service';
+import { ExecutionEventLog } from './execution-event.log';
 import { ExecutionRepository } from './execution.repository';
-import { ExecutionRetention } from './execution-retention.service';
+import { ExecutionRetention } from './execution.retention';
 
 interface Row {
   id: string;
