@@ -115,9 +115,12 @@ describe(McpToolsService.name, () => {
     await sut.callTool({ principal: alice, requestId: 'r1' }, 'Payroll', { a: 1 }, { runOptions });
 
     expect(start).toHaveBeenCalledWith({
-      ...runOptions,
+      priority: 2,
+      reference: 'ORDER-7',
+      timeoutMs: 5000,
+      execPosition: 'X',
       userId: 'alice',
-      project_id: 'p1',
+      projectId: 'p1',
       params: { a: 1 },
       trigger: 'mcp',
       requestId: 'r1',
