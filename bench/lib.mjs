@@ -160,13 +160,14 @@ export async function request(url, options = {}) {
   try {
     return await requestOnce(url, options);
   } catch (err) {
-    // A pooled connection the server closed while idle: send again on a fresh one.
+    // A pooled connection the server closed while idle: send again on a new connection (not
+    // from the pool, whose other idle sockets the server may have closed at the same moment).
     if (!err.reusedSocket || (err.code !== 'ECONNRESET' && err.code !== 'EPIPE')) throw err;
-    return requestOnce(url, options);
+    return requestOnce(url, options, false);
   }
 }
 
-function requestOnce(url, { method = 'GET', headers = {}, body } = {}) {
+function requestOnce(url, { method = 'GET', headers = {}, body } = {}, pooled = true) {
   const payload =
     body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -174,7 +175,7 @@ function requestOnce(url, { method = 'GET', headers = {}, body } = {}) {
       url,
       {
         method,
-        agent,
+        agent: pooled ? agent : false,
         headers:
           payload === undefined
             ? headers
