@@ -26,12 +26,21 @@ export function isolatedEnv(extra = {}) {
   };
 }
 
+// A benchmark that dies (an uncaught error) must not leave its processes running: they would
+// load the machine, and be counted, in the runs that follow.
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
 export function start(name, script, env, port, nodeArgs = []) {
   const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let output = '';
   child.stdout.on('data', (d) => (output = (output + d).slice(-20000)));
   child.stderr.on('data', (d) => (output = (output + d).slice(-20000)));
