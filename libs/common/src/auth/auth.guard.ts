@@ -30,7 +30,7 @@ export class AuthGuard implements CanActivate {
     const streamToken = methods.includes('stream') ? req.query?.stream_token : undefined;
     const principal =
       streamToken !== undefined
-        ? this.streamPrincipal(streamToken, req.params?.id)
+        ? await this.streamPrincipal(streamToken, req.params?.id)
         : await this.authenticator.authenticate(credentialsFromHeaders(req.headers), methods, {
             gatewayFallback: this.reflector.getAllAndOverride<boolean>(LEGACY_ROUTE, targets),
           });
@@ -43,17 +43,18 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private streamPrincipal(token: unknown, executionId: unknown): Principal {
-    const userId =
+  /** A token whose key was revoked is refused as an expired one is: the client's remedy is the same. */
+  private async streamPrincipal(token: unknown, executionId: unknown): Promise<Principal> {
+    const principal =
       typeof token === 'string' && typeof executionId === 'string'
-        ? this.streamTokens.verify(token, executionId)
+        ? await this.streamTokens.verify(token, executionId)
         : null;
-    if (!userId) {
+    if (!principal) {
       throw new AppException(
         'UNAUTHENTICATED',
         'Invalid or expired stream token: ask POST /executions/{id}/stream-token for a new one',
       );
     }
-    return { userId, via: 'stream', scopes: ['read'] };
+    return principal;
   }
 }
