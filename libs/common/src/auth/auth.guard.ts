@@ -5,7 +5,7 @@ import { AppException, LEGACY_ROUTE } from '../errors';
 import { AUTH_METHODS, AUTH_SCOPES, PRINCIPAL, PUBLIC_ROUTE } from './auth.decorators';
 import { Authenticator, credentialsFromHeaders } from './authenticator';
 import { AuthMethod, Principal, Scope } from './principal';
-import { StreamTokens } from './stream-tokens';
+import { STREAM_TOKEN_REFUSED, StreamTokens } from './stream-tokens';
 
 /**
  * Global guard: a route is closed unless it says @Public() or which credentials it takes.
@@ -43,17 +43,13 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  /** A token whose key was revoked is refused as an expired one is: the client's remedy is the same. */
   private async streamPrincipal(token: unknown, executionId: unknown): Promise<Principal> {
     const principal =
       typeof token === 'string' && typeof executionId === 'string'
         ? await this.streamTokens.verify(token, executionId)
         : null;
     if (!principal) {
-      throw new AppException(
-        'UNAUTHENTICATED',
-        'Invalid or expired stream token: ask POST /executions/{id}/stream-token for a new one',
-      );
+      throw new AppException('UNAUTHENTICATED', STREAM_TOKEN_REFUSED);
     }
     return principal;
   }

@@ -7,6 +7,10 @@ import { API_KEY_VERIFIER, ApiKeyVerifier, Principal } from './principal';
 /** How long a stream token opens the stream: long enough to hand it to an EventSource. */
 export const STREAM_TOKEN_TTL_MS = 60_000;
 
+/** Why a token is refused, whatever the cause: the client's remedy is the same. */
+export const STREAM_TOKEN_REFUSED =
+  'Invalid or expired stream token: ask POST /executions/{id}/stream-token for a new one';
+
 /** Tokens that name the key they were minted with, so that revoking the key voids them. */
 const PREFIX = 'st2';
 /**
