@@ -48,7 +48,7 @@ describe('README walkthrough (e2e)', () => {
     // The stream ends with the run's end: its final event, or a final snapshot if it was quicker.
     expect(run.stdout).toMatch(/event: (execution\.completed|snapshot)\n/);
     expect(run.stdout).toContain('"status":"COMPLETED"');
-    expect(run.stdout).toContain('"stream_token":"st1.');
+    expect(run.stdout).toContain('"stream_token":"st2.');
     // The clean-up at the end took effect.
     const [workflows] = await sut.db.query(
       "SELECT COUNT(*) AS n FROM workflows WHERE project_id = 'invoice-download'",

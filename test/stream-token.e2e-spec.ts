@@ -1,7 +1,16 @@
 import { Browser, chromium } from 'playwright-core';
 import { TestApp, startTestApp } from './support/app';
-import { bearer, createKey, startRun, upsertWorkflow } from './support/fixtures';
+import { expectError } from './support/envelope';
+import {
+  bearer,
+  createKey,
+  createKeyWithId,
+  revokeKey,
+  startRun,
+  upsertWorkflow,
+} from './support/fixtures';
 import { openSse } from './support/sse';
+import { waitFor } from './support/wait';
 
 /** Debian's chromium package; a browser is never downloaded. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -26,6 +35,24 @@ const FOLLOW = `(url) => new Promise((resolve, reject) => {
   }
 })`;
 
+/**
+ * Runs in the page: follows the stream until the server ends it with an error event, then
+ * until EventSource gives up reconnecting (its reconnection was refused).
+ */
+const FOLLOW_UNTIL_REFUSED = `(url) => new Promise((resolve, reject) => {
+  const seen = (window.seen = []);
+  const source = new EventSource(url);
+  const timer = setTimeout(() => { source.close(); reject(new Error('not refused: ' + seen.join())); }, 30000);
+  source.addEventListener('snapshot', () => seen.push('snapshot'));
+  source.addEventListener('error', (event) => {
+    if (event.data) seen.push(JSON.parse(event.data).error);
+    else if (source.readyState === EventSource.CLOSED) {
+      clearTimeout(timer);
+      resolve(seen);
+    }
+  });
+})`;
+
 describe('Stream tokens (e2e, headless Chromium)', () => {
   let sut: TestApp;
   let browser: Browser;
@@ -46,10 +73,10 @@ describe('Stream tokens (e2e, headless Chromium)', () => {
     await sut?.close();
   });
 
-  const tokenFor = async (id: string) => {
+  const tokenFor = async (id: string, minter = key) => {
     const res = await sut.http
       .post(`/v1/executions/${id}/stream-token`)
-      .set(bearer(key))
+      .set(bearer(minter))
       .expect(201);
     return res.body.data as {
       stream_token: string;
@@ -130,5 +157,41 @@ describe('Stream tokens (e2e, headless Chromium)', () => {
       'the final event',
     );
     await reader.ended;
+  });
+
+  it('should refuse a token once the key that asked for it is revoked, as it refuses a forged one', async () => {
+    const minter = await createKeyWithId(sut.http, USER);
+    const id = await startRun(sut.http, key, PROJECT);
+    const { stream_token } = await tokenFor(id, minter.key);
+    await revokeKey(sut.http, USER, minter.id);
+
+    const revoked = await sut.http.get(`/v1/executions/${id}/events`).query({ stream_token });
+    const forged = await sut.http
+      .get(`/v1/executions/${id}/events`)
+      .query({ stream_token: `${stream_token.slice(0, -4)}AAAA` });
+    expectError(revoked, 401, 'UNAUTHENTICATED');
+    expect(revoked.body.msg).toBe(forged.body.msg);
+  });
+
+  it("should end a browser's stream when the key that asked for its token is revoked, and refuse its reconnection", async () => {
+    const minter = await createKeyWithId(sut.http, USER);
+    const id = await startRun(sut.http, key, PROJECT, { __sim: { delay_ms: 600_000 } });
+    const { events_url } = await tokenFor(id, minter.key);
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${sut.url}/health`);
+      const followed = page.evaluate(`(${FOLLOW_UNTIL_REFUSED})(${JSON.stringify(events_url)})`);
+      // Awaited below; a failure before then must not surface as an unhandled rejection.
+      followed.catch(() => undefined);
+      // Polled from here: the page's CSP forbids the eval waitForFunction needs.
+      await waitFor(() => page.evaluate('window.seen?.includes("snapshot")'), {
+        what: 'the snapshot in the page',
+        timeoutMs: 10_000,
+      });
+      await revokeKey(sut.http, USER, minter.id);
+      expect(await followed).toEqual(['snapshot', 'UNAUTHENTICATED']);
+    } finally {
+      await page.close();
+    }
   });
 });

@@ -11,7 +11,7 @@ import {
 } from '@app/common';
 import { API_KEY_REVOKED_CHANNEL, ApiKeyEvents, ApiKeyRevokedEvent } from './api-key.events';
 import { hashMatches, isLegacyKey, prefixOf } from './api-key.format';
-import { ApiKeyRepository } from './api-key.repository';
+import { ApiKeyRepository, KeyForVerification } from './api-key.repository';
 import { LegacyKeyUpgrader } from './legacy-key.upgrader';
 
 export const parseScopes = (raw: string): Scope[] =>
@@ -41,7 +41,7 @@ export class ApiKeyVerifierService
   implements ApiKeyVerifier, OnModuleInit, BeforeApplicationShutdown
 {
   private readonly logger = new Logger(ApiKeyVerifierService.name);
-  /** Prefix → key record (or null for a prefix known not to exist). */
+  /** Prefix (or `#id`, see byId) → key record, or null for one known not to exist. */
   private readonly cache: SharedCache<CachedKey>;
   /** keyId → last use not yet written; flushed in one pass every API_KEY_TOUCH_FLUSH_MS. */
   private readonly touched = new Map<number, Date>();
@@ -58,7 +58,10 @@ export class ApiKeyVerifierService
       channel: API_KEY_REVOKED_CHANNEL,
       ttlMs: config.auth.apiKeyCacheTtlMs,
       negativeTtlMs: 5_000,
-      staleKeys: (message) => revocationOf(message)?.prefixes ?? null,
+      staleKeys: (message) => {
+        const event = revocationOf(message);
+        return event ? [...event.prefixes, ...(event.key_ids ?? []).map(byId)] : null;
+      },
       onAnnounced: (message) => this.onRevoked(revocationOf(message)!),
     });
   }
@@ -84,15 +87,16 @@ export class ApiKeyVerifierService
     if (!prefix) return null;
     const record = await this.lookup(prefix);
     if (!record || !(await this.matches(record, rawKey, prefix))) return null;
-    if (record.expiresAt !== null && record.expiresAt <= Date.now()) return null;
+    if (isExpired(record)) return null;
     this.touched.set(record.keyId, new Date());
-    return {
-      userId: record.userId,
-      via: 'key',
-      keyId: record.keyId,
-      scopes: record.scopes,
-      ...(record.expiresAt !== null ? { expiresAt: record.expiresAt } : {}),
-    };
+    return principalOf(record);
+  }
+
+  async activeKey(keyId: number): Promise<Principal | null> {
+    const record = await this.cache.get(byId(keyId), async () =>
+      cachedKeyOf(await this.keys.findActiveById(keyId)),
+    );
+    return record && !isExpired(record) ? principalOf(record) : null;
   }
 
   isKeyFormat(raw: string): boolean {
@@ -111,7 +115,8 @@ export class ApiKeyVerifierService
   /** Announces revoked keys to every process (this one included). */
   async broadcastRevocation(event: ApiKeyRevokedEvent): Promise<void> {
     try {
-      await this.cache.announce(event.prefixes, JSON.stringify(event));
+      const stale = [...event.prefixes, ...event.key_ids.map(byId)];
+      await this.cache.announce(stale, JSON.stringify(event));
     } catch (err) {
       // The key is revoked in MySQL and here; other processes drop their cached copy when the
       // message arrives after Redis comes back, or when their subscription reconnects.
@@ -120,19 +125,9 @@ export class ApiKeyVerifierService
   }
 
   private lookup(prefix: string): Promise<CachedKey | null> {
-    return this.cache.get(prefix, async () => {
-      const row = await this.keys.findActiveByPrefix(prefix);
-      return row
-        ? {
-            keyId: row.id,
-            userId: row.user_id,
-            hash: row.hash,
-            legacyHash: row.legacy_hash,
-            scopes: parseScopes(row.scopes),
-            expiresAt: row.expires_at ? row.expires_at.getTime() : null,
-          }
-        : null;
-    });
+    return this.cache.get(prefix, async () =>
+      cachedKeyOf(await this.keys.findActiveByPrefix(prefix)),
+    );
   }
 
   /** A revocation announced by any process (this one included), once its prefixes are dropped. */
@@ -151,6 +146,38 @@ export class ApiKeyVerifierService
       this.logger.warn(`Could not record API key use: ${(err as Error).message}`);
     }
   }
+}
+
+/**
+ * Cache key of a record looked up by key id (stream tokens), beside those looked up by prefix;
+ * no prefix starts with `#`. A revocation drops both.
+ */
+const byId = (keyId: number): string => `#${keyId}`;
+
+function cachedKeyOf(row: KeyForVerification | null): CachedKey | null {
+  return row
+    ? {
+        keyId: row.id,
+        userId: row.user_id,
+        hash: row.hash,
+        legacyHash: row.legacy_hash,
+        scopes: parseScopes(row.scopes),
+        expiresAt: row.expires_at ? row.expires_at.getTime() : null,
+      }
+    : null;
+}
+
+const isExpired = (record: CachedKey): boolean =>
+  record.expiresAt !== null && record.expiresAt <= Date.now();
+
+function principalOf(record: CachedKey): Principal {
+  return {
+    userId: record.userId,
+    via: 'key',
+    keyId: record.keyId,
+    scopes: record.scopes,
+    ...(record.expiresAt !== null ? { expiresAt: record.expiresAt } : {}),
+  };
 }
 
 function revocationOf(message: string): ApiKeyRevokedEvent | null {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, IsNull, Not, Repository } from 'typeorm';
+import { FindOptionsSelect, In, IsNull, Not, Repository } from 'typeorm';
 import { Page, PageQueryDto, pageWindow } from '@app/common';
 import { ApiKeyEntity } from './entities/api-key.entity';
 
@@ -14,6 +14,15 @@ export type KeyForVerification = Pick<
   ApiKeyEntity,
   'id' | 'user_id' | 'hash' | 'legacy_hash' | 'scopes' | 'expires_at'
 >;
+
+const VERIFICATION_COLUMNS: FindOptionsSelect<ApiKeyEntity> = {
+  id: true,
+  user_id: true,
+  hash: true,
+  legacy_hash: true,
+  scopes: true,
+  expires_at: true,
+};
 
 /** The `api_keys` table: the only class that reads or writes it. */
 @Injectable()
@@ -49,17 +58,12 @@ export class ApiKeyRepository {
 
   /** The hot path of every authenticated request (behind the verifier's cache). */
   findActiveByPrefix(prefix: string): Promise<KeyForVerification | null> {
-    return this.keys.findOne({
-      where: { prefix, is_active: true },
-      select: {
-        id: true,
-        user_id: true,
-        hash: true,
-        legacy_hash: true,
-        scopes: true,
-        expires_at: true,
-      },
-    });
+    return this.keys.findOne({ where: { prefix, is_active: true }, select: VERIFICATION_COLUMNS });
+  }
+
+  /** Behind the verifier's cache too: stream tokens name their key by id. */
+  findActiveById(id: number): Promise<KeyForVerification | null> {
+    return this.keys.findOne({ where: { id, is_active: true }, select: VERIFICATION_COLUMNS });
   }
 
   findActiveHashes(id: number): Promise<Pick<ApiKeyEntity, 'id' | 'hash' | 'legacy_hash'> | null> {

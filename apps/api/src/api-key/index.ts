@@ -3,3 +3,4 @@ export * from './api-key.events';
 export * from './api-key.module';
 export * from './api-key.service';
 export * from './entities/api-key.entity';
+export * from './revoked-keys';

@@ -31,8 +31,9 @@ export class ExecutionStreamTokenController {
     summary: 'A token a browser EventSource can open this execution’s event stream with',
     description:
       'EventSource cannot send an Authorization header. The token works as ?stream_token= on ' +
-      'GET /v1/executions/{id}/events of this execution only, for 60 s; it is no key and opens ' +
-      'nothing else. A page asks its own back end for one and never holds the API key.',
+      'GET /v1/executions/{id}/events of this execution only, for 60 s or until the API key ' +
+      'that asked for it is revoked; it is no key and opens nothing else. A page asks its own ' +
+      'back end for one and never holds the API key.',
   })
   @ApiEnvelope(StreamTokenDto, { status: 201 })
   @ApiErrors(401, 403, 404)
@@ -42,7 +43,7 @@ export class ExecutionStreamTokenController {
     @Req() req: Request,
   ): Promise<StreamTokenDto> {
     await this.executions.get(principal.userId, id);
-    const { token, expiresAt } = this.tokens.issue(principal.userId, id);
+    const { token, expiresAt } = this.tokens.issue(principal, id);
     // Relative to wherever this route is mounted, so the link stays right behind any prefix.
     const events = req.originalUrl.split('?')[0].replace(/\/stream-token$/, '/events');
     return {

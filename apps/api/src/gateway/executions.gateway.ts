@@ -10,7 +10,7 @@ import {
 } from '@nestjs/websockets';
 import { Subscription } from 'rxjs';
 import { AppConfig, AppException } from '@app/common';
-import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key';
+import { ApiKeyEvents, ApiKeyRevokedEvent, RevokedKeys } from '../api-key';
 import { ExecutionEventBus, ExecutionService } from '../execution';
 import { ExecutorEvent, ExecutorEventType } from '../executor';
 import { MetricsService } from '../metrics';
@@ -24,10 +24,9 @@ import {
   Rooms,
   SubscriptionTarget,
 } from './gateway.types';
-import { RevokedKeys } from './revoked-keys';
+
 import { SocketAuthenticator } from './socket-authenticator';
 import { parseSubscriptionTarget } from './subscription-target';
-
 /** Rooms a socket may join through `subscribe`, besides its own user (and key) room. */
 export const MAX_SUBSCRIPTIONS_PER_SOCKET = 500;
 

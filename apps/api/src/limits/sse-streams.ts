@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { Response } from 'express';
-import { AppConfig, AppException, Principal, SseStream, openSse } from '@app/common';
-import { ApiKeyEvents, ApiKeyRevokedEvent } from '../api-key';
+import {
+  AppConfig,
+  AppException,
+  Principal,
+  STREAM_TOKEN_REFUSED,
+  SseStream,
+  openSse,
+} from '@app/common';
+import { ApiKeyEvents, ApiKeyRevokedEvent, RevokedKeys } from '../api-key';
 
 /** Whose streams count together: the API key's, else (trusted user header) the user's. */
 export function streamOwner(principal: Principal): string {
@@ -20,11 +27,17 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
  * Every SSE stream the service opens for a caller goes through here (GET /executions/{id}/events,
  * POST /rpa/v1/exec): at most SSE_MAX_STREAMS_PER_KEY open per key in this process (429 before
- * the stream opens), and a stream ends when its key is revoked or expires, as sockets do.
+ * the stream opens), and a stream ends when its key is revoked or expires, as sockets do. A stream
+ * opened with a stream token belongs to the key that asked for the token.
  */
 @Injectable()
 export class SseStreams {
   private readonly byOwner = new Map<string, Set<OpenStream>>();
+  /**
+   * A stream whose key (or token's key) was verified just before its revocation arrived, while
+   * the caller was still reading the run, would open after the revocation closed the others.
+   */
+  private readonly revoked = new RevokedKeys(60_000);
 
   constructor(private readonly config: AppConfig) {}
 
@@ -34,6 +47,12 @@ export class SseStreams {
     res: Response,
     options: { pingComment?: () => string } = {},
   ): SseStream {
+    if (this.revoked.has(principal.keyId)) {
+      throw new AppException(
+        'UNAUTHENTICATED',
+        principal.via === 'stream' ? STREAM_TOKEN_REFUSED : 'Invalid, revoked or expired API key',
+      );
+    }
     const owner = streamOwner(principal);
     const cap = this.config.limits.sseStreamsPerKey;
     const mine = this.byOwner.get(owner) ?? new Set<OpenStream>();
@@ -73,6 +92,7 @@ export class SseStreams {
 
   @OnEvent(ApiKeyEvents.Revoked)
   onKeysRevoked(event: ApiKeyRevokedEvent): void {
+    this.revoked.add(event.key_ids ?? []);
     const revoked = new Set(event.key_ids ?? []);
     for (const mine of this.byOwner.values()) {
       for (const entry of [...mine]) {

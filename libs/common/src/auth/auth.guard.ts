@@ -5,7 +5,7 @@ import { AppException, LEGACY_ROUTE } from '../errors';
 import { AUTH_METHODS, AUTH_SCOPES, PRINCIPAL, PUBLIC_ROUTE } from './auth.decorators';
 import { Authenticator, credentialsFromHeaders } from './authenticator';
 import { AuthMethod, Principal, Scope } from './principal';
-import { StreamTokens } from './stream-tokens';
+import { STREAM_TOKEN_REFUSED, StreamTokens } from './stream-tokens';
 
 /**
  * Global guard: a route is closed unless it says @Public() or which credentials it takes.
@@ -30,7 +30,7 @@ export class AuthGuard implements CanActivate {
     const streamToken = methods.includes('stream') ? req.query?.stream_token : undefined;
     const principal =
       streamToken !== undefined
-        ? this.streamPrincipal(streamToken, req.params?.id)
+        ? await this.streamPrincipal(streamToken, req.params?.id)
         : await this.authenticator.authenticate(credentialsFromHeaders(req.headers), methods, {
             gatewayFallback: this.reflector.getAllAndOverride<boolean>(LEGACY_ROUTE, targets),
           });
@@ -43,17 +43,14 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  private streamPrincipal(token: unknown, executionId: unknown): Principal {
-    const userId =
+  private async streamPrincipal(token: unknown, executionId: unknown): Promise<Principal> {
+    const principal =
       typeof token === 'string' && typeof executionId === 'string'
-        ? this.streamTokens.verify(token, executionId)
+        ? await this.streamTokens.verify(token, executionId)
         : null;
-    if (!userId) {
-      throw new AppException(
-        'UNAUTHENTICATED',
-        'Invalid or expired stream token: ask POST /executions/{id}/stream-token for a new one',
-      );
+    if (!principal) {
+      throw new AppException('UNAUTHENTICATED', STREAM_TOKEN_REFUSED);
     }
-    return { userId, via: 'stream', scopes: ['read'] };
+    return principal;
   }
 }

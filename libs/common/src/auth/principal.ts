@@ -19,6 +19,11 @@ export interface Principal {
 export interface ApiKeyVerifier {
   /** The key's principal, or null when the key is unknown, revoked or expired. */
   verify(rawKey: string): Promise<Principal | null>;
+  /**
+   * The principal of key `keyId` while it is active (stream tokens name the key that minted
+   * them), or null once it is revoked, expired or unknown. Cached like `verify`.
+   */
+  activeKey(keyId: number): Promise<Principal | null>;
   /** Whether `raw` has the shape of an API key this service issues or has imported. */
   isKeyFormat(raw: string): boolean;
 }

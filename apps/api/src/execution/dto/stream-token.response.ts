@@ -2,8 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 
 export class StreamTokenDto {
   @ApiProperty({
-    description: 'Opens this execution’s event stream only, as ?stream_token=, until it expires',
-    example: 'st1.eyJ1IjoiYWxpY2UiLCJlIjoiLi4uIiwieCI6MH0.mC2n3v…',
+    description:
+      'Opens this execution’s event stream only, as ?stream_token=, until it expires or the ' +
+      'API key that asked for it is revoked',
+    example: 'st2.eyJ1IjoiYWxpY2UiLCJlIjoiLi4uIiwieCI6MCwiayI6MTJ9.mC2n3v…',
   })
   stream_token!: string;
 
@@ -13,7 +15,7 @@ export class StreamTokenDto {
 
   @ApiProperty({
     description: 'The event stream with the token in place, for new EventSource(events_url)',
-    example: '/executions/7d4b…/events?stream_token=st1.…',
+    example: '/executions/7d4b…/events?stream_token=st2.…',
   })
   events_url!: string;
 }
