@@ -1,11 +1,12 @@
+import type { Mock } from 'vitest';
 import { InProcessRedis } from '../redis/redis.fake';
 import { SchedulerKeeper } from './scheduler-keeper';
 
 describe(SchedulerKeeper.name, () => {
   const EVERY_MS = 10_000;
   let redis: InProcessRedis;
-  let logger: { log: ReturnType<typeof vi.fn>; warn: ReturnType<typeof vi.fn> };
-  let ensure: ReturnType<typeof vi.fn<() => Promise<boolean>>>;
+  let logger: { log: Mock<(message: string) => void>; warn: Mock<(message: string) => void> };
+  let ensure: Mock<() => Promise<boolean>>;
   let sut: SchedulerKeeper;
 
   beforeEach(() => {
