@@ -82,7 +82,11 @@ describe('Maintenance job schedulers (e2e)', () => {
     });
 
     it('should keep the next tick of each scheduler across re-syncs', async () => {
-      const first = await waitFor(() => schedulers.both(), { what: 'both job schedulers' });
+      // A new scheduler's first tick is due at once; once it ran, the next is an interval away.
+      const first = await waitFor(() => schedulers.both(), {
+        what: 'the first tick of both job schedulers to have run',
+        accept: (next) => next?.every((millis) => millis > Date.now()) ?? false,
+      });
 
       // Three re-sync passes: one that upserted again would move or replace the next tick.
       await new Promise((resolve) => setTimeout(resolve, RESYNC_MS * 3));
