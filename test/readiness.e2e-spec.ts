@@ -6,9 +6,8 @@ import { waitFor } from './support/wait';
 
 /**
  * An api instance starts while its Redis is unreachable, reports itself not ready (naming
- * Redis) and becomes ready, subscriptions included, once Redis answers. (The worker role
- * still waits for Redis at start: its maintenance job scheduler is set up in
- * onApplicationBootstrap.)
+ * Redis) and becomes ready, subscriptions included, once Redis answers. (A worker started
+ * that way schedules its housekeeping once Redis answers: maintenance-schedules.e2e-spec.ts.)
  */
 describe('Readiness while Redis is down (e2e)', () => {
   let port: number;

@@ -17,3 +17,5 @@ export * from './tracing';
 export * from './queue/queue-states';
 export * from './queue/queue-jobs';
 export * from './queue/configured-processor';
+export * from './queue/every-scheduler';
+export * from './queue/scheduler-keeper';

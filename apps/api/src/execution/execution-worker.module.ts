@@ -2,10 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ProcessorWorkerOptions, configuredProcessor } from '@app/common';
 import { EXECUTION_QUEUE } from './execution.constants';
 import { ExecutionMaintenanceProcessor } from './execution-maintenance.processor';
+import { ExecutionMaintenanceResync } from './execution-maintenance.resync';
 import { ExecutionModule } from './execution.module';
 import { ExecutionProcessor } from './execution.processor';
 import { ExecutionProgressRecorder } from './execution-progress.recorder';
 import { ExecutionRunner } from './execution.runner';
+import { MaintenanceQueue } from './maintenance.queue';
 import { PeriodicReconciliationService } from './periodic-reconciliation.service';
 import { RobotPollPacer } from './robot-poll-pacer';
 
@@ -22,7 +24,8 @@ function executionWorkerOptions(config: AppConfig): ProcessorWorkerOptions {
 
 /**
  * Worker role: the processor that follows runs on the robot (worker options from
- * configuration), housekeeping and the periodic reconciliation.
+ * configuration), housekeeping (its job scheduler kept in Redis) and the periodic
+ * reconciliation.
  */
 @Module({})
 export class ExecutionWorkerModule {
@@ -36,6 +39,8 @@ export class ExecutionWorkerModule {
         ExecutionProgressRecorder,
         configuredProcessor(ExecutionProcessor, EXECUTION_QUEUE, executionWorkerOptions(config)),
         ExecutionMaintenanceProcessor,
+        MaintenanceQueue,
+        ExecutionMaintenanceResync,
         PeriodicReconciliationService,
       ],
     };

@@ -50,7 +50,10 @@ export class ScheduleQueue {
 
   /** Ids of every job scheduler in Redis. */
   async ids(): Promise<string[]> {
-    const schedulers = await this.queue.getJobSchedulers(0, -1, true);
+    const schedulers = await withinRedisDeadline(
+      'reading the schedulers',
+      this.queue.getJobSchedulers(0, -1, true),
+    );
     return schedulers.map((s) => s.key);
   }
 

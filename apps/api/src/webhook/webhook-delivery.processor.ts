@@ -1,13 +1,8 @@
-import { InjectQueue, WorkerHost } from '@nestjs/bullmq';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Queue, UnrecoverableError } from 'bullmq';
+import { WorkerHost } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
 import { JobOf, inSpan, SpanKind } from '@app/common';
-import {
-  WEBHOOK_DELIVERY_QUEUE,
-  WEBHOOK_PRUNE_EVERY_MS,
-  WebhookJob,
-  WebhookJobs,
-} from './webhook.constants';
+import { WebhookJob, WebhookJobs } from './webhook.constants';
 import { WebhookDeliverer } from './webhook.deliverer';
 import { WebhookRetention } from './webhook.retention';
 
@@ -15,32 +10,16 @@ import { WebhookRetention } from './webhook.retention';
  * Thin: one job run is one HTTP attempt. A failed attempt throws so that BullMQ schedules the
  * next one with the webhook backoff; a delivery that is over (last attempt, or a target the
  * SSRF guard refuses) throws UnrecoverableError so it is not retried. The same queue carries
- * the hourly pruning of the delivery log. Registered with worker options from configuration in
+ * the hourly pruning of the delivery log (its scheduler kept by WebhookPruneResync). Registered with worker options from configuration in
  * webhook.module.ts.
  */
 @Injectable()
-export class WebhookDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap {
-  private readonly logger = new Logger(WebhookDeliveryProcessor.name);
-
+export class WebhookDeliveryProcessor extends WorkerHost {
   constructor(
     private readonly deliverer: WebhookDeliverer,
     private readonly retention: WebhookRetention,
-    @InjectQueue(WEBHOOK_DELIVERY_QUEUE) private readonly queue: Queue,
   ) {
     super();
-  }
-
-  /** Not awaited: a worker must start (and report not ready) while Redis is away. */
-  onApplicationBootstrap(): void {
-    this.queue
-      .upsertJobScheduler(
-        WebhookJob.Prune,
-        { every: WEBHOOK_PRUNE_EVERY_MS },
-        { name: WebhookJob.Prune, opts: { removeOnComplete: 50, removeOnFail: 50 } },
-      )
-      .catch((err: Error) =>
-        this.logger.warn(`Could not schedule the delivery log pruning: ${err.message}`),
-      );
   }
 
   async process(job: JobOf<WebhookJobs>): Promise<void> {

@@ -15,6 +15,7 @@ import { WebhookDeliverer } from './webhook.deliverer';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookDispatcher } from './webhook.dispatcher';
 import { WebhookOutbox } from './webhook.outbox';
+import { WebhookPruneResync } from './webhook-prune.resync';
 import { WebhookRetention } from './webhook.retention';
 import { WebhookSecrets } from './webhook.secrets';
 import { WebhookService } from './webhook.service';
@@ -48,7 +49,7 @@ const queue = BullModule.registerQueue({ name: WEBHOOK_DELIVERY_QUEUE });
     WebhookOutbox,
     WebhookDispatcher,
   ],
-  exports: [WebhookService, WebhookDeliveryRepository, WebhookSecrets, queue],
+  exports: [WebhookService, WebhookDeliveryRepository, WebhookSecrets, WebhookOutbox, queue],
 })
 export class WebhookModule {}
 
@@ -75,7 +76,7 @@ function webhookWorkerOptions(config: AppConfig): ProcessorWorkerOptions {
   };
 }
 
-/** Worker role: sends the deliveries and prunes their log. */
+/** Worker role: sends the deliveries and prunes their log (its job scheduler kept in Redis). */
 @Module({})
 export class WebhookWorkerModule {
   static register(config: AppConfig): DynamicModule {
@@ -85,6 +86,7 @@ export class WebhookWorkerModule {
       providers: [
         WebhookDeliverer,
         WebhookRetention,
+        WebhookPruneResync,
         configuredProcessor(
           WebhookDeliveryProcessor,
           WEBHOOK_DELIVERY_QUEUE,

@@ -1,11 +1,12 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { AppConfig, TraceCarrier, traceCarrier } from '@app/common';
+import { AppConfig, TraceCarrier, ensureEveryScheduler, traceCarrier } from '@app/common';
 import { NewDelivery, WebhookDeliveryRepository } from './webhook-delivery.repository';
 import {
   WEBHOOK_BACKOFF_TYPE,
   WEBHOOK_DELIVERY_QUEUE,
+  WEBHOOK_PRUNE_EVERY_MS,
   WebhookJob,
   WebhookJobData,
 } from './webhook.constants';
@@ -14,7 +15,8 @@ import {
  * Makes deliveries durable: a row in MySQL (the log the user reads) and a BullMQ job in Redis
  * (the retries), both keyed by the delivery id. Writing the same delivery twice is a no-op on
  * both sides (INSERT IGNORE, and BullMQ ignores a job id it already holds), which is what lets
- * every process handle every event.
+ * every process handle every event. The queue's one producer, it also keeps the job scheduler
+ * of the delivery log's pruning, which runs on the same queue.
  */
 @Injectable()
 export class WebhookOutbox {
@@ -29,6 +31,15 @@ export class WebhookOutbox {
     if (!rows.length) return;
     await this.deliveries.insertIgnoringExisting(rows);
     await Promise.all(rows.map((row) => this.enqueue(row.id, trace)));
+  }
+
+  /** Hourly pruning of the delivery log, unless Redis holds its scheduler: true when (re)created. */
+  ensurePruneSchedule(): Promise<boolean> {
+    return ensureEveryScheduler(this.queue, {
+      name: WebhookJob.Prune,
+      everyMs: WEBHOOK_PRUNE_EVERY_MS,
+      what: 'the delivery log pruning',
+    });
   }
 
   private async enqueue(deliveryId: string, trace: TraceCarrier | undefined): Promise<void> {
