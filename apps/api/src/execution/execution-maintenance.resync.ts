@@ -1,34 +1,22 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { APP_SHUTDOWN_EVENT, AppConfig, RedisService, SchedulerKeeper } from '@app/common';
+import { Injectable } from '@nestjs/common';
+import { AppConfig, KeptScheduler, RedisService } from '@app/common';
 import { MaintenanceQueue } from './maintenance.queue';
 
 /**
- * Worker role: keeps the retention job scheduler in Redis (see SchedulerKeeper), checked at
- * start-up, every SCHEDULE_RESYNC_MS and when Redis is back, so retention never stops quietly.
+ * Worker role: keeps the retention job scheduler in Redis, checked at start-up, every
+ * SCHEDULE_RESYNC_MS and when Redis is back, so retention never stops quietly.
  */
 @Injectable()
-export class ExecutionMaintenanceResync implements OnApplicationBootstrap {
-  private readonly keeper: SchedulerKeeper;
-
+export class ExecutionMaintenanceResync extends KeptScheduler {
   constructor(
-    maintenance: MaintenanceQueue,
-    private readonly redis: RedisService,
-    private readonly config: AppConfig,
+    private readonly maintenance: MaintenanceQueue,
+    redis: RedisService,
+    config: AppConfig,
   ) {
-    this.keeper = new SchedulerKeeper(
-      'the execution retention',
-      () => maintenance.ensureRetentionSchedule(),
-      new Logger(ExecutionMaintenanceResync.name),
-    );
+    super('the execution retention', redis, config);
   }
 
-  onApplicationBootstrap(): void {
-    this.keeper.start(this.config.schedules.resyncMs, this.redis);
-  }
-
-  @OnEvent(APP_SHUTDOWN_EVENT)
-  stop(): Promise<void> {
-    return this.keeper.stop();
+  protected ensure(): Promise<boolean> {
+    return this.maintenance.ensureRetentionSchedule();
   }
 }

@@ -1,34 +1,22 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { APP_SHUTDOWN_EVENT, AppConfig, RedisService, SchedulerKeeper } from '@app/common';
+import { Injectable } from '@nestjs/common';
+import { AppConfig, KeptScheduler, RedisService } from '@app/common';
 import { WebhookOutbox } from './webhook.outbox';
 
 /**
- * Worker role: keeps the delivery log's pruning scheduler in Redis (see SchedulerKeeper),
- * checked at start-up, every SCHEDULE_RESYNC_MS and when Redis is back.
+ * Worker role: keeps the delivery log's pruning scheduler in Redis, checked at start-up, every
+ * SCHEDULE_RESYNC_MS and when Redis is back.
  */
 @Injectable()
-export class WebhookPruneResync implements OnApplicationBootstrap {
-  private readonly keeper: SchedulerKeeper;
-
+export class WebhookPruneResync extends KeptScheduler {
   constructor(
-    outbox: WebhookOutbox,
-    private readonly redis: RedisService,
-    private readonly config: AppConfig,
+    private readonly outbox: WebhookOutbox,
+    redis: RedisService,
+    config: AppConfig,
   ) {
-    this.keeper = new SchedulerKeeper(
-      'the delivery log pruning',
-      () => outbox.ensurePruneSchedule(),
-      new Logger(WebhookPruneResync.name),
-    );
+    super('the delivery log pruning', redis, config);
   }
 
-  onApplicationBootstrap(): void {
-    this.keeper.start(this.config.schedules.resyncMs, this.redis);
-  }
-
-  @OnEvent(APP_SHUTDOWN_EVENT)
-  stop(): Promise<void> {
-    return this.keeper.stop();
+  protected ensure(): Promise<boolean> {
+    return this.outbox.ensurePruneSchedule();
   }
 }

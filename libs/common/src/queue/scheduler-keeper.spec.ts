@@ -1,6 +1,9 @@
 import type { Mock } from 'vitest';
 import { InProcessRedis } from '../redis/redis.fake';
-import { SchedulerKeeper } from './scheduler-keeper';
+import { OnEvent, OnEventMetadata } from '@nestjs/event-emitter';
+import type { AppConfig } from '../config';
+import { APP_SHUTDOWN_EVENT } from '../lifecycle/shutdown';
+import { KeptScheduler, SchedulerKeeper } from './scheduler-keeper';
 
 describe(SchedulerKeeper.name, () => {
   const EVERY_MS = 10_000;
@@ -87,5 +90,53 @@ describe(SchedulerKeeper.name, () => {
     for (const listener of redis.resubscribeListeners) listener();
     expect(ensure).toHaveBeenCalledTimes(1);
     expect(redis.resubscribeListeners).toEqual([]);
+  });
+});
+
+describe(KeptScheduler.name, () => {
+  class KeptForTest extends KeptScheduler {
+    readonly ensured = vi.fn(async () => false);
+    constructor(redis: InProcessRedis) {
+      super('the test scheduler', redis.asService, {
+        schedules: { resyncMs: 10_000 },
+      } as AppConfig);
+    }
+    protected ensure(): Promise<boolean> {
+      return this.ensured();
+    }
+  }
+  let redis: InProcessRedis;
+  let sut: KeptForTest;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    redis = new InProcessRedis();
+    sut = new KeptForTest(redis);
+  });
+  afterEach(async () => {
+    await sut.stop();
+    vi.useRealTimers();
+  });
+
+  it('should keep the scheduler from bootstrap, through the subclass, until stopped', async () => {
+    sut.onApplicationBootstrap();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sut.ensured).toHaveBeenCalledTimes(2);
+
+    await sut.stop();
+    await vi.advanceTimersByTimeAsync(30_000);
+
+    expect(sut.ensured).toHaveBeenCalledTimes(2);
+  });
+
+  // Nest finds listeners along the prototype chain: a subclass stops at the shutdown event.
+  it('should stop on the shutdown event, as seen from a subclass', () => {
+    const key = (OnEvent(APP_SHUTDOWN_EVENT) as { KEY?: string }).KEY ?? '';
+    const listeners = Reflect.getMetadata(
+      key,
+      Object.getPrototypeOf(sut).stop,
+    ) as OnEventMetadata[];
+
+    expect(listeners.map((l) => l.event)).toEqual([APP_SHUTDOWN_EVENT]);
   });
 });

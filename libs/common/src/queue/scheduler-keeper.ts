@@ -1,5 +1,8 @@
-import type { LoggerService } from '@nestjs/common';
-import type { RedisService } from '../redis/redis.service';
+import { Logger, LoggerService, OnApplicationBootstrap } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { AppConfig } from '../config';
+import { APP_SHUTDOWN_EVENT } from '../lifecycle/shutdown';
+import { RedisService } from '../redis/redis.service';
 
 /**
  * Keeps a job scheduler of the service's own in Redis, in a worker process: `ensure` runs at
@@ -52,5 +55,33 @@ export class SchedulerKeeper {
     } catch (err) {
       this.logger.warn(`Could not schedule ${this.what}: ${(err as Error).message}`);
     }
+  }
+}
+
+/**
+ * A worker-role provider keeping one job scheduler with a SchedulerKeeper, every
+ * SCHEDULE_RESYNC_MS: a feature extends it with what the scheduler is and how to ensure it.
+ */
+export abstract class KeptScheduler implements OnApplicationBootstrap {
+  private readonly keeper: SchedulerKeeper;
+
+  protected constructor(
+    what: string,
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+  ) {
+    this.keeper = new SchedulerKeeper(what, () => this.ensure(), new Logger(new.target.name));
+  }
+
+  /** Makes Redis hold the scheduler; true when it had to be (re)created. */
+  protected abstract ensure(): Promise<boolean>;
+
+  onApplicationBootstrap(): void {
+    this.keeper.start(this.config.schedules.resyncMs, this.redis);
+  }
+
+  @OnEvent(APP_SHUTDOWN_EVENT)
+  stop(): Promise<void> {
+    return this.keeper.stop();
   }
 }
