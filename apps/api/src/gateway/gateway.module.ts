@@ -14,6 +14,5 @@ import { SocketAuthenticator } from './socket-authenticator';
   imports: [ExecutionModule, WorkflowModule],
   controllers: [DashboardController],
   providers: [ExecutionEventsEmitter, SocketAuthenticator, ExecutionsGateway],
-  exports: [ExecutionEventsEmitter],
 })
 export class GatewayHttpModule {}
